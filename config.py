@@ -1,0 +1,90 @@
+"""Configuration: a base read from the environment, a test config and a production config."""
+import os
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer from the environment, falling back to a default."""
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _env_float(name: str, default: float) -> float:
+    """Read a float from the environment, falling back to a default."""
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+class Config:
+    """Settings shared by every environment; each can be overridden by an environment variable."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # development falls back to a key kept in the instance folder
+    # None means "SQLite in the instance folder", resolved by create_app once the instance path is known.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_SECONDS", 8 * 3600)
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a long form must not expire mid-edit
+
+    # Failed logins: after LOGIN_MAX_FAILURES in a row the account is locked for LOGIN_LOCK_SECONDS.
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_SECONDS = _env_int("LOGIN_LOCK_SECONDS", 15 * 60)
+
+    # Evidence files live outside the static folder; None means "<instance>/evidence".
+    EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")
+    MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 20)
+    EXPORTS_FOLDER = os.environ.get("EXPORTS_FOLDER")  # None means "<project>/exports"
+
+    # Indicator status thresholds, as a share of the target reached.
+    STATUS_ON_TRACK_AT = _env_float("STATUS_ON_TRACK_AT", 0.85)
+    STATUS_ATTENTION_AT = _env_float("STATUS_ATTENTION_AT", 0.50)
+
+    # The plan year shown by default; None means "the current calendar year, clamped to 2021-2023".
+    CURRENT_PLAN_YEAR = _env_int("CURRENT_PLAN_YEAR", 0) or None
+
+    BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
+    PAGE_SIZE = _env_int("PAGE_SIZE", 25)
+
+
+class DevelopmentConfig(Config):
+    """Local use through `make run`."""
+
+
+class TestConfig(Config):
+    """The test suite: its own database, CSRF off except in the tests that switch it on."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    WTF_CSRF_ENABLED = False
+    LOGIN_LOCK_SECONDS = 60
+
+
+class ProductionConfig(Config):
+    """Production: secure cookies and a real secret key, or no start at all."""
+
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    WEAK_SECRET_KEYS = frozenset({"", "dev", "change-me", "changeme", "secret", "test-secret-key-not-for-production"})
+
+    @classmethod
+    def validate(cls, settings) -> None:
+        """Refuse to run without a real SECRET_KEY."""
+        key = settings.get("SECRET_KEY") or ""
+        if key.lower() in cls.WEAK_SECRET_KEYS or len(key) < 32:
+            raise RuntimeError(
+                "Production needs SECRET_KEY set to a random value of at least 32 characters "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,172 @@
+"""Test fixtures: one schema per test session (SQLite, or PostgreSQL via TEST_DATABASE_URL), emptied after each test."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import delete, text
+from sqlalchemy.engine import make_url
+
+from tracker import create_app
+from tracker.auth.models import LoginSession, User
+from tracker.extensions import db
+from tracker.plan.seed import seed_plan
+
+# Tables filled by `seed plan`: kept for the whole session, never emptied between tests.
+REFERENCE_TABLES = frozenset({
+    "plan", "action_line", "key_idea", "axis", "outcome", "orienting_theme", "challenge", "challenge_topic",
+    "outcome_kind", "member", "partner",
+})
+PASSWORD = "correct horse battery staple"
+
+
+def _worker_database_url(base_url: str | None, tmp_root: Path, worker: str) -> str:
+    """Give each xdist worker its own database."""
+    if not base_url:
+        return "sqlite:///" + str(tmp_root / f"test-{worker}.sqlite")
+    url = make_url(base_url)
+    if worker == "master":
+        return base_url
+    name = f"{url.database}_{worker}"
+    _create_postgres_database(url, name)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _create_postgres_database(url, name: str) -> None:
+    """Create a PostgreSQL database if it does not exist (autocommit, on the maintenance database)."""
+    import psycopg
+
+    conninfo = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class IsolatedClient(FlaskClient):
+    """Run each request in its own app context, as a server would: its own `g` and database session."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's own session sees what the request committed
+        return response
+
+
+@pytest.fixture(scope="session")
+def worker_id_safe(request) -> str:
+    """The xdist worker id, or 'master' without xdist."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "master")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id_safe) -> str:
+    """The database this test process uses."""
+    return _worker_database_url(os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("db"), worker_id_safe)
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory, database_url):
+    """One application and one schema (plan seeded) for the session."""
+    root = tmp_path_factory.mktemp("instance")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, EVIDENCE_FOLDER=str(root / "evidence"),
+                     EXPORTS_FOLDER=str(root / "exports"))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        db.drop_all()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:  # a failed earlier run may have left Alembic's table behind
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        seed_plan()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_data_tables() -> None:
+    """Delete every row written by a test, children first, keeping the seeded plan."""
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in REFERENCE_TABLES:
+            db.session.execute(delete(table))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_app):
+    """The application, inside an app context, with data tables emptied afterwards."""
+    with _app.app_context():
+        yield _app
+        _empty_data_tables()
+        db.session.remove()
+    for key in ("EVIDENCE_FOLDER", "EXPORTS_FOLDER"):
+        shutil.rmtree(_app.config[key], ignore_errors=True)
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+_HASH_CACHE: dict[str, str] = {}
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role, email=None, name=None) creates and commits an account with PASSWORD."""
+    counter = {"n": 0}
+
+    def factory(role: str = "staff", email: str | None = None, name: str | None = None, active: bool = True) -> User:
+        counter["n"] += 1
+        if PASSWORD not in _HASH_CACHE:  # scrypt is deliberately slow: hash the shared test password once
+            probe = User()
+            probe.set_password(PASSWORD)
+            _HASH_CACHE[PASSWORD] = probe.password_hash
+        user = User(email=email or f"{role}{counter['n']}@example.org", name=name or f"{role.title()} {counter['n']}",
+                    role=role, active=active, password_hash=_HASH_CACHE[PASSWORD])
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login(app):
+    """Log a test client in as a user without the (slow) password check: login(client, user)."""
+
+    def do_login(client, user: User):
+        session_row = LoginSession(user_id=user.id)
+        db.session.add(session_row)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = session_row.token
+            session["_fresh"] = True
+        return client
+
+    return do_login
+
+
+@pytest.fixture
+def client_as(app, make_user, login):
+    """Factory: client_as(role) gives a new client logged in as a new user of that role (user on .user)."""
+
+    def factory(role: str, **kwargs):
+        user = make_user(role, **kwargs)
+        test_client = app.test_client()
+        login(test_client, user)
+        test_client.user = user
+        return test_client
+
+    return factory

@@ -1,0 +1,149 @@
+"""Login, logout, lockout, password changes and the admin's user management."""
+import re
+
+from sqlalchemy import select
+
+from tracker.audit.models import AuditEntry
+from tracker.auth.models import LoginSession, User
+from tracker.extensions import db
+
+from .conftest import PASSWORD
+
+
+def _login(client, email, password):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def test_login_and_logout(client, make_user):
+    user = make_user("staff", email="ana@example.org")
+    response = _login(client, "ANA@example.org ", PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/plan/").status_code == 200
+    assert client.post("/logout").status_code == 302
+    assert client.get("/plan/").status_code == 302
+    assert db.session.scalar(select(LoginSession).where(LoginSession.user_id == user.id)).revoked_at is not None
+
+
+def test_wrong_password_shows_message_next_to_field(client, make_user):
+    make_user("staff", email="ana@example.org")
+    response = _login(client, "ana@example.org", "wrong password!")
+    html = response.get_data(as_text=True)
+    assert "The email or password is not right." in html
+    assert "invalid-feedback" in html
+    assert client.get("/plan/").status_code == 302
+
+
+def test_unknown_email_gives_the_same_message(client):
+    html = _login(client, "nobody@example.org", "whatever-password").get_data(as_text=True)
+    assert "The email or password is not right." in html
+
+
+def test_copied_cookie_dies_with_logout(app, make_user):
+    make_user("staff", email="ana@example.org")
+    client = app.test_client()
+    _login(client, "ana@example.org", PASSWORD)
+    stolen = client.get_cookie("session").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/plan/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_lockout_after_repeated_failures(app, client, make_user):
+    user = make_user("staff", email="ana@example.org")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _login(client, "ana@example.org", "wrong password!")
+    response = _login(client, "ana@example.org", PASSWORD)  # right password, but locked
+    assert response.status_code == 429
+    assert "locked" in response.get_data(as_text=True)
+    assert client.get("/plan/").status_code == 302
+    db.session.refresh(user)
+    assert user.locked_until is not None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "lock")) is not None
+
+
+def test_deactivated_user_cannot_log_in_and_is_logged_out(app, make_user, login):
+    user = make_user("staff", email="ana@example.org")
+    client = login(app.test_client(), user)
+    assert client.get("/plan/").status_code == 200
+    user.active = False
+    db.session.commit()
+    assert client.get("/plan/").status_code == 302
+    assert "not right" in _login(app.test_client(), "ana@example.org", PASSWORD).get_data(as_text=True)
+
+
+def test_change_own_password(app, make_user):
+    make_user("board", email="b@example.org")
+    client = app.test_client()
+    _login(client, "b@example.org", PASSWORD)
+    other = app.test_client()
+    _login(other, "b@example.org", PASSWORD)
+    response = client.post("/account", data={"current_password": "nope", "new_password": "a new long passphrase",
+                                             "confirm": "a new long passphrase"})
+    assert "This is not your current password." in response.get_data(as_text=True)
+    response = client.post("/account", data={"current_password": PASSWORD, "new_password": "short",
+                                             "confirm": "short"})
+    assert "at least 10 characters" in response.get_data(as_text=True)
+    response = client.post("/account", data={"current_password": PASSWORD, "new_password": "a new long passphrase",
+                                             "confirm": "a new long passphrase"})
+    assert response.status_code == 302
+    assert client.get("/plan/").status_code == 200  # this session stays
+    assert other.get("/plan/").status_code == 302  # the other one is ended
+    user = db.session.scalar(select(User).where(User.email == "b@example.org"))
+    assert user.check_password("a new long passphrase")
+    assert user.password_hash.startswith("scrypt:")
+
+
+def test_admin_creates_edits_deactivates_and_resets(client_as):
+    admin = client_as("admin")
+    response = admin.post("/admin/users/new", data={
+        "email": "new@example.org", "name": "New Person", "role": "staff", "active": "y",
+        "new_password": "a long enough password", "confirm": "a long enough password"})
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "new@example.org"))
+    assert user.role == "staff" and user.active
+
+    response = admin.post("/admin/users/new", data={
+        "email": "new@example.org", "name": "Again", "role": "staff",
+        "new_password": "a long enough password", "confirm": "a long enough password"})
+    assert "There is already an account with this email." in response.get_data(as_text=True)
+
+    response = admin.post(f"/admin/users/{user.id}", data={"name": "New Person", "role": "secretary_general"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.role == "secretary_general" and not user.active  # unchecked box: deactivated
+
+    response = admin.post(f"/admin/users/{user.id}/password", data={"new_password": "another long password",
+                                                                    "confirm": "another long password"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.check_password("another long password")
+    actions = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.entity_id == user.id,
+                                                                                 AuditEntry.entity_type == "user"))]
+    assert sorted(actions) == ["create", "password", "update"]
+
+
+def test_admin_cannot_demote_self(client_as):
+    admin = client_as("admin")
+    response = admin.post(f"/admin/users/{admin.user.id}", data={"name": "Me", "role": "staff", "active": "y"})
+    assert "cannot change your own role" in response.get_data(as_text=True)
+    db.session.refresh(admin.user)
+    assert admin.user.role == "admin"
+
+
+def test_bad_role_is_refused(client_as, make_user):
+    admin = client_as("admin")
+    user = make_user("staff")
+    response = admin.post(f"/admin/users/{user.id}", data={"name": "X", "role": "emperor", "active": "y"})
+    assert response.status_code == 200
+    assert re.search(r"Not a valid choice", response.get_data(as_text=True))
+    db.session.refresh(user)
+    assert user.role == "staff"
+
+
+def test_open_redirect_is_refused(client, make_user):
+    make_user("staff", email="ana@example.org")
+    response = client.post("/login?next=https://evil.example/", data={"email": "ana@example.org",
+                                                                     "password": PASSWORD})
+    assert response.headers["Location"] == "/plan/"

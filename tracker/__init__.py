@@ -1,0 +1,124 @@
+"""The Metropolis Strategic Action Plan tracker."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS
+from .extensions import bootstrap, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config="development", **overrides) -> Flask:
+    """Build the application for a named configuration, with optional setting overrides."""
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"), instance_relative_config=False,
+                instance_path=os.environ.get("TRACKER_INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if hasattr(config_class, "validate"):
+        config_class.validate(app.config)  # before any fallback can paper over a missing secret
+    _resolve_paths(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_errors(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def _resolve_paths(app: Flask) -> None:
+    """Fill in the defaults that depend on the instance folder."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "tracker.sqlite")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    app.config["EVIDENCE_FOLDER"] = app.config.get("EVIDENCE_FOLDER") or str(Path(app.instance_path) / "evidence")
+    app.config["EXPORTS_FOLDER"] = app.config.get("EXPORTS_FOLDER") or str(PROJECT_ROOT / "exports")
+    # Uploads a little over the evidence limit reach the form, which answers with a clear message.
+    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Return a development secret kept in the instance folder, creating it once."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Enforce foreign keys, WAL and a busy timeout on every SQLite connection."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    from flask import current_app, has_app_context
+
+    timeout = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000) if has_app_context() else 5000
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension singletons."""
+    from . import models  # noqa: F401  (the whole schema, for create_all and Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    bootstrap.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every feature's blueprint."""
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .plan.views import bp as plan_bp
+
+    for blueprint in (auth_bp, plan_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_security(app: Flask) -> None:
+    """Require login everywhere, check roles, and set security headers."""
+    from .auth.access import enforce_access, security_headers
+
+    app.before_request(enforce_access)
+    app.after_request(security_headers)
+
+
+def register_errors(app: Flask) -> None:
+    """Friendly error pages that never show a traceback."""
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose role helpers and formatting filters to templates."""
+    from .templating import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the command groups."""
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,40 @@
+"""User management forms."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from ..auth.forms import NewPasswordMixin
+from ..auth.roles import ROLE_LABELS, ROLES
+from ..auth.services import find_user_by_email
+from ..forms import NoControlCharacters, strip_filter
+
+ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
+
+
+class UserForm(FlaskForm):
+    """Name, role and whether the account may log in."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120), NoControlCharacters()],
+                       filters=[strip_filter])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = BooleanField("Active (may log in)", default=True)
+    submit = SubmitField("Save")
+
+
+class CreateUserForm(NewPasswordMixin, UserForm):
+    """A new account with its first password."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+                       filters=[strip_filter])
+    submit = SubmitField("Create account")
+
+    def validate_email(self, field):
+        """One account per email."""
+        if find_user_by_email(field.data or ""):
+            raise ValidationError("There is already an account with this email.")
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    """Set a new password for someone else."""
+
+    submit = SubmitField("Reset password")

@@ -1,0 +1,77 @@
+"""The administrator's user management pages."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth import services
+from ..auth.access import allow
+from ..auth.models import User
+from ..auth.roles import ADMINS
+from ..extensions import db
+from .forms import CreateUserForm, ResetPasswordForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _user_or_404(user_id: int) -> User:
+    """Fetch a user or answer 404."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@allow(*ADMINS)
+def users():
+    """Every account."""
+    rows = db.session.scalars(select(User).order_by(User.name)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow(*ADMINS)
+def create_user():
+    """Create an account."""
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        user = services.create_user(current_user, form.email.data, form.name.data, form.role.data,
+                                    form.new_password.data)
+        if not form.active.data:
+            user.active = False
+        db.session.commit()
+        flash(f"Account created for {user.email}.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@allow(*ADMINS)
+def edit_user(user_id: int):
+    """Change a user's name, role or active flag."""
+    user = _user_or_404(user_id)
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
+            form.role.errors.append("You cannot change your own role or deactivate yourself; ask another admin.")
+        else:
+            services.update_user(current_user, user, name=form.name.data, role=form.role.data,
+                                 active=form.active.data)
+            db.session.commit()
+            flash(f"Saved {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@allow(*ADMINS)
+def reset_password(user_id: int):
+    """Set a new password for a user and end their sessions."""
+    user = _user_or_404(user_id)
+    reset_form = ResetPasswordForm()
+    if reset_form.validate_on_submit():
+        services.set_password(current_user, user, reset_form.new_password.data)
+        db.session.commit()
+        flash(f"New password set for {user.email}; their sessions were ended.", "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=reset_form), 200

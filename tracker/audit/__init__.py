@@ -1,0 +1,1 @@
+"""The record: who changed what, when, with the values before and after."""

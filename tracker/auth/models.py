@@ -1,0 +1,82 @@
+"""User accounts and their login sessions."""
+import secrets
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .roles import ROLE_LABELS, ROLES
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in, with one role."""
+
+    __tablename__ = "user"
+    __table_args__ = (CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    sessions: Mapped[list["LoginSession"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    # Set by the user loader: the login session this request belongs to (what Flask-Login stores in the cookie).
+    session_token = None  # type: str | None
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password (scrypt)."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Tell whether the password matches."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated accounts cannot log in."""
+        return self.active
+
+    def get_id(self) -> str | None:
+        """Identify the login session, not the user, so that logging out can revoke it."""
+        return self.session_token
+
+    def has_role(self, *roles: str) -> bool:
+        """Tell whether the user holds one of the roles."""
+        return self.role in roles
+
+    @property
+    def role_label(self) -> str:
+        """The role as people say it."""
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One login: the cookie names it, logging out revokes it, so a copied cookie dies with it."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="sessions")

@@ -1,0 +1,122 @@
+"""Command-line interface: `flask --app wsgi seed|plan|users ...`; features add their own commands."""
+import json
+import os
+import secrets
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .extensions import db
+
+seed_cli = AppGroup("seed", help="Load the plan, demo data or volume data.")
+plan_cli = AppGroup("plan", help="Read the plan.")
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@seed_cli.command("plan")
+def seed_plan_command():
+    """Load the plan's hierarchy and reference lists (safe to run again)."""
+    from .plan.seed import seed_plan
+
+    created = seed_plan()
+    db.session.commit()
+    total = sum(created.values())
+    click.echo("Plan seeded: " + (", ".join(f"{n} {k}" for k, n in created.items() if n) if total
+                                  else "already up to date, nothing created."))
+
+
+@plan_cli.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print the hierarchy as JSON.")
+def plan_show_command(as_json: bool):
+    """Print the plan's hierarchy."""
+    from .plan.queries import current_plan, plan_as_dict
+
+    plan = current_plan()
+    if plan is None:
+        raise click.ClickException("No plan in the database: run `flask --app wsgi seed plan` first.")
+    data = plan_as_dict(plan)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['plan']['title']} — {data['plan']['motto']}")
+    for line in data["lines"]:
+        click.echo(f"{line['code']}  {line['title']}")
+        for axis in line["axes"]:
+            click.echo(f"  {axis['code']}  {axis['title']}")
+            for outcome in axis["outcomes"]:
+                click.echo(f"    {outcome['code']}  {outcome['title']}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", required=True, type=click.Choice(["admin", "secretary_general", "staff", "board"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create_command(email: str, name: str, role: str, password_stdin: bool):
+    """Create an account; the password comes from a prompt or standard input."""
+    from .auth.services import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(None, email, name, role, password)
+    except ValueError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role} account {user.email}.")
+
+
+@users_cli.command("ensure-admin")
+def users_ensure_admin_command():
+    """Create a first admin if there is no account (TRACKER_ADMIN_EMAIL / TRACKER_ADMIN_PASSWORD, or generated)."""
+    from .auth.services import count_users, create_user
+
+    if count_users():
+        return
+    email = os.environ.get("TRACKER_ADMIN_EMAIL") or "admin@metropolis.local"
+    password = os.environ.get("TRACKER_ADMIN_PASSWORD")
+    generated = not password
+    password = password or secrets.token_urlsafe(12)
+    try:
+        create_user(None, email, "Administrator", "admin", password)
+    except ValueError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo("=" * 60)
+    click.echo("First administrator created. Log in at http://127.0.0.1:%s/login with" % os.environ.get("PORT", "5000"))
+    click.echo(f"  email:    {email}")
+    click.echo(f"  password: {password}" if generated else "  password: (the one in TRACKER_ADMIN_PASSWORD)")
+    if generated:
+        click.echo("This password is shown only once: change it on your account page.")
+    click.echo("=" * 60)
+
+
+@users_cli.command("list")
+def users_list_command():
+    """List the accounts."""
+    from sqlalchemy import select
+
+    from .auth.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        click.echo(f"{user.email}\t{user.role}\t{'active' if user.active else 'inactive'}\t{user.name}")
+
+
+# Features add commands to these groups from their own cli modules, imported here.
+FEATURE_CLI_MODULES: list[str] = []
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    import importlib
+
+    for module in FEATURE_CLI_MODULES:
+        importlib.import_module(module, __package__)
+    for group in (seed_cli, plan_cli, users_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""The plan's hierarchy (lines, axes, outcomes) and its reference lists."""

@@ -1,0 +1,49 @@
+"""The plan as a navigable tree, a page per line and per outcome, and the reference lists."""
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select
+
+from ..auth.access import allow
+from ..auth.roles import EVERYONE
+from ..extensions import db
+from .models import Member, Partner
+from .queries import current_plan, outcome_by_code
+from .sections import outcome_sections
+
+bp = Blueprint("plan", __name__, url_prefix="/plan")
+
+
+@bp.route("/")
+@allow(*EVERYONE)
+def index():
+    """The whole plan: lines, key ideas, axes, outcomes."""
+    plan = current_plan()
+    if plan is None:
+        abort(404)
+    return render_template("plan/index.html", plan=plan)
+
+
+@bp.route("/outcomes/<code>")
+@allow(*EVERYONE)
+def outcome(code: str):
+    """One outcome and everything recorded against it."""
+    item = outcome_by_code(code)
+    if item is None:
+        abort(404)
+    sections = [(section.template, section.context(item)) for section in outcome_sections()]
+    return render_template("plan/outcome.html", outcome=item, sections=sections)
+
+
+@bp.route("/members")
+@allow(*EVERYONE)
+def members():
+    """The member governments, by region."""
+    rows = db.session.scalars(select(Member).order_by(Member.region, Member.city)).all()
+    return render_template("plan/members.html", members=rows)
+
+
+@bp.route("/partners")
+@allow(*EVERYONE)
+def partners():
+    """The partner organisations."""
+    rows = db.session.scalars(select(Partner).order_by(Partner.name)).all()
+    return render_template("plan/partners.html", partners=rows)

@@ -1,0 +1,48 @@
+"""Template globals and filters."""
+from datetime import date, datetime
+
+from flask import Flask
+from flask_login import current_user
+
+from .auth import roles
+
+
+def _fmt_date(value) -> str:
+    """Format a date as 5 Mar 2022."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.strftime("%-d %b %Y, %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%-d %b %Y")
+    return str(value)
+
+
+def _fmt_number(value, digits: int = 0) -> str:
+    """Format a number with thousands separators."""
+    if value is None:
+        return "—"
+    try:
+        return f"{float(value):,.{digits}f}" if digits else f"{round(float(value)):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def register(app: Flask) -> None:
+    """Add the helpers to Jinja."""
+    app.jinja_env.filters["fdate"] = _fmt_date
+    app.jinja_env.filters["fnum"] = _fmt_number
+
+    @app.context_processor
+    def inject_roles():
+        """Let templates ask what the current user may do."""
+
+        def can(*allowed):
+            return bool(getattr(current_user, "is_authenticated", False)) and current_user.role in allowed
+
+        def has_endpoint(endpoint):
+            return endpoint in app.view_functions
+
+        return {"roles": roles, "can": can, "has_endpoint": has_endpoint}
