@@ -87,11 +87,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every feature's blueprint."""
+    from .activities.views import bp as activities_bp
     from .admin.views import bp as admin_bp
+    from .assessments.views import bp as assessments_bp
     from .auth.views import bp as auth_bp
+    from .evidence.views import bp as evidence_bp
+    from .indicators.views import bp as indicators_bp
+    from .overview.views import bp as overview_bp
     from .plan.views import bp as plan_bp
+    from .reports.views import bp as reports_bp
 
-    for blueprint in (auth_bp, plan_bp, admin_bp):
+    for blueprint in (auth_bp, plan_bp, activities_bp, evidence_bp, indicators_bp, assessments_bp, overview_bp,
+                      reports_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

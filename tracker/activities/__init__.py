@@ -1,0 +1,1 @@
+"""What the Secretariat did, recorded against the plan's outcomes."""

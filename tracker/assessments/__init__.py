@@ -1,0 +1,1 @@
+"""Yearly assessment of each outcome, its review, and the yearly lock."""

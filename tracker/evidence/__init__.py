@@ -1,0 +1,1 @@
+"""Evidence: files, links and notes that prove what was done."""

@@ -1,0 +1,1 @@
+"""Indicators (KPIs), their yearly targets and values, computed or entered."""

@@ -1,0 +1,112 @@
+"""Indicators, yearly targets (with status overrides) and entered values under review."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User, utcnow
+from ..extensions import db
+from ..plan.models import Outcome
+
+UNITS = {"number": "Number", "percent": "Percent", "euros": "Euros", "people": "People"}
+DIRECTIONS = {"higher": "Higher is better", "lower": "Lower is better", "range": "Stay within a range"}
+# How values come: typed by staff (and reviewed), or computed from the activity log of the year.
+METHODS = {
+    "manual": "Entered by staff",
+    "completed_activities": "Completed activities",
+    "members_engaged": "Distinct members engaged",
+    "partners_engaged": "Distinct partners engaged",
+    "participants": "Participants",
+    "women_share": "Women's share of participants (%)",
+    "budget_spent": "Budget spent (EUR)",
+    "evidence_count": "Pieces of evidence",
+}
+REVIEW_STATES = {"draft": "Draft", "submitted": "Submitted", "returned": "Returned", "approved": "Approved"}
+STATUSES = {"on_track": "On track", "needs_attention": "Needs attention", "off_track": "Off track"}
+
+
+class Indicator(db.Model):
+    """A measure of progress, on one outcome or on the plan as a whole (outcome_id NULL)."""
+
+    __tablename__ = "indicator"
+    __table_args__ = (
+        CheckConstraint("unit IN ('number', 'percent', 'euros', 'people')", name="unit_known"),
+        CheckConstraint("direction IN ('higher', 'lower', 'range')", name="direction_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. "PW-MEMBERS", "L1-EVENTS"
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(16), default="number")
+    direction: Mapped[str] = mapped_column(String(8), default="higher")
+    baseline_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    baseline_year: Mapped[int | None]
+    cumulative: Mapped[bool] = mapped_column(default=False)  # targets and actuals add up over the plan years
+    method: Mapped[str] = mapped_column(String(32), default="manual")
+    method_kinds: Mapped[list | None] = mapped_column(db.JSON)  # activity kinds counted, None for all
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    outcome: Mapped[Outcome | None] = relationship()
+    targets: Mapped[list["IndicatorTarget"]] = relationship(back_populates="indicator",
+                                                            order_by="IndicatorTarget.year",
+                                                            cascade="all, delete-orphan")
+    values: Mapped[list["IndicatorValue"]] = relationship(back_populates="indicator",
+                                                          order_by="IndicatorValue.year",
+                                                          cascade="all, delete-orphan")
+
+    @property
+    def is_computed(self) -> bool:
+        """Values come from the activity log rather than from staff."""
+        return self.method != "manual"
+
+
+class IndicatorTarget(db.Model):
+    """An indicator's target for one plan year, and the Secretary General's status override if any."""
+
+    __tablename__ = "indicator_target"
+    __table_args__ = (UniqueConstraint("indicator_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    target: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))  # lower bound for a range
+    target_max: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))  # upper bound, for a range only
+    status_override: Mapped[str | None] = mapped_column(String(20))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    override_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    indicator: Mapped[Indicator] = relationship(back_populates="targets")
+    override_by: Mapped[User | None] = relationship()
+
+
+class IndicatorValue(db.Model):
+    """A value entered by staff for one year, reviewed like an assessment before it counts."""
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (UniqueConstraint("indicator_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    review_state: Mapped[str] = mapped_column(String(16), default="draft")
+    review_note: Mapped[str | None] = mapped_column(Text)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    entered_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1)
+
+    indicator: Mapped[Indicator] = relationship(back_populates="values")
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,1 @@
+"""The annual Board evaluation and the final evaluation, as PDF."""
