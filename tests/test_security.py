@@ -3,6 +3,7 @@ import pytest
 
 from config import ProductionConfig
 from tracker import create_app
+from tracker.extensions import db
 
 from .conftest import PASSWORD, IsolatedClient
 
@@ -13,7 +14,9 @@ def csrf_app(_app):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=_app.config["SQLALCHEMY_DATABASE_URI"],
                      WTF_CSRF_ENABLED=True)
     app.test_client_class = IsolatedClient
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # its own pool: close it rather than leave connections to the garbage collector
 
 
 def test_post_without_csrf_token_is_refused(app, csrf_app, make_user):
