@@ -18,13 +18,15 @@ users_cli = AppGroup("users", help="Manage accounts.")
 @seed_cli.command("plan")
 def seed_plan_command():
     """Load the plan's hierarchy and reference lists (safe to run again)."""
+    from .indicators.seed import seed_indicators
     from .plan.seed import seed_plan
 
     created = seed_plan()
+    indicators = seed_indicators()  # the plan's headline baselines and starter indicators, same transaction
     db.session.commit()
-    total = sum(created.values())
-    click.echo("Plan seeded: " + (", ".join(f"{n} {k}" for k, n in created.items() if n) if total
-                                  else "already up to date, nothing created."))
+    for label, counts in (("Plan", created), ("Indicators", indicators)):
+        click.echo(f"{label} seeded: " + (", ".join(f"{n} {k}" for k, n in counts.items() if n)
+                                          if sum(counts.values()) else "already up to date, nothing created."))
 
 
 @plan_cli.command("show")
@@ -120,3 +122,8 @@ def register(app: Flask) -> None:
         importlib.import_module(module, __package__)
     for group in (seed_cli, plan_cli, users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(importlib.import_module(".activities.cli", __package__).activities_cli)
+    app.cli.add_command(importlib.import_module(".reports.cli", __package__).report_cli)
+    backup_cli = importlib.import_module(".backup.cli", __package__)
+    app.cli.add_command(backup_cli.backup_command)
+    app.cli.add_command(backup_cli.restore_command)

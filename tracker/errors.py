@@ -1,4 +1,6 @@
 """Friendly error pages: never a traceback."""
+from urllib.parse import urlsplit
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -17,10 +19,23 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None, back_url: str | None = None):
     """Render the error page for a status code."""
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
-    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    return render_template("errors/error.html", code=code, title=title, message=detail or message,
+                           back_url=back_url), code
+
+
+def same_origin_referrer() -> str | None:
+    """The page the request came from, as a local path, if it is on this site."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host or not parts.path.startswith("/") \
+            or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def register(app: Flask) -> None:
@@ -35,7 +50,8 @@ def register(app: Flask) -> None:
     def too_large(error):
         db.session.rollback()
         limit = app.config["MAX_UPLOAD_MB"]
-        return render_error(413, f"The upload is larger than the limit of {limit} MB. Choose a smaller file.")
+        return render_error(413, f"The upload is larger than the limit of {limit} MB. Nothing was saved. "
+                                 "Go back and choose a smaller file.", back_url=same_origin_referrer())
 
     @app.errorhandler(HTTPException)
     def http_error(error):

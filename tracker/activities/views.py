@@ -1,4 +1,140 @@
-"""Pages of the activities feature."""
-from flask import Blueprint
+"""Pages of the activities feature: the filtered list, create, view, edit (with version check), delete."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit.services import history
+from ..auth.access import allow
+from ..auth.roles import EDITORS, EVERYONE
+from ..evidence.services import list_for_activity
+from ..extensions import db
+from . import sections  # noqa: F401  (registers the outcome page section at app start)
+from . import services
+from .forms import ActivityFilterForm, ActivityForm, EditActivityForm
+from .services import FIELD_LABELS, display_value
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
+
+CONFLICT_MESSAGE = "Someone else saved this activity since you opened it."
+
+
+@bp.app_template_filter("activity_value")
+def activity_value_filter(value, name: str, users: dict | None = None) -> str:
+    """Show a value of an activity's audit snapshot as people read it."""
+    return display_value(name, value, users)
+
+
+def _page_number() -> int:
+    """The requested page, kept within sane bounds."""
+    raw = request.args.get("page", "1")
+    page = services.parse_id(raw)
+    return min(page, 1_000_000) if page else 1
+
+
+@bp.route("/")
+@allow(*EVERYONE)
+def index():
+    """Every activity that matches the filters, newest first, a page at a time."""
+    form = ActivityFilterForm(formdata=request.args, choices=services.filter_choices())
+    form.validate()
+    params = form.params()
+    per_page = current_app.config.get("PAGE_SIZE", 25)
+    pagination = services.list_page(params, _page_number(), per_page)
+    summary = services.list_summary(params)
+    # Page links keep the filters; lists (kind, status) stay repeated parameters.
+    link_args = {key: request.args.getlist(key) for key in services.FILTER_KEYS if request.args.getlist(key)}
+    return render_template("activities/index.html", form=form, pagination=pagination, params=params,
+                           summary=summary, link_args=link_args)
+
+
+def _activity_or_404(activity_id: int, *, allow_deleted_view: bool = False):
+    """The activity, or 404; soft-deleted ones only for those who may see the record of deletions."""
+    activity = services.get_activity(activity_id, include_deleted=True)
+    if activity is None:
+        abort(404)
+    if activity.is_deleted and not (allow_deleted_view and services.can_see_deleted(current_user)):
+        abort(404)
+    return activity
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*EDITORS)
+def new():
+    """Record a new activity."""
+    choices = services.form_choices()
+    defaults = services.form_defaults(None, current_user) if request.method == "GET" else None
+    form = ActivityForm(data=defaults, choices=choices)
+    if form.validate_on_submit():
+        activity = services.create_activity(current_user, form.to_data())
+        db.session.commit()
+        flash(f"Activity “{activity.title}” saved.", "success")
+        return redirect(url_for("activities.detail", activity_id=activity.id))
+    return render_template("activities/form.html", form=form, activity=None, conflict=None)
+
+
+@bp.route("/<int:activity_id>")
+@allow(*EVERYONE)
+def detail(activity_id: int):
+    """One activity: all its fields, its evidence and its history."""
+    activity = _activity_or_404(activity_id, allow_deleted_view=True)
+    entries = history("activity", activity.id)
+    user_ids = {activity.responsible_id}
+    for entry in entries:
+        user_ids.update(v.get("responsible_id") for v in (entry.before or {}, entry.after or {}))
+    return render_template(
+        "activities/detail.html", activity=activity, history=entries, field_labels=FIELD_LABELS,
+        users=services.user_names(user_ids), can_edit=services.can_edit_activity(current_user, activity),
+        evidence_items=list_for_activity(activity.id),
+        can_add_evidence=current_user.role in EDITORS and not activity.is_deleted)
+
+
+@bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
+@allow(*EDITORS)
+def edit(activity_id: int):
+    """Change an activity; a save based on an outdated version is refused and the difference shown."""
+    activity = _activity_or_404(activity_id)
+    if not services.can_edit_activity(current_user, activity):
+        abort(403)
+    choices = services.form_choices(keep_responsible_id=activity.responsible_id)
+    defaults = services.form_defaults(activity, current_user) if request.method == "GET" else None
+    form = EditActivityForm(data=defaults, choices=choices, keep_responsible_id=activity.responsible_id)
+    conflict = None
+    if form.validate_on_submit():
+        data = form.to_data()
+        try:
+            services.update_activity(current_user, activity, data, expected_version=form.version.data)
+            db.session.commit()
+        except (services.VersionConflict, StaleDataError):
+            db.session.rollback()  # nothing of this save is written
+            conflict = services.describe_conflict(activity_id, data)
+            # The form now carries the version the user has seen, so saving again is a deliberate choice.
+            form.version.raw_data = None
+            form.version.data = conflict["version"]
+        else:
+            flash(f"Activity “{activity.title}” saved.", "success")
+            return redirect(url_for("activities.detail", activity_id=activity.id))
+    if conflict and conflict["deleted"]:
+        flash("This activity was deleted while you were editing it; your changes were not saved.", "error")
+        return redirect(url_for("activities.index"))
+    status = 409 if conflict else 200  # a form with errors is an ordinary page; a conflict is not
+    return render_template("activities/form.html", form=form, activity=activity, conflict=conflict,
+                           conflict_message=CONFLICT_MESSAGE), status
+
+
+@bp.route("/<int:activity_id>/delete", methods=["POST"])
+@allow(*EDITORS)
+def delete(activity_id: int):
+    """Soft-delete an activity: it leaves lists and totals but stays in the database and the record."""
+    activity = _activity_or_404(activity_id)
+    if not services.can_edit_activity(current_user, activity):
+        abort(403)
+    title = activity.title
+    try:
+        services.delete_activity(current_user, activity)
+        db.session.commit()
+    except StaleDataError:  # someone saved it in the same instant: let the user see that change first
+        db.session.rollback()
+        flash(CONFLICT_MESSAGE + " Nothing was deleted: look at their change, then delete again if needed.", "error")
+        return redirect(url_for("activities.detail", activity_id=activity_id))
+    flash(f"Activity “{title}” deleted.", "success")
+    return redirect(url_for("activities.index"))

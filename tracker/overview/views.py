@@ -1,4 +1,143 @@
-"""Pages of the overview feature."""
-from flask import Blueprint
+"""The Secretary General's progress overview: headline figures, the plan as a heat map, readiness, charts."""
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.validators import InputRequired
+
+from ..auth.access import allow
+from ..auth.roles import EVERYONE, STEERING
+from ..plan.models import PLAN_YEARS
+from . import cache, queries
 
 bp = Blueprint("overview", __name__, url_prefix="/overview")
+
+ALL = "all"
+YEAR_CHOICES = [(str(year), str(year)) for year in PLAN_YEARS] + [(ALL, "Whole plan 2021-2023")]
+# The SVG is our own drawing, shown through <img>; its presentation attributes need inline styles, nothing else.
+CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
+
+
+def _default_year() -> int:
+    """Return the current plan year (the assessments feature decides it)."""
+    from ..assessments.services import current_plan_year
+
+    return current_plan_year()
+
+
+class YearForm(FlaskForm):
+    """The year selector (a GET filter: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("Plan year", choices=YEAR_CHOICES, validators=[InputRequired()])
+
+
+def parse_year(raw: str | None) -> int | None:
+    """Turn a year parameter into a plan year, None for the whole period; ValueError when it is neither."""
+    if raw == ALL:
+        return None
+    if raw is not None and raw.strip().isdigit() and int(raw) in PLAN_YEARS:
+        return int(raw)
+    raise ValueError(raw)
+
+
+def year_param(year: int | None) -> str:
+    """Return the URL value of a selection."""
+    return ALL if year is None else str(year)
+
+
+def activity_list_url(year: int | None, *, statuses=(), **filters) -> str:
+    """Return the activity list filtered like a heat map cell (year omitted for the whole period)."""
+    params = {key: value for key, value in filters.items() if value is not None}
+    if year is not None:
+        params["year"] = year
+    if statuses:
+        params["status"] = list(statuses)
+    return url_for("activities.index", **params)
+
+
+def chart_alt(name: str, data: dict, year: int | None) -> str:
+    """Return a short text alternative for a chart; the table after it carries the figures."""
+    period = year if year is not None else "2021-2023"
+    if name == "activities":
+        totals = [sum(values) for values in zip(*[series["counts"] for series in data["series"]])] or [0]
+        busiest = max(range(len(totals)), key=totals.__getitem__) if any(totals) else None
+        per_line = ", ".join(f"{series['code']} {sum(series['counts'])}" for series in data["series"])
+        text = f"Bar chart of work-plan activities per month by action line, {period}: {per_line}."
+        if busiest is not None:
+            text += f" Busiest month: {data['labels'][busiest]} ({totals[busiest]})."
+        return text
+    if name == "members":
+        engaged, total = sum(r["engaged"] for r in data), sum(r["total"] for r in data)
+        parts = ", ".join(f"{r['region']} {r['engaged']} of {r['total']}" for r in data)
+        return f"Bar chart of members engaged by region, {period}: {engaged} of {total} in all; {parts}."
+    parts = ", ".join(f"{r['label'].lower()} {r['count']}" for r in data if r["count"])
+    return f"Bar chart of the status of the {sum(r['count'] for r in data)} outcomes, {period}: {parts}."
+
+
+@bp.route("/")
+@allow(*EVERYONE)
+def index():
+    """Show where the plan stands for a year (or the whole period) and what needs attention."""
+    form = YearForm(request.args)
+    status = 200
+    if "year" not in request.args:
+        form.year.data = str(_default_year())
+    elif not form.validate():
+        form.year.errors = ["Choose 2021, 2022, 2023 or the whole plan period."]
+        form.year.data = str(_default_year())
+        status = 400
+    year = parse_year(form.year.data)
+    data = cache.page_data(year)
+    charts = [
+        {"name": name, "title": cache.chart_title(name, year), "data": data["charts"][name],
+         "alt": chart_alt(name, data["charts"][name], year),
+         "url": url_for("overview.chart", name=name, year=year_param(year), v=cache.version())}
+        for name in cache.CHARTS
+    ]
+    return render_template(
+        "overview/index.html", form=form, data=data, year=year, year_label=year or "2021-2023",
+        charts=charts, steering=_is_steering(), activity_list_url=activity_list_url,
+        progress_band=queries.progress_band, display_statuses=queries.DISPLAY_STATUSES,
+        assessment_states=queries.ASSESSMENT_STATES, outcome_count=len(queries.flat_outcomes(data["heatmap"])),
+    ), status
+
+
+def _is_steering() -> bool:
+    """Tell whether the current user may act on what the page shows (Secretary General, admin)."""
+    return getattr(current_user, "role", None) in STEERING
+
+
+@bp.route("/charts/<name>.svg")
+@allow(*EVERYONE)
+def chart(name: str):
+    """Serve a chart as SVG, redrawn only when the data changed, with an ETag from the data version."""
+    if name not in cache.CHARTS:
+        abort(404)
+    try:
+        year = parse_year(request.args.get("year", str(_default_year())))
+    except ValueError:
+        abort(404)
+    version = cache.version()
+    response = make_response(cache.chart_svg(name, year))
+    response.mimetype = "image/svg+xml"
+    response.set_etag(f"{name}-{year_param(year)}-{version}")
+    # A URL naming the current data version never changes content; any other must be checked again.
+    response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == version else REVALIDATE
+    response.headers["Content-Security-Policy"] = CHART_CSP
+    response.headers["Vary"] = "Cookie"
+    return response.make_conditional(request)
+
+
+@allow(*EVERYONE)
+def root():
+    """Send the home page to the overview."""
+    return redirect(url_for("overview.index"))
+
+
+# The blueprint's prefix is /overview: the site root is added on the app itself when the blueprint is registered.
+bp.record_once(lambda state: state.app.add_url_rule("/", "root", root))

@@ -1,0 +1,523 @@
+"""Business rules of activities: who may edit, reference checks, create/update/delete with audit, list filters."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..audit.services import history, record
+from ..auth.models import User, utcnow
+from ..auth.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
+from ..extensions import db
+from ..plan.models import (PLAN_YEARS, REGIONS, ActionLine, Axis, Challenge, Member, OrientingTheme, Outcome,
+                           OutcomeKind, Partner)
+from .models import (ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome,
+                     activity_partner)
+
+# Bounds of the input the rules accept; the form and the demo generator use the same numbers.
+MIN_DATE = date(2015, 1, 1)
+MAX_DATE = date(2030, 12, 31)
+MAX_PARTICIPANTS = 1_000_000
+MAX_BUDGET = Decimal("100000000")
+MAX_TITLE = 200
+MAX_PLACE = 200
+MAX_DESCRIPTION = 5000
+MAX_SELECTED = 500  # more ids than any list holds: refused before it reaches the database
+MAX_DB_ID = 2_147_483_647  # larger numbers cannot be ids (and overflow SQLite's integer)
+ONLINE = "online"
+
+# Labels of the fields of an audit snapshot, in display order.
+FIELD_LABELS = {
+    "title": "Title",
+    "kind": "Kind",
+    "outcome_kind": "Kind of outcome",
+    "start_date": "Start date",
+    "end_date": "End date",
+    "year": "Plan year",
+    "status": "Status",
+    "description": "Description",
+    "place": "Place",
+    "outcomes": "Outcomes",
+    "themes": "Orienting themes",
+    "challenges": "Challenges",
+    "members": "Members",
+    "partners": "Partners",
+    "participants_total": "Participants",
+    "participants_women": "Women",
+    "participants_men": "Men",
+    "budget_planned": "Planned budget (EUR)",
+    "budget_spent": "Spent budget (EUR)",
+    "responsible_id": "Responsible",
+    "deleted_at": "Deleted at",
+}
+
+
+class VersionConflict(Exception):
+    """Someone else saved the activity since the form was loaded."""
+
+    def __init__(self, current_version: int):
+        super().__init__(current_version)
+        self.current_version = current_version
+
+
+@dataclass
+class ActivityData:
+    """The clean values of an activity, as the form gives them."""
+
+    title: str
+    kind: str
+    status: str
+    start_date: date
+    end_date: date
+    description: str = ""
+    place: str = ""
+    outcome_kind: str | None = None  # an OutcomeKind code
+    outcome_ids: list[int] = field(default_factory=list)
+    theme_ids: list[int] = field(default_factory=list)
+    challenge_ids: list[int] = field(default_factory=list)
+    member_ids: list[int] = field(default_factory=list)
+    partner_ids: list[int] = field(default_factory=list)
+    participants_total: int | None = None
+    participants_women: int | None = None
+    participants_men: int | None = None
+    budget_planned: Decimal | None = None
+    budget_spent: Decimal | None = None
+    responsible_id: int | None = None
+
+
+# --- who may do what -------------------------------------------------------------------------------------------
+
+
+def can_edit_activity(user, activity: Activity) -> bool:
+    """Tell whether a user may change or delete an activity: admin/SG always, staff their own, board never."""
+    role = getattr(user, "role", None)
+    if role in STEERING:
+        return True
+    if role == STAFF:
+        return user.id in (activity.created_by_id, activity.responsible_id)
+    return False
+
+
+def can_see_deleted(user) -> bool:
+    """Tell whether a user may open soft-deleted activities (they stay in the record)."""
+    return getattr(user, "role", None) in (ADMIN, SECRETARY_GENERAL)
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+
+def _detail_options():
+    """The relations an activity page shows, each loaded in one query."""
+    return (
+        selectinload(Activity.outcomes).selectinload(Outcome.axis).selectinload(Axis.line),
+        selectinload(Activity.members), selectinload(Activity.partners), selectinload(Activity.themes),
+        selectinload(Activity.challenges), selectinload(Activity.responsible), selectinload(Activity.created_by),
+        selectinload(Activity.outcome_kind),
+    )
+
+
+def get_activity(activity_id: int, *, include_deleted: bool = False) -> Activity | None:
+    """One activity with everything its page shows, or None (also for soft-deleted ones unless asked)."""
+    if not 0 < activity_id <= MAX_DB_ID:
+        return None
+    stmt = select(Activity).where(Activity.id == activity_id).options(*_detail_options())
+    if not include_deleted:
+        stmt = stmt.where(Activity.deleted_at.is_(None))
+    return db.session.scalar(stmt)
+
+
+def parse_id(raw) -> int | None:
+    """Read a database id from text: a positive integer in range, else None."""
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_DB_ID else None
+
+
+def unknown_ids(model, ids) -> list[int]:
+    """The ids among `ids` that name no row of `model` (one query)."""
+    wanted = {i for i in ids if isinstance(i, int)}
+    if not wanted:
+        return []
+    in_range = {i for i in wanted if 0 < i <= MAX_DB_ID}
+    found = set(db.session.scalars(select(model.id).where(model.id.in_(in_range)))) if in_range else set()
+    return sorted(wanted - found)
+
+
+def responsible_problem(user_id: int | None, keep_id: int | None = None) -> str | None:
+    """Explain why a user cannot be responsible for an activity (active admin, SG or staff), or return None."""
+    if user_id is None:
+        return "Choose the staff member responsible."
+    if user_id == keep_id and keep_id is not None:
+        return None  # an activity may keep the person it had, even if they have left since
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_DB_ID else None
+    if user is None:
+        return "This person is not in the list of users."
+    if not user.active or user.role not in EDITORS:
+        return "Choose an active staff member, the Secretary General or an administrator."
+    return None
+
+
+def outcome_kind_codes() -> set[str]:
+    """The codes of the three kinds of outcome."""
+    return set(db.session.scalars(select(OutcomeKind.code)))
+
+
+@dataclass
+class FormChoices:
+    """Everything the activity form offers, each list read in one query."""
+
+    outcome_groups: list  # [(group label, [(id, label, search text)])]
+    member_groups: list
+    partners: list
+    themes: list
+    challenges: list
+    outcome_kinds: list  # [(code, name)]
+    responsibles: list  # [(id, label)]
+
+
+def form_choices(keep_responsible_id: int | None = None) -> FormChoices:
+    """Read the lists the activity form offers (outcomes by line and axis, members by region, partners, ...)."""
+    outcomes = db.session.scalars(
+        select(Outcome).options(selectinload(Outcome.axis).selectinload(Axis.line)).order_by(Outcome.position)).all()
+    outcome_groups: dict[str, list] = {}
+    for o in outcomes:
+        group = f"{o.axis.code} {o.axis.title}"
+        outcome_groups.setdefault(group, []).append((o.id, f"{o.code} {o.title}",
+                                                     f"{o.code} {o.title} {o.axis.line.code} {o.axis.title}"))
+    members = db.session.scalars(select(Member).order_by(Member.city)).all()
+    member_groups: dict[str, list] = {region: [] for region in REGIONS}
+    for m in members:
+        member_groups.setdefault(m.region, []).append(
+            (m.id, f"{m.city} ({m.country_name})", f"{m.city} {m.institution} {m.country_name} {m.region}"))
+    partners = [(p.id, p.label, f"{p.label} {p.kind}")
+                for p in db.session.scalars(select(Partner).order_by(func.lower(Partner.name)))]
+    themes = [(t.id, t.name) for t in db.session.scalars(select(OrientingTheme).order_by(OrientingTheme.position))]
+    challenges = [(c.id, c.name) for c in db.session.scalars(select(Challenge).order_by(Challenge.position))]
+    kinds = [(k.code, k.name) for k in db.session.scalars(select(OutcomeKind).order_by(OutcomeKind.position))]
+    users = db.session.scalars(
+        select(User).where(or_(and_(User.active.is_(True), User.role.in_(EDITORS)),
+                               User.id == (keep_responsible_id or 0)))
+        .order_by(User.name)).all()
+    responsibles = [(u.id, u.name if u.active else f"{u.name} (inactive)") for u in users]
+    return FormChoices(list(outcome_groups.items()), [(r, items) for r, items in member_groups.items() if items],
+                       partners, themes, challenges, kinds, responsibles)
+
+
+def form_defaults(activity: Activity | None, user) -> dict:
+    """The values an edit form starts with (or a new form: today's date, the current user responsible)."""
+    if activity is None:
+        return {"status": "planned", "responsible": getattr(user, "id", None), "start_date": None,
+                "end_date": None}
+    return {
+        "title": activity.title, "kind": activity.kind, "status": activity.status,
+        "outcome_kind": activity.outcome_kind.code if activity.outcome_kind else "",
+        "start_date": activity.start_date, "end_date": activity.end_date,
+        "description": activity.description, "online": activity.place == ONLINE,
+        "place": "" if activity.place == ONLINE else activity.place,
+        "outcomes": [o.id for o in activity.outcomes], "themes": [t.id for t in activity.themes],
+        "challenges": [c.id for c in activity.challenges], "members": [m.id for m in activity.members],
+        "partners": [p.id for p in activity.partners],
+        "participants_total": activity.participants_total, "participants_women": activity.participants_women,
+        "participants_men": activity.participants_men, "budget_planned": activity.budget_planned,
+        "budget_spent": activity.budget_spent, "responsible": activity.responsible_id,
+        "version": activity.version,
+    }
+
+
+# --- snapshots for the record -------------------------------------------------------------------------------------
+
+
+def snapshot(activity: Activity) -> dict:
+    """Every field of an activity as plain data, for the audit record."""
+    return {
+        "title": activity.title,
+        "kind": activity.kind,
+        "outcome_kind": activity.outcome_kind.code if activity.outcome_kind else None,
+        "start_date": activity.start_date,
+        "end_date": activity.end_date,
+        "year": activity.year,
+        "status": activity.status,
+        "description": activity.description,
+        "place": activity.place,
+        "outcomes": [o.code for o in activity.outcomes],
+        "themes": [t.name for t in activity.themes],
+        "challenges": [c.name for c in activity.challenges],
+        "members": [{"id": m.id, "city": m.city} for m in sorted(activity.members, key=lambda m: m.id)],
+        "partners": [{"id": p.id, "name": p.name} for p in sorted(activity.partners, key=lambda p: p.id)],
+        "participants_total": activity.participants_total,
+        "participants_women": activity.participants_women,
+        "participants_men": activity.participants_men,
+        "budget_planned": _money(activity.budget_planned),
+        "budget_spent": _money(activity.budget_spent),
+        "responsible_id": activity.responsible_id,
+        "deleted_at": activity.deleted_at,
+    }
+
+
+def _money(value) -> str | None:
+    """Amounts with two decimals, so that 1500 and 1500.00 compare equal in the record."""
+    return None if value is None else f"{Decimal(value):.2f}"
+
+
+def _rows_by_id(model, ids) -> list:
+    """Rows of a reference list with these ids, in id order."""
+    ids = [i for i in ids if 0 < i <= MAX_DB_ID]
+    return db.session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)).all() if ids else []
+
+
+def data_snapshot(data: ActivityData) -> dict:
+    """What an activity would look like with these values, in the shape of `snapshot` (for a conflict)."""
+    outcomes = sorted(_rows_by_id(Outcome, data.outcome_ids), key=lambda o: o.position)
+    themes = sorted(_rows_by_id(OrientingTheme, data.theme_ids), key=lambda t: t.position)
+    challenges = sorted(_rows_by_id(Challenge, data.challenge_ids), key=lambda c: c.position)
+    return {
+        "title": data.title, "kind": data.kind, "outcome_kind": data.outcome_kind or None,
+        "start_date": data.start_date.isoformat(), "end_date": data.end_date.isoformat(),
+        "year": data.start_date.year, "status": data.status, "description": data.description,
+        "place": data.place, "outcomes": [o.code for o in outcomes], "themes": [t.name for t in themes],
+        "challenges": [c.name for c in challenges],
+        "members": [{"id": m.id, "city": m.city} for m in _rows_by_id(Member, data.member_ids)],
+        "partners": [{"id": p.id, "name": p.name} for p in _rows_by_id(Partner, data.partner_ids)],
+        "participants_total": data.participants_total, "participants_women": data.participants_women,
+        "participants_men": data.participants_men, "budget_planned": _money(data.budget_planned),
+        "budget_spent": _money(data.budget_spent), "responsible_id": data.responsible_id, "deleted_at": None,
+    }
+
+
+def display_value(name: str, value, users: dict | None = None) -> str:
+    """Show a snapshot value as people read it (lists joined, labels for codes, names for user ids)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if name == "kind":
+        return ACTIVITY_KINDS.get(value, str(value))
+    if name == "status":
+        return ACTIVITY_STATUSES.get(value, str(value))
+    if name == "responsible_id" and users is not None:
+        return users.get(value, f"user #{value}")
+    if isinstance(value, list):
+        return ", ".join(item.get("city") or item.get("name") or str(item.get("id")) if isinstance(item, dict)
+                         else str(item) for item in value)
+    return str(value)
+
+
+def user_names(ids) -> dict[int, str]:
+    """Names of users by id, in one query."""
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def snapshot_differences(theirs: dict, yours: dict) -> list[tuple[str, object, object]]:
+    """The fields that differ between two snapshots, as (field, theirs, yours), in display order."""
+    return [(name, theirs.get(name), yours.get(name)) for name in FIELD_LABELS
+            if name not in ("deleted_at", "year") and theirs.get(name) != yours.get(name)]
+
+
+def describe_conflict(activity_id: int, data: ActivityData) -> dict:
+    """What the other person saved: the fields where it differs from this form, and who saved it when."""
+    current = get_activity(activity_id, include_deleted=True)
+    theirs = {name: value.isoformat() if isinstance(value, date) else value
+              for name, value in snapshot(current).items()}
+    yours = data_snapshot(data)
+    differences = snapshot_differences(theirs, yours)
+    entries = history("activity", activity_id)
+    last = entries[0] if entries else None
+    names = user_names([theirs.get("responsible_id"), yours.get("responsible_id")])
+    return {
+        "version": current.version,
+        "deleted": current.is_deleted,
+        "saved_by": last.user.name if last and last.user else None,
+        "saved_at": last.at if last else current.updated_at,
+        "rows": [(FIELD_LABELS[name], display_value(name, a, names), display_value(name, b, names))
+                 for name, a, b in differences],
+    }
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+
+def _apply(activity: Activity, data: ActivityData) -> None:
+    """Copy clean values and links onto an activity."""
+    # Read every referenced row before touching the activity: a query in between would autoflush a half-made
+    # change (and bump the version once per flush).
+    with db.session.no_autoflush:
+        outcome_kind_id = (db.session.scalar(select(OutcomeKind.id).where(OutcomeKind.code == data.outcome_kind))
+                           if data.outcome_kind else None)
+        outcomes = sorted(_rows_by_id(Outcome, data.outcome_ids), key=lambda o: o.position)
+        themes = _rows_by_id(OrientingTheme, data.theme_ids)
+        challenges = _rows_by_id(Challenge, data.challenge_ids)
+        members = _rows_by_id(Member, data.member_ids)
+        partners = _rows_by_id(Partner, data.partner_ids)
+    activity.title = data.title
+    activity.kind = data.kind
+    activity.status = data.status
+    activity.start_date = data.start_date
+    activity.end_date = data.end_date
+    activity.year = data.start_date.year  # the plan year follows from the dates
+    activity.description = data.description or ""
+    activity.place = data.place or ""
+    activity.outcome_kind_id = outcome_kind_id
+    activity.participants_total = data.participants_total
+    activity.participants_women = data.participants_women
+    activity.participants_men = data.participants_men
+    activity.budget_planned = data.budget_planned
+    activity.budget_spent = data.budget_spent
+    activity.responsible_id = data.responsible_id
+    activity.outcomes = outcomes
+    activity.themes = themes
+    activity.challenges = challenges
+    activity.members = members
+    activity.partners = partners
+
+
+def create_activity(actor, data: ActivityData) -> Activity:
+    """Add an activity and its audit entry to the transaction (the caller commits)."""
+    activity = Activity(created_by_id=getattr(actor, "id", None))
+    _apply(activity, data)
+    db.session.add(activity)
+    db.session.flush()
+    record(actor, "create", activity, after=snapshot(activity), summary=f"Created activity “{activity.title}”")
+    return activity
+
+
+def update_activity(actor, activity: Activity, data: ActivityData, expected_version: int | None) -> Activity:
+    """Change an activity if nobody saved it since `expected_version`; audit before and after.
+
+    Raises VersionConflict when the version differs; the flush raises StaleDataError if another save lands
+    between this check and the write (the caller rolls back either way).
+    """
+    if expected_version != activity.version:
+        raise VersionConflict(activity.version)
+    before = snapshot(activity)
+    _apply(activity, data)
+    activity.updated_at = utcnow()  # always an UPDATE, so the version moves even when only links changed
+    db.session.flush()
+    after = snapshot(activity)
+    record(actor, "update", activity, before=before, after=after, summary=f"Edited activity “{activity.title}”")
+    return activity
+
+
+def delete_activity(actor, activity: Activity) -> Activity:
+    """Soft-delete an activity: out of lists and totals, still in the database and the record."""
+    before = snapshot(activity)
+    activity.deleted_at = utcnow()
+    db.session.flush()
+    record(actor, "delete", activity, before=before, after=snapshot(activity),
+           summary=f"Deleted activity “{activity.title}”")
+    return activity
+
+
+# --- the list -------------------------------------------------------------------------------------------------------
+
+FILTER_KEYS = ("year", "line", "axis", "outcome", "kind", "status", "member", "partner", "region", "responsible", "q")
+
+
+def filtered_query(params: dict) -> Select:
+    """One select of the non-deleted activities matching the list filters, newest first."""
+    stmt = select(Activity).where(Activity.deleted_at.is_(None))
+    if params.get("year"):
+        stmt = stmt.where(Activity.year == params["year"])
+    outcome_clause = None
+    if params.get("outcome"):
+        outcome_clause = Outcome.code == params["outcome"]
+    elif params.get("axis"):
+        outcome_clause = Axis.code == params["axis"]
+    elif params.get("line"):
+        outcome_clause = ActionLine.code == params["line"]
+    if outcome_clause is not None:
+        stmt = stmt.where(Activity.id.in_(
+            select(activity_outcome.c.activity_id).join(Outcome, Outcome.id == activity_outcome.c.outcome_id)
+            .join(Axis, Axis.id == Outcome.axis_id).join(ActionLine, ActionLine.id == Axis.line_id)
+            .where(outcome_clause)))
+    if params.get("kind"):
+        stmt = stmt.where(Activity.kind.in_(params["kind"]))
+    if params.get("status"):
+        stmt = stmt.where(Activity.status.in_(params["status"]))
+    if params.get("member"):
+        stmt = stmt.where(Activity.id.in_(
+            select(activity_member.c.activity_id).where(activity_member.c.member_id == params["member"])))
+    if params.get("partner"):
+        stmt = stmt.where(Activity.id.in_(
+            select(activity_partner.c.activity_id).where(activity_partner.c.partner_id == params["partner"])))
+    if params.get("region"):
+        stmt = stmt.where(Activity.id.in_(
+            select(activity_member.c.activity_id).join(Member, Member.id == activity_member.c.member_id)
+            .where(Member.region == params["region"])))
+    if params.get("responsible"):
+        stmt = stmt.where(Activity.responsible_id == params["responsible"])
+    if params.get("q"):
+        needle = params["q"]
+        stmt = stmt.where(or_(Activity.title.icontains(needle, autoescape=True),
+                              Activity.description.icontains(needle, autoescape=True),
+                              Activity.place.icontains(needle, autoescape=True)))
+    return stmt.order_by(Activity.start_date.desc(), Activity.id.desc())
+
+
+def list_page(params: dict, page: int, per_page: int):
+    """One page of the filtered list, with outcomes and responsible loaded (a fixed number of queries)."""
+    stmt = filtered_query(params).options(selectinload(Activity.outcomes), selectinload(Activity.responsible))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def list_summary(params: dict) -> dict:
+    """Totals of the filtered list: activities per status, participants and budgets (two queries)."""
+    ids = filtered_query(params).order_by(None).with_only_columns(Activity.id).scalar_subquery()
+    by_status = dict(db.session.execute(
+        select(Activity.status, func.count()).where(Activity.id.in_(ids)).group_by(Activity.status)).all())
+    totals = db.session.execute(
+        select(func.coalesce(func.sum(Activity.participants_total), 0),
+               func.coalesce(func.sum(Activity.participants_women), 0),
+               func.coalesce(func.sum(Activity.participants_men), 0),
+               func.coalesce(func.sum(Activity.budget_planned), 0),
+               func.coalesce(func.sum(Activity.budget_spent), 0)).where(Activity.id.in_(ids))).one()
+    return {"by_status": [(code, label, by_status.get(code, 0)) for code, label in ACTIVITY_STATUSES.items()],
+            "participants": totals[0], "women": totals[1], "men": totals[2], "planned": totals[3],
+            "spent": totals[4]}
+
+
+def filter_choices() -> dict:
+    """The options of the list's filters (lines, axes, outcomes, members, partners, responsible users)."""
+    lines = db.session.execute(select(ActionLine.code, ActionLine.title).order_by(ActionLine.position)).all()
+    axes = db.session.execute(select(Axis.code, Axis.title).join(ActionLine)
+                              .order_by(ActionLine.position, Axis.position)).all()
+    outcomes = db.session.execute(select(Outcome.code, Outcome.title).order_by(Outcome.position)).all()
+    members = db.session.execute(select(Member.id, Member.city, Member.region).order_by(Member.region,
+                                                                                         Member.city)).all()
+    partners = db.session.execute(select(Partner.id, Partner.name).order_by(func.lower(Partner.name))).all()
+    users = db.session.execute(select(User.id, User.name).where(User.role.in_(EDITORS)).order_by(User.name)).all()
+    return {"lines": lines, "axes": axes, "outcomes": outcomes, "members": members, "partners": partners,
+            "users": users}
+
+
+# --- the outcome page --------------------------------------------------------------------------------------------
+
+
+def outcome_activities(outcome_id: int, limit: int = 20) -> tuple[list[Activity], int]:
+    """The most recent non-deleted activities serving an outcome, and how many there are in all."""
+    linked = select(activity_outcome.c.activity_id).where(activity_outcome.c.outcome_id == outcome_id)
+    base = select(Activity).where(Activity.deleted_at.is_(None), Activity.id.in_(linked))
+    total = db.session.scalar(base.with_only_columns(func.count(Activity.id)))
+    rows = db.session.scalars(base.options(selectinload(Activity.responsible))
+                              .order_by(Activity.start_date.desc(), Activity.id.desc()).limit(limit)).all()
+    return list(rows), total or 0
+
+
+def outcome_year_counts(outcome_id: int) -> list[dict]:
+    """Per plan year: the outcome's activities, how many are completed, and their evidence (one grouped query)."""
+    from ..evidence.models import Evidence
+
+    completed = func.count(func.distinct(case((Activity.status == "completed", Activity.id))))
+    rows = db.session.execute(
+        select(Activity.year, func.count(func.distinct(Activity.id)), completed, func.count(Evidence.id))
+        .join(activity_outcome, activity_outcome.c.activity_id == Activity.id)
+        .outerjoin(Evidence, and_(Evidence.activity_id == Activity.id, Evidence.deleted_at.is_(None)))
+        .where(activity_outcome.c.outcome_id == outcome_id, Activity.deleted_at.is_(None),
+               Activity.year.in_(PLAN_YEARS))
+        .group_by(Activity.year)).all()
+    found = {year: (total, done, evidence) for year, total, done, evidence in rows}
+    return [dict(zip(("year", "total", "completed", "evidence"), (year, *found.get(year, (0, 0, 0)))))
+            for year in PLAN_YEARS]

@@ -1,0 +1,84 @@
+"""Forms for assessments, reviews, responsibles and the yearly lock."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+
+from ..forms import NoControlCharacters, strip_filter
+from ..plan.models import PLAN_YEARS
+from .models import ASSESSMENT_STATUSES
+from .services import MAX_TEXT
+
+TEXT_RULES = [Optional(), Length(max=MAX_TEXT), NoControlCharacters()]
+
+
+class AssessmentForm(FlaskForm):
+    """An outcome's yearly status and narrative."""
+
+    status = SelectField("Status", choices=list(ASSESSMENT_STATUSES.items()))
+    achieved = TextAreaField("What was achieved", validators=TEXT_RULES, filters=[strip_filter],
+                             render_kw={"rows": 6})
+    difficulties = TextAreaField("Difficulties", validators=TEXT_RULES, filters=[strip_filter],
+                                 render_kw={"rows": 4})
+    next_steps = TextAreaField("Next steps", validators=TEXT_RULES, filters=[strip_filter], render_kw={"rows": 4})
+    version = HiddenField()
+    submit = SubmitField("Save draft")
+
+    def validate_version(self, field):
+        """The version is a number written by the page itself."""
+        if field.data and not str(field.data).isdigit():
+            raise ValidationError("Reload the page and try again.")
+
+
+class ReviewForm(FlaskForm):
+    """Approve, or return with a note (the note is required to return)."""
+
+    decision = StringField("Decision", validators=[DataRequired(), AnyOf(["approve", "return"])])
+    # No Optional(): it would stop the chain before validate_note could ask for a note when returning.
+    note = TextAreaField("Note to the author", validators=[Length(max=5000), NoControlCharacters()],
+                         filters=[strip_filter], render_kw={"rows": 2},
+                         description="Required when returning: say what needs to change.")
+
+    def validate_note(self, field):
+        """Returning needs a note."""
+        if self.decision.data == "return" and not field.data:
+            raise ValidationError("Write a note saying what needs to change before returning it.")
+
+
+def review_form(key: str, form: ReviewForm | None = None) -> ReviewForm:
+    """A review form (new, or one posted with errors) whose field ids are unique on a page listing several items."""
+    form = form if form is not None else ReviewForm(formdata=None)
+    for name in ("decision", "note"):
+        field = getattr(form, name)
+        field.id = f"{name}-{key}"
+        field.label.field_id = field.id
+    return form
+
+
+class ResponsiblesForm(FlaskForm):
+    """Who is responsible for an outcome."""
+
+    users = SelectMultipleField("Responsible staff", coerce=int, validate_choice=True)
+    submit = SubmitField("Save responsibles")
+
+    def __init__(self, users, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.users.choices = [(u.id, f"{u.name} ({u.role_label})") for u in users]
+
+
+class LockForm(FlaskForm):
+    """Lock a year once its Board evaluation is final."""
+
+    year = SelectField("Year", coerce=int, choices=[(y, str(y)) for y in PLAN_YEARS])
+    reason = StringField("Reason", validators=[Optional(), Length(max=500), NoControlCharacters()],
+                         filters=[strip_filter], default="Board evaluation marked final")
+    submit = SubmitField("Lock year")
+
+
+class ReopenForm(FlaskForm):
+    """Reopen a locked year (administrators), with a reason."""
+
+    year = SelectField("Year", coerce=int, choices=[(y, str(y)) for y in PLAN_YEARS])
+    reason = StringField("Reason for reopening", validators=[DataRequired("Give the reason for reopening the year."),
+                                                             Length(max=500), NoControlCharacters()],
+                         filters=[strip_filter])
+    submit = SubmitField("Reopen year")

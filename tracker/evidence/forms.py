@@ -1,0 +1,123 @@
+"""Forms to add and edit evidence."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField, URLField
+from wtforms.validators import Length, ValidationError
+
+from ..forms import NoControlCharacters, strip_filter
+from . import validation
+from .models import EVIDENCE_KINDS
+
+KIND_CHOICES = list(EVIDENCE_KINDS.items())
+TITLE_VALIDATORS = [Length(max=validation.MAX_TITLE,
+                           message=f"The title is longer than {validation.MAX_TITLE} characters."),
+                    NoControlCharacters()]
+
+
+class AddEvidenceForm(FlaskForm):
+    """One form for the three kinds: the chosen kind says which of file, address or note is needed."""
+
+    kind = RadioField("Kind of evidence", choices=KIND_CHOICES, default="file")
+    title = StringField("Title", validators=TITLE_VALIDATORS, filters=[strip_filter],
+                        render_kw={"maxlength": validation.MAX_TITLE},
+                        description="For a file, the file name is used if you leave this empty.")
+    file = FileField("File to upload", render_kw={"accept": validation.ACCEPT_ATTRIBUTE})
+    url = URLField("Link address", filters=[strip_filter],
+                   render_kw={"placeholder": "https://", "maxlength": validation.MAX_URL},
+                   description="An http:// or https:// address.")
+    note = TextAreaField("Text of the note", filters=[strip_filter],
+                         render_kw={"rows": 4, "maxlength": validation.MAX_NOTE},
+                         description=f"At most {validation.MAX_NOTE} characters.")
+    next = HiddenField()
+    submit = SubmitField("Add evidence")
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        self.file.description = (f"{validation.ACCEPTED_SUMMARY}; at most {validation.megabytes(max_bytes)} MB.")
+
+    def validate_file(self, field):
+        """Require an acceptable file when the kind is file: type by content, size, not empty."""
+        if self.kind.data != "file":
+            return
+        upload = field.data
+        if upload is None or not getattr(upload, "filename", None):
+            raise ValidationError("Choose a file to upload.")
+        try:
+            validation.check_upload(upload.stream, upload.filename, self.max_bytes)
+        except validation.Refused as refused:
+            raise ValidationError(refused.message) from None
+
+    def validate_url(self, field):
+        """Require an http or https address when the kind is link."""
+        if self.kind.data != "link":
+            return
+        try:
+            field.data = validation.check_url(field.data)
+        except validation.Refused as refused:
+            raise ValidationError(refused.message) from None
+
+    def validate_note(self, field):
+        """Require the note's text when the kind is note."""
+        if self.kind.data != "note":
+            return
+        try:
+            field.data = validation.check_note(field.data)
+        except validation.Refused as refused:
+            raise ValidationError(refused.message) from None
+
+    def validate_title(self, field):
+        """Links and notes need a title; files fall back to their name."""
+        if self.kind.data in ("link", "note") and not field.data:
+            raise ValidationError("Give the evidence a title.")
+
+
+class EditEvidenceForm(FlaskForm):
+    """The title, and the address of a link or the text of a note."""
+
+    title = StringField("Title", validators=TITLE_VALIDATORS, render_kw={"maxlength": validation.MAX_TITLE},
+                        filters=[strip_filter])
+    url = URLField("Link address", filters=[strip_filter],
+                   render_kw={"placeholder": "https://", "maxlength": validation.MAX_URL},
+                   description="An http:// or https:// address.")
+    note = TextAreaField("Text of the note", filters=[strip_filter],
+                         render_kw={"rows": 4, "maxlength": validation.MAX_NOTE},
+                         description=f"At most {validation.MAX_NOTE} characters.")
+    version = HiddenField()
+    next = HiddenField()
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind != "link":
+            del self.url
+        if kind != "note":
+            del self.note
+        if kind == "file":
+            self.title.description = "Leave empty to use the file name."
+
+    def validate_title(self, field):
+        """Links and notes need a title; files fall back to their name."""
+        if self.kind != "file" and not field.data:
+            raise ValidationError("Give the evidence a title.")
+
+    def validate_url(self, field):
+        """Keep links to http and https addresses."""
+        try:
+            field.data = validation.check_url(field.data)
+        except validation.Refused as refused:
+            raise ValidationError(refused.message) from None
+
+    def validate_note(self, field):
+        """A note is not empty and not too long."""
+        try:
+            field.data = validation.check_note(field.data)
+        except validation.Refused as refused:
+            raise ValidationError(refused.message) from None
+
+
+class DeleteEvidenceForm(FlaskForm):
+    """The delete button: its CSRF token and where to go afterwards."""
+
+    next = HiddenField()

@@ -1,0 +1,136 @@
+"""Evidence files on disk: one file per content, at <EVIDENCE_FOLDER>/<sha[:2]>/<sha>, written atomically.
+
+The layout is the contract with backup and restore: a file's path depends only on its SHA-256, the original
+name lives only in the database, and <EVIDENCE_FOLDER>/tmp holds uploads being written (same filesystem, so
+that the final rename is atomic). A file reaches its final path before its row can be committed, so a crash
+never leaves a row without its file; at worst a file without a row, which `orphans()` lists.
+"""
+import hashlib
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import StoredFile
+
+CHUNK_SIZE = 1024 * 1024
+TMP_DIR = "tmp"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class FileTooLarge(ValueError):
+    """The stream went past the size limit while being stored."""
+
+
+def root() -> Path:
+    """The evidence folder, from the app's configuration."""
+    return Path(current_app.config["EVIDENCE_FOLDER"])
+
+
+def path_for(stored: StoredFile | str) -> Path:
+    """The path where a stored file's content lives (from the row or its SHA-256)."""
+    sha = stored if isinstance(stored, str) else stored.sha256
+    if not _SHA256.match(sha or ""):
+        raise ValueError("Not a SHA-256 hex digest.")  # never let a value from the database name a path
+    return root() / sha[:2] / sha
+
+
+def store(stream, *, mime_type: str = "application/octet-stream", max_bytes: int | None = None) -> StoredFile:
+    """Write a stream to its content-addressed place and return its StoredFile row (added, not committed)."""
+    if hasattr(stream, "seek"):
+        stream.seek(0)
+    tmp_dir = root() / TMP_DIR
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-", suffix=".part")
+    tmp_path = Path(tmp_name)
+    try:
+        digest, size = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK_SIZE):
+                size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise FileTooLarge(f"The file is larger than {max_bytes} bytes.")
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())  # the bytes are on disk before the name points at them
+        sha = digest.hexdigest()
+        final = path_for(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.is_file() and final.stat().st_size == size:
+            tmp_path.unlink()  # the same content is already stored: keep one copy
+        else:
+            os.chmod(tmp_path, 0o640)
+            os.replace(tmp_path, final)
+            _fsync_dir(final.parent)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    row = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == sha))
+    if row is None:
+        row = StoredFile(sha256=sha, size=size, mime_type=mime_type)
+        db.session.add(row)
+    return row
+
+
+def open_stored(stored: StoredFile):
+    """Open a stored file's content for reading (the caller closes it)."""
+    return path_for(stored).open("rb")
+
+
+def verify(stored: StoredFile) -> bool:
+    """Tell whether the file on disk still has the size and hash its row records."""
+    path = path_for(stored)
+    try:
+        if path.stat().st_size != stored.size:
+            return False
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK_SIZE):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == stored.sha256
+
+
+def orphans(stale_after: float = 3600) -> list[Path]:
+    """Files with no StoredFile row, and temporary files older than `stale_after` seconds, sorted."""
+    base = root()
+    if not base.is_dir():
+        return []
+    on_disk = {}
+    for folder in base.iterdir():
+        if folder.is_dir() and re.fullmatch(r"[0-9a-f]{2}", folder.name):
+            for path in folder.iterdir():
+                if path.is_file() and _SHA256.match(path.name) and path.name[:2] == folder.name:
+                    on_disk[path.name] = path
+    known = set()
+    names = list(on_disk)
+    for start in range(0, len(names), 500):  # bounded IN lists
+        batch = names[start:start + 500]
+        known.update(db.session.scalars(select(StoredFile.sha256).where(StoredFile.sha256.in_(batch))))
+    found = [path for sha, path in on_disk.items() if sha not in known]
+    tmp_dir = base / TMP_DIR
+    if tmp_dir.is_dir():
+        cutoff = time.time() - stale_after
+        found.extend(p for p in tmp_dir.iterdir() if p.is_file() and p.stat().st_mtime < cutoff)
+    return sorted(found)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename durable by syncing its directory (where the platform allows it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

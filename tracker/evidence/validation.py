@@ -1,0 +1,322 @@
+"""Checking what people upload or type as evidence: file types by content, safe names, links and notes."""
+import codecs
+import os
+import re
+import unicodedata
+import zipfile
+from urllib.parse import urlsplit
+
+HEAD_SIZE = 8192  # bytes read to recognise a file; the HTML/script check looks at the first KB of it
+CHUNK_SIZE = 64 * 1024
+MAX_FILENAME = 255
+MAX_TITLE = 200
+MAX_URL = 2000
+MAX_NOTE = 2000
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+DOC = "application/msword"
+XLS = "application/vnd.ms-excel"
+PPT = "application/vnd.ms-powerpoint"
+CSV = "text/csv"
+TXT = "text/plain"
+
+# What each accepted type is called in messages.
+LABELS = {
+    PDF: "PDF", PNG: "PNG image", JPEG: "JPEG image", DOCX: "Word document", XLSX: "Excel workbook",
+    PPTX: "PowerPoint presentation", DOC: "Word document (.doc)", XLS: "Excel workbook (.xls)",
+    PPT: "PowerPoint presentation (.ppt)", CSV: "CSV file", TXT: "plain text file",
+}
+# The extension a name must end in for each type; the first is the one suggested.
+EXTENSIONS = {
+    ".pdf": PDF, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".docx": DOCX, ".xlsx": XLSX, ".pptx": PPTX,
+    ".doc": DOC, ".xls": XLS, ".ppt": PPT, ".csv": CSV, ".txt": TXT,
+}
+ACCEPTED_SUMMARY = "PDF, Word, Excel, PowerPoint, PNG, JPEG, CSV or plain text"
+ACCEPT_ATTRIBUTE = ",".join(EXTENSIONS)  # for <input type="file" accept="...">
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Markup a browser could be talked into rendering: refused even in a .txt or .csv.
+_MARKUP = (b"<html", b"<!doctype", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe", b"<object", b"<embed")
+# The main part of each Office Open XML package.
+_OOXML_MAIN_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}
+_OOXML_DIRS = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
+# Stream names (UTF-16LE in the compound file's directory) that tell the legacy Office formats apart.
+_OLE2_STREAMS = ((DOC, "WordDocument"), (XLS, "Workbook"), (XLS, "Book"), (PPT, "PowerPoint Document"))
+# Characters that are invisible but change how a name reads (bidirectional overrides and the like).
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+
+
+class Refused(ValueError):
+    """An upload, link or note that cannot be accepted; the message says why, in plain words."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field  # the form field the message belongs next to
+
+
+def clean_filename(name: str | None) -> str:
+    """Keep only the last part of a name with invisible characters removed, at most 255 characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]  # browsers on Windows may send a full C:\...\ path
+    name = "".join(c for c in name if unicodedata.category(c) not in _INVISIBLE)
+    name = name.strip().lstrip(".").strip()  # no hidden files, no "..", no leading blanks
+    if not name:
+        return "file"
+    if len(name) > MAX_FILENAME:
+        stem, ext = os.path.splitext(name)
+        ext = ext if len(ext) <= 16 else ""
+        name = stem[:MAX_FILENAME - len(ext)].rstrip() + ext
+    return name
+
+
+def extension_of(name: str) -> str:
+    """The lower-case extension of a file name, with its dot ('' if none)."""
+    return os.path.splitext(name)[1].lower()
+
+
+def sniff(head: bytes, filename: str, stream=None) -> tuple[str, str]:
+    """Tell a file's type from its first bytes (and, for ZIP and OLE2 files, the stream), checked against its name."""
+    if not head:
+        raise Refused("The file is empty.")
+    ext = extension_of(clean_filename(filename))
+    expected = EXTENSIONS.get(ext)
+    if expected is None:
+        what = f"Files ending in {ext}" if ext else "Files without an extension such as .pdf"
+        raise Refused(f"{what} are not accepted. Choose a {ACCEPTED_SUMMARY} file.")
+    detected = _detect(head, stream, expected)
+    if detected is None or not _agrees(detected, expected):
+        raise Refused(_mismatch_message(expected, detected, ext, head))
+    # A text file named .csv stays a CSV file; the name decides between the two text types.
+    mime = expected if detected in (CSV, TXT) else detected
+    return mime, LABELS[mime]
+
+
+def check_upload(stream, filename: str, max_bytes: int) -> tuple[str, str]:
+    """Check an uploaded stream's size and type; leave it rewound for storing."""
+    try:
+        return _check_upload(stream, filename, max_bytes)
+    except Refused as refused:
+        refused.field = refused.field or "file"
+        raise
+
+
+def _check_upload(stream, filename: str, max_bytes: int) -> tuple[str, str]:
+    """Do the upload checks for check_upload."""
+    size = _size_of(stream)
+    if size == 0:
+        raise Refused("The file is empty.")
+    if size is not None and size > max_bytes:
+        raise Refused(f"The file is larger than the limit of {megabytes(max_bytes)} MB.")
+    stream.seek(0)
+    head = stream.read(HEAD_SIZE)
+    try:
+        return sniff(head, filename, stream)
+    finally:
+        stream.seek(0)
+
+
+def check_url(url: str | None) -> str:
+    """Return a link's address if it is an http or https address with a host."""
+    try:
+        return _check_url(url)
+    except Refused as refused:
+        refused.field = "url"
+        raise
+
+
+def _check_url(url: str | None) -> str:
+    """Do the link checks for check_url."""
+    url = (url or "").strip()
+    if not url:
+        raise Refused("Give the address of the link.")
+    if len(url) > MAX_URL:
+        raise Refused(f"The address is longer than {MAX_URL} characters.")
+    if any(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in url):
+        raise Refused("The address contains spaces or invisible characters: copy it again from the browser.")
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        raise Refused("This is not a valid web address.") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        if scheme in ("javascript", "data", "file", "ftp", "vbscript", "blob", "mailto"):
+            raise Refused(f"Links starting with “{scheme}:” are not accepted: give an http:// or https:// address.")
+        if not scheme or "." in scheme:
+            raise Refused("Start the address with https:// (or http://).")
+        raise Refused("Only http:// and https:// addresses are accepted.")
+    if not hostname:
+        raise Refused("The address has no site name after https://.")
+    if parts.username or parts.password:
+        raise Refused("Remove the user name or password from the address.")
+    return url
+
+
+def check_note(note: str | None) -> str:
+    """Return a note's text if it is not empty and not too long."""
+    note = (note or "").replace("\r\n", "\n").strip()  # browsers send CRLF but count a line break as one
+    if not note:
+        raise Refused("Write the note.", field="note")
+    if len(note) > MAX_NOTE:
+        raise Refused(f"The note is longer than {MAX_NOTE} characters ({len(note)}): shorten it or attach a file.",
+                      field="note")
+    return note
+
+
+def megabytes(max_bytes: int) -> str:
+    """The limit in MB, without a trailing .0."""
+    value = max_bytes / (1024 * 1024)
+    return f"{value:g}"
+
+
+def _size_of(stream) -> int | None:
+    """The stream's length in bytes, if it can seek."""
+    try:
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        stream.seek(0)
+        return size
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _detect(head: bytes, stream, expected: str) -> str | None:
+    """The accepted type the content really is, or None."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(_PNG_MAGIC):
+        return PNG
+    if head.startswith(_JPEG_MAGIC):
+        return JPEG
+    if head.startswith(_ZIP_MAGIC):
+        return _ooxml_type(stream)
+    if head.startswith(_OLE2_MAGIC):
+        return _ole2_type(head, stream)
+    if _looks_like_text(head, stream):
+        return CSV if expected == CSV else TXT
+    return None
+
+
+def _agrees(detected: str, expected: str) -> bool:
+    """Whether the content matches the type the name promises (a text file may be named .txt or .csv)."""
+    return detected == expected or (detected in (CSV, TXT) and expected in (CSV, TXT))
+
+
+def _ooxml_type(stream) -> str | None:
+    """Word, Excel or PowerPoint if the ZIP is an Office Open XML package without macros, else None."""
+    if stream is None:
+        return None
+    position = stream.tell()
+    try:
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return None
+    finally:
+        stream.seek(position)
+    if "[Content_Types].xml" not in names or any(n.lower().endswith("vbaproject.bin") for n in names):
+        return None
+    for part, mime in _OOXML_MAIN_PARTS.items():
+        if part in names:
+            return mime
+    for prefix, mime in _OOXML_DIRS.items():
+        if any(n.startswith(prefix) for n in names):
+            return mime
+    return None
+
+
+def _ole2_type(head: bytes, stream) -> str | None:
+    """Legacy Word, Excel or PowerPoint, told apart by the stream names in the compound file."""
+    needles = [(mime, name.encode("utf-16-le")) for mime, name in _OLE2_STREAMS]
+    for chunk in _chunks(head, stream, overlap=64):
+        for mime, needle in needles:
+            if needle in chunk:
+                return mime
+    return None
+
+
+def _chunks(head: bytes, stream, overlap: int = 0):
+    """Yield the whole content in chunks (overlapping a little, so that no needle falls between two)."""
+    if stream is None:
+        yield head
+        return
+    position = stream.tell()
+    try:
+        stream.seek(0)
+        tail = b""
+        while True:
+            block = stream.read(CHUNK_SIZE)
+            if not block:
+                break
+            yield tail + block
+            tail = block[-overlap:] if overlap else b""
+    finally:
+        stream.seek(position)
+
+
+def _looks_like_text(head: bytes, stream) -> bool:
+    """Plain text: UTF-8 (or Windows-1252), no NUL bytes, and no markup a browser would render."""
+    if any(marker in head[:1024].lower() for marker in _MARKUP):
+        return False
+    return _decodes(head, stream, "utf-8-sig") or _decodes(head, stream, "cp1252")
+
+
+def _decodes(head: bytes, stream, encoding: str) -> bool:
+    """Whether the whole content decodes in an encoding and has no NUL character."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for chunk in _chunks(head, stream):
+            if b"\x00" in chunk:
+                return False
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _mismatch_message(expected: str, detected: str | None, ext: str, head: bytes) -> str:
+    """Say plainly that the content is not what its name claims, and what it seems to be."""
+    label = LABELS[expected]
+    article = "an" if label[0].lower() in "aeiou" else "a"
+    if expected in (CSV, TXT):
+        if any(marker in head[:1024].lower() for marker in _MARKUP):
+            return f"This file is not {article} {label}: it contains web page, SVG or script markup."
+        if detected is None and b"\x00" in head:
+            return f"This file is not {article} {label}: save it as UTF-8 text."
+    what = _what_it_is(detected, head)
+    hint = f" (it looks like {what})" if what else ""
+    if expected in (DOCX, XLSX, PPTX) and head.startswith(_ZIP_MAGIC) and detected is None:
+        hint = " (it is a ZIP archive, or a document with macros, which are not accepted)"
+    real = "real " if label[0].isupper() else ""
+    return f"This file is not a {real}{label}{hint}, so the name ending in {ext} is misleading. Choose the right file."
+
+
+def _what_it_is(detected: str | None, head: bytes) -> str:
+    """A short description of what the content seems to be, for messages."""
+    if detected:
+        label = LABELS[detected]
+        return ("an " if label[0].lower() in "aeiou" else "a ") + label
+    lowered = head[:1024].lower()
+    if b"<svg" in lowered:
+        return "an SVG image"
+    if any(marker in lowered for marker in _MARKUP):
+        return "a web page or script"
+    try:
+        import filetype
+
+        kind = filetype.guess(head)
+    except Exception:  # noqa: BLE001  (a best-effort hint, never a reason to fail)
+        kind = None
+    return f"a .{kind.extension} file" if kind else ""

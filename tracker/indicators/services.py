@@ -1,0 +1,441 @@
+"""Rules for indicators: definitions, yearly targets, status overrides, entered values under review, and
+the plain rows that pages and the PDF report show.
+
+Services never commit; every change is audited in the caller's transaction. Changes to a locked year
+raise YearLocked (a ValueError) from tracker.assessments.services.
+"""
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app, has_request_context
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..activities.models import Activity, activity_outcome
+from ..assessments.services import (StaleEdit, can_review, can_write, ensure_unlocked, is_responsible,
+                                    review_approve, review_return, review_submit)
+from ..audit.services import record
+from ..auth.models import utcnow
+from ..auth.roles import STEERING
+from ..evidence.models import Evidence
+from ..extensions import db
+from ..plan.models import PLAN_YEARS, Axis, Outcome
+from . import compute
+from .models import DIRECTIONS, METHODS, STATUSES, UNITS, Indicator, IndicatorTarget, IndicatorValue
+from .progress import evaluate, thresholds
+
+INDICATOR_FIELDS = ("code", "name", "definition", "outcome_id", "unit", "direction", "baseline_value",
+                    "baseline_year", "cumulative", "method", "method_kinds", "position", "active")
+MAX_NUMBER = Decimal("99999999999999")  # Numeric(18, 4) holds 14 digits before the point
+
+
+class TargetReasonRequired(ValueError):
+    """Changing a target that was already set needs a reason."""
+
+
+# ---------------------------------------------------------------- reading
+
+
+def get_indicator(indicator_id: int) -> Indicator | None:
+    """One indicator with its outcome, targets and values loaded."""
+    return db.session.scalar(
+        select(Indicator).where(Indicator.id == indicator_id)
+        .options(selectinload(Indicator.outcome).selectinload(Outcome.axis).selectinload(Axis.line),
+                 selectinload(Indicator.targets), selectinload(Indicator.values)))
+
+
+def plan_wide_indicators(include_inactive: bool = False) -> list[Indicator]:
+    """The indicators of the plan as a whole, in order, with their targets loaded."""
+    query = select(Indicator).where(Indicator.outcome_id.is_(None))
+    if not include_inactive:
+        query = query.where(Indicator.active.is_(True))
+    return list(db.session.scalars(query.options(selectinload(Indicator.targets))
+                                   .order_by(Indicator.position, Indicator.code)))
+
+
+def indicators_for_outcomes(outcome_ids=None, include_inactive: bool = False) -> list[Indicator]:
+    """The indicators of some outcomes (every outcome when None), in plan order, with targets loaded."""
+    query = (select(Indicator).join(Outcome, Outcome.id == Indicator.outcome_id)
+             .options(selectinload(Indicator.targets), selectinload(Indicator.outcome)))
+    if outcome_ids is not None:
+        query = query.where(Indicator.outcome_id.in_(list(outcome_ids)))
+    if not include_inactive:
+        query = query.where(Indicator.active.is_(True))
+    return list(db.session.scalars(query.order_by(Outcome.position, Indicator.position, Indicator.code)))
+
+
+def _can_trace() -> bool:
+    """Links can be built in a request, or outside one when SERVER_NAME is set (the PDF from the CLI)."""
+    return has_request_context() or bool(current_app.config.get("SERVER_NAME"))
+
+
+def indicator_rows(indicators: list[Indicator], years) -> list[dict]:
+    """Plain rows for pages and the PDF: baseline and, per year, target, actual, progress, status, pending."""
+    indicators = list(indicators)
+    years = list(years)
+    if not indicators:
+        return []
+    ids = [i.id for i in indicators]
+    actual = compute.actuals(indicators, years)
+    targets = {(t.indicator_id, t.year): t for t in db.session.scalars(
+        select(IndicatorTarget).where(IndicatorTarget.indicator_id.in_(ids), IndicatorTarget.year.in_(years)))}
+    unapproved = {(indicator_id, year): state for indicator_id, year, state in db.session.execute(
+        select(IndicatorValue.indicator_id, IndicatorValue.year, IndicatorValue.review_state)
+        .where(IndicatorValue.indicator_id.in_(ids), IndicatorValue.year.in_(years),
+               IndicatorValue.review_state != "approved"))}
+    outcome_ids = {i.outcome_id for i in indicators if i.outcome_id is not None}
+    codes = dict(db.session.execute(select(Outcome.id, Outcome.code).where(Outcome.id.in_(sorted(outcome_ids))))
+                 .all()) if outcome_ids else {}
+    on_track_at, attention_at = thresholds()
+    traceable = _can_trace()
+    rows = []
+    for ind in indicators:
+        outcome_code = codes.get(ind.outcome_id)
+        per_year = {}
+        for year in years:
+            target = targets.get((ind.id, year))
+            value = actual.get((ind.id, year))
+            result = evaluate(ind.direction, target.target if target else None,
+                              target.target_max if target else None, value,
+                              on_track_at=on_track_at, attention_at=attention_at)
+            override = target.status_override if target else None
+            per_year[year] = {
+                "target": target.target if target else None,
+                "target_max": target.target_max if target else None,
+                "actual": value,
+                "progress": result.progress,
+                "status": override or result.status,
+                "computed_status": result.status,
+                "status_override": override,
+                "override_reason": target.override_reason if target else None,
+                "pending": (ind.id, year) in unapproved,
+                "pending_state": unapproved.get((ind.id, year)),
+                "trace_url": compute.trace_url(ind, year, outcome_code=outcome_code) if traceable else None,
+            }
+        rows.append({
+            "id": ind.id, "code": ind.code, "name": ind.name, "definition": ind.definition,
+            "unit": ind.unit, "unit_label": UNITS.get(ind.unit, ind.unit),
+            "direction": ind.direction, "direction_label": DIRECTIONS.get(ind.direction, ind.direction),
+            "cumulative": ind.cumulative, "method": ind.method, "method_label": METHODS.get(ind.method, ind.method),
+            "method_kinds": list(ind.method_kinds or []), "outcome_id": ind.outcome_id, "outcome_code": outcome_code,
+            "active": ind.active,
+            "baseline": {"value": ind.baseline_value, "year": ind.baseline_year},
+            "years": per_year,
+        })
+    return rows
+
+
+def outcome_evidence(indicator: Indicator) -> list[Evidence]:
+    """The evidence a value may point to: of the indicator's outcome and its activities (any, if plan-wide)."""
+    query = (select(Evidence).outerjoin(Activity, Activity.id == Evidence.activity_id)
+             .where(Evidence.deleted_at.is_(None), Activity.deleted_at.is_(None)))
+    if indicator.outcome_id is not None:
+        linked = select(activity_outcome.c.activity_id).where(activity_outcome.c.outcome_id == indicator.outcome_id)
+        query = query.where(or_(Evidence.outcome_id == indicator.outcome_id, Evidence.activity_id.in_(linked)))
+    return list(db.session.scalars(query.order_by(Evidence.added_at.desc(), Evidence.id.desc()).limit(500)))
+
+
+def evidence_belongs(indicator: Indicator, evidence_id: int) -> bool:
+    """Tell whether a piece of evidence may support a value of this indicator."""
+    query = (select(Evidence.id).outerjoin(Activity, Activity.id == Evidence.activity_id)
+             .where(Evidence.id == evidence_id, Evidence.deleted_at.is_(None), Activity.deleted_at.is_(None)))
+    if indicator.outcome_id is not None:
+        linked = select(activity_outcome.c.activity_id).where(activity_outcome.c.outcome_id == indicator.outcome_id)
+        query = query.where(or_(Evidence.outcome_id == indicator.outcome_id, Evidence.activity_id.in_(linked)))
+    return db.session.scalar(query) is not None
+
+
+# ---------------------------------------------------------------- defining indicators
+
+
+def _require_steering(actor) -> None:
+    """Only the Secretary General and admins define indicators, targets and overrides."""
+    if getattr(actor, "role", None) not in STEERING:
+        raise PermissionError("Only the Secretary General or an administrator can do this.")
+
+
+def _indicator_snapshot(indicator: Indicator) -> dict:
+    """The audited fields of an indicator."""
+    return {name: getattr(indicator, name) for name in INDICATOR_FIELDS}
+
+
+def _check_definition(data: dict, current: Indicator | None = None) -> None:
+    """Refuse unknown units, directions, methods and duplicate codes."""
+    if data.get("unit") not in UNITS:
+        raise ValueError("Choose a unit.")
+    if data.get("direction") not in DIRECTIONS:
+        raise ValueError("Choose a direction.")
+    if data.get("method") not in METHODS:
+        raise ValueError("Choose how values are obtained.")
+    code = (data.get("code") or "").strip()
+    if not code:
+        raise ValueError("Give the indicator a code.")
+    clash = db.session.scalar(select(Indicator.id).where(Indicator.code == code))
+    if clash is not None and (current is None or clash != current.id):
+        raise ValueError(f"There is already an indicator with the code {code}.")
+
+
+def create_indicator(actor, data: dict) -> Indicator:
+    """Define a new indicator (Secretary General or admin)."""
+    _require_steering(actor)
+    _check_definition(data)
+    indicator = Indicator(**{k: v for k, v in data.items() if k in INDICATOR_FIELDS})
+    if indicator.method == "manual":
+        indicator.method_kinds = None
+    db.session.add(indicator)
+    db.session.flush()
+    record(actor, "create", indicator, after=_indicator_snapshot(indicator),
+           summary=f"Indicator {indicator.code} defined")
+    return indicator
+
+
+def update_indicator(actor, indicator: Indicator, data: dict) -> Indicator:
+    """Change an indicator's definition (Secretary General or admin)."""
+    _require_steering(actor)
+    _check_definition(data, indicator)
+    before = _indicator_snapshot(indicator)
+    for name, value in data.items():
+        if name in INDICATOR_FIELDS:
+            setattr(indicator, name, value)
+    if indicator.method == "manual":
+        indicator.method_kinds = None
+    after = _indicator_snapshot(indicator)
+    if before != after:
+        db.session.flush()
+        record(actor, "update", indicator, before=before, after=after, summary=f"Indicator {indicator.code} changed")
+    return indicator
+
+
+# ---------------------------------------------------------------- targets and overrides
+
+
+def _number(value, label: str = "The value") -> Decimal | None:
+    """Turn input into a Decimal that the database can hold, or None for blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{label} must be a number.") from None
+    if not number.is_finite() or abs(number) > MAX_NUMBER:
+        raise ValueError(f"{label} is too large.")
+    return number.quantize(Decimal("0.0001"))
+
+
+def _target_row(indicator: Indicator, year: int) -> IndicatorTarget | None:
+    """The target row of a year, if any."""
+    return db.session.scalar(select(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator.id,
+                                                           IndicatorTarget.year == year))
+
+
+def _target_snapshot(row: IndicatorTarget | None) -> dict | None:
+    """The audited fields of a target row."""
+    if row is None:
+        return None
+    return {"indicator_id": row.indicator_id, "year": row.year, "target": row.target, "target_max": row.target_max,
+            "status_override": row.status_override, "override_reason": row.override_reason}
+
+
+def set_targets(actor, indicator: Indicator, targets: dict, reason: str = "") -> list[int]:
+    """Set the targets per year {year: target or (low, high)}; changing an existing target needs a reason.
+
+    Returns the years whose target changed. Nothing is written if any year is refused.
+    """
+    _require_steering(actor)
+    reason = (reason or "").strip()
+    planned = []
+    for year, value in sorted(targets.items()):
+        if year not in PLAN_YEARS:
+            raise ValueError(f"{year} is not a year of the plan.")
+        low, high = value if isinstance(value, tuple) else (value, None)
+        low, high = _number(low, f"The {year} target"), _number(high, f"The {year} upper bound")
+        if indicator.direction != "range":
+            high = None
+        elif low is not None and high is None:
+            raise ValueError(f"Give the upper bound of the {year} range.")
+        elif low is None and high is not None:
+            raise ValueError(f"Give the lower bound of the {year} range.")
+        elif low is not None and high < low:
+            raise ValueError(f"The {year} upper bound must not be below the lower bound.")
+        row = _target_row(indicator, year)
+        old = (row.target, row.target_max) if row else (None, None)
+        if (_number(old[0]), _number(old[1])) == (low, high):
+            continue
+        ensure_unlocked(year)
+        if old[0] is not None and not reason:
+            raise TargetReasonRequired("Give the reason for changing a target that was already set.")
+        planned.append((year, row, low, high))
+    for year, row, low, high in planned:
+        before = _target_snapshot(row)
+        if row is None:
+            row = IndicatorTarget(indicator_id=indicator.id, year=year)
+            db.session.add(row)
+        row.target, row.target_max = low, high
+        db.session.flush()
+        action = "create" if before is None or before["target"] is None else ("delete" if low is None else "update")
+        record(actor, action, row, before=before, after={**_target_snapshot(row), "reason": reason},
+               summary=f"Target of {indicator.code} for {year}: {low if low is not None else 'cleared'}"
+                       + (f" (reason: {reason})" if reason else ""))
+    return [year for year, *_ in planned]
+
+
+def set_override(actor, indicator: Indicator, year: int, status: str, reason: str) -> IndicatorTarget:
+    """Override the status of a year (Secretary General or admin) with a reason."""
+    _require_steering(actor)
+    if year not in PLAN_YEARS:
+        raise ValueError(f"{year} is not a year of the plan.")
+    if status not in STATUSES:
+        raise ValueError("Choose a status.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("Give the reason for overriding the status.")
+    ensure_unlocked(year)
+    row = _target_row(indicator, year)
+    before = _target_snapshot(row)
+    if row is None:
+        row = IndicatorTarget(indicator_id=indicator.id, year=year)
+        db.session.add(row)
+    row.status_override, row.override_reason = status, reason
+    row.override_by_id, row.override_at = actor.id, utcnow()
+    db.session.flush()
+    record(actor, "override", row, before=before, after=_target_snapshot(row),
+           summary=f"Status of {indicator.code} for {year} set to {STATUSES[status]}: {reason}"[:500])
+    return row
+
+
+def clear_override(actor, indicator: Indicator, year: int) -> None:
+    """Remove a status override, so that the computed status applies again."""
+    _require_steering(actor)
+    ensure_unlocked(year)
+    row = _target_row(indicator, year)
+    if row is None or row.status_override is None:
+        return
+    before = _target_snapshot(row)
+    row.status_override = row.override_reason = None
+    row.override_by_id = row.override_at = None
+    db.session.flush()
+    record(actor, "override", row, before=before, after=_target_snapshot(row),
+           summary=f"Status override of {indicator.code} for {year} cleared")
+
+
+# ---------------------------------------------------------------- values entered by staff
+
+
+def value_for(indicator: Indicator, year: int) -> IndicatorValue | None:
+    """The value entered for a year, whatever its review state."""
+    return db.session.scalar(select(IndicatorValue).where(IndicatorValue.indicator_id == indicator.id,
+                                                          IndicatorValue.year == year))
+
+
+def can_edit_value(user, indicator: Indicator, value: IndicatorValue | None) -> bool:
+    """Staff enter values of plan-wide indicators and of outcomes they are responsible for, and edit their own."""
+    if can_review(user):
+        return True
+    if not can_write(user):
+        return False
+    if value is not None and value.entered_by_id == user.id:
+        return True
+    if indicator.outcome_id is None:
+        return True
+    return is_responsible(user, indicator.outcome_id)
+
+
+def _value_snapshot(value: IndicatorValue) -> dict:
+    """The audited fields of a value."""
+    return {"indicator_id": value.indicator_id, "year": value.year, "value": value.value, "note": value.note,
+            "evidence_id": value.evidence_id, "review_state": value.review_state, "review_note": value.review_note}
+
+
+def save_value(actor, indicator: Indicator, year: int, value, note: str = "", evidence_id: int | None = None,
+               version=None) -> IndicatorValue:
+    """Enter or change a value for a year; changing a submitted or approved value makes it a draft again."""
+    if not can_write(actor):
+        raise PermissionError("Board members read values; they do not enter them.")
+    if indicator.is_computed:
+        raise ValueError("This indicator is computed from the activity log; its values are not typed in.")
+    if year not in PLAN_YEARS:
+        raise ValueError(f"{year} is not a year of the plan.")
+    ensure_unlocked(year)
+    row = value_for(indicator, year)
+    if not can_edit_value(actor, indicator, row):
+        raise PermissionError("You can enter values for plan-wide indicators and for the outcomes you are "
+                              "responsible for.")
+    if row is not None and version not in (None, "") and int(version) != row.version:
+        raise StaleEdit()
+    number = _number(value)
+    if number is None:
+        raise ValueError("Enter a value.")
+    if evidence_id is not None and not evidence_belongs(indicator, evidence_id):
+        raise ValueError("This evidence does not belong to the indicator's outcome.")
+    note = (note or "").strip()
+    if row is None:
+        row = IndicatorValue(indicator_id=indicator.id, year=year, value=number, note=note, evidence_id=evidence_id,
+                             review_state="draft", entered_by_id=actor.id)
+        db.session.add(row)
+        db.session.flush()
+        record(actor, "create", row, after=_value_snapshot(row),
+               summary=f"Value of {indicator.code} for {year} entered: {number}")
+        return row
+    before = _value_snapshot(row)
+    if (_number(row.value), row.note, row.evidence_id) == (number, note, evidence_id):
+        return row
+    row.value, row.note, row.evidence_id = number, note, evidence_id
+    row.entered_by_id = actor.id
+    if row.review_state in ("submitted", "approved"):
+        row.review_state = "draft"  # a changed figure needs a new review; the reviewer's note stays
+    db.session.flush()
+    record(actor, "update", row, before=before, after=_value_snapshot(row),
+           summary=f"Value of {indicator.code} for {year} changed to {number}")
+    return row
+
+
+def submit_value(actor, value: IndicatorValue) -> IndicatorValue:
+    """Submit a value for review."""
+    if not can_write(actor):
+        raise PermissionError("Board members cannot submit values.")
+    ensure_unlocked(value.year)
+    if not can_edit_value(actor, value.indicator, value):
+        raise PermissionError("You can submit values of plan-wide indicators, of your outcomes, and your own.")
+    before = _value_snapshot(value)
+    review_submit(value)
+    db.session.flush()
+    record(actor, "submit", value, before=before, after=_value_snapshot(value),
+           summary=f"Value of {value.indicator.code} for {value.year} submitted for review")
+    return value
+
+
+def return_value(actor, value: IndicatorValue, note: str) -> IndicatorValue:
+    """Return a value to its author with a note (Secretary General or admin)."""
+    _require_steering(actor)
+    ensure_unlocked(value.year)
+    before = _value_snapshot(value)
+    review_return(actor, value, note)
+    db.session.flush()
+    record(actor, "return", value, before=before, after=_value_snapshot(value),
+           summary=f"Value of {value.indicator.code} for {value.year} returned: {value.review_note}"[:500])
+    return value
+
+
+def approve_value(actor, value: IndicatorValue) -> IndicatorValue:
+    """Approve a submitted value (Secretary General or admin): from now on it counts."""
+    _require_steering(actor)
+    ensure_unlocked(value.year)
+    before = _value_snapshot(value)
+    review_approve(actor, value)
+    db.session.flush()
+    record(actor, "approve", value, before=before, after=_value_snapshot(value),
+           summary=f"Value of {value.indicator.code} for {value.year} approved")
+    return value
+
+
+def indicator_history(indicator: Indicator, limit: int = 50) -> list:
+    """The audit entries about an indicator, its targets and its values, newest first (one query)."""
+    from ..audit.models import AuditEntry
+
+    target_ids = select(IndicatorTarget.id).where(IndicatorTarget.indicator_id == indicator.id)
+    value_ids = select(IndicatorValue.id).where(IndicatorValue.indicator_id == indicator.id)
+    return list(db.session.scalars(
+        select(AuditEntry).where(or_(
+            (AuditEntry.entity_type == "indicator") & (AuditEntry.entity_id == indicator.id),
+            (AuditEntry.entity_type == "indicator_target") & AuditEntry.entity_id.in_(target_ids),
+            (AuditEntry.entity_type == "indicator_value") & AuditEntry.entity_id.in_(value_ids)))
+        .options(selectinload(AuditEntry.user)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))

@@ -1,0 +1,178 @@
+"""Generating, archiving, verifying and finalising reports; the Secretary General's summaries. Never commits."""
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..audit.services import record
+from ..extensions import db
+from ..plan.models import PLAN_YEARS
+from .build import KINDS, build_report
+from .models import Report, ReportSummary
+from .pdf import RenderedPdf, render_html, render_pdf
+
+SUMMARY_SCOPES = tuple(str(y) for y in PLAN_YEARS) + ("final",)
+SUMMARY_MAX = 20_000
+
+
+class ReportError(ValueError):
+    """A report action that the rules refuse, with a message for people."""
+
+
+@dataclass
+class GeneratedReport:
+    """A newly archived report with what it took to make it."""
+
+    report: Report
+    path: Path
+    rendered: RenderedPdf
+    build_seconds: float
+    html_seconds: float
+
+
+def exports_folder() -> Path:
+    """Return the folder where generated reports are archived."""
+    return Path(current_app.config["EXPORTS_FOLDER"])
+
+
+def archive_name(kind: str, year: int | None, now: datetime) -> str:
+    """Make a file name that is new every time: kind, period, UTC timestamp and random hex."""
+    period = str(year) if kind == "board" else f"{PLAN_YEARS[0]}-{PLAN_YEARS[-1]}"
+    return f"{kind}-evaluation-{period}-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}.pdf"
+
+
+def write_archive_file(data: bytes, kind: str, year: int | None, now: datetime) -> Path:
+    """Write the PDF under a new name; an existing file is never replaced (exclusive create)."""
+    folder = exports_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for _ in range(5):
+        path = folder / archive_name(kind, year, now)
+        try:
+            with open(path, "xb") as handle:
+                handle.write(data)
+            return path
+        except FileExistsError:
+            continue  # a clash of 32 random bits within one second: draw again
+    raise ReportError("Could not find a free file name for the report; try again.")
+
+
+def generate_report(actor, kind: str, year: int | None = None, *, now: datetime | None = None) -> GeneratedReport:
+    """Build, render, archive and record a report (actor None means the command line)."""
+    if kind not in KINDS:
+        raise ReportError("Choose the Board evaluation or the final evaluation.")
+    if kind == "board" and year not in PLAN_YEARS:
+        raise ReportError(f"Choose a plan year between {PLAN_YEARS[0]} and {PLAN_YEARS[-1]}.")
+    year = year if kind == "board" else None
+    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    started = time.perf_counter()
+    data = build_report(kind, year, now=now)
+    built = time.perf_counter()
+    html = render_html(data)
+    html_done = time.perf_counter()
+    title, draft = data["title"], data["draft"]
+    del data  # a large year's data is not needed while WeasyPrint works: let its memory serve the layout
+    rendered = render_pdf(html, title=title, created=now)
+    path = write_archive_file(rendered.data, kind, year, now)
+    report = Report(kind=kind, year=year, filename=path.name, sha256=hashlib.sha256(rendered.data).hexdigest(),
+                    size=len(rendered.data), pages=rendered.pages, draft=draft,
+                    generated_by_id=getattr(actor, "id", None), generated_at=now)
+    db.session.add(report)
+    db.session.flush()
+    record(actor, "generate", report, after=snapshot(report),
+           summary=f"Generated {title}{' (draft)' if draft else ''}: {report.filename}")
+    return GeneratedReport(report=report, path=path, rendered=rendered, build_seconds=built - started,
+                           html_seconds=html_done - built)
+
+
+def snapshot(report: Report) -> dict:
+    """Return the audited fields of a report."""
+    return {"kind": report.kind, "year": report.year, "filename": report.filename, "sha256": report.sha256,
+            "size": report.size, "pages": report.pages, "draft": report.draft, "is_final": report.is_final}
+
+
+def list_reports() -> list[Report]:
+    """List every archived report, newest first, with who generated it."""
+    return list(db.session.scalars(
+        select(Report).options(selectinload(Report.generated_by))
+        .order_by(Report.generated_at.desc(), Report.id.desc())
+    ))
+
+
+def report_path(report: Report) -> Path:
+    """Locate a report's file inside the exports folder (a stored name is never trusted to stay inside it)."""
+    folder = exports_folder().resolve()
+    path = (folder / report.filename).resolve()
+    if path.parent != folder:
+        raise ReportError("The archived file name is not valid.")
+    return path
+
+
+def verified_content(report: Report) -> bytes | None:
+    """Read a report's bytes if the file exists and its SHA-256 matches the archive, else return None."""
+    try:
+        data = report_path(report).read_bytes()
+    except (OSError, ReportError):
+        return None
+    return data if hashlib.sha256(data).hexdigest() == report.sha256 else None
+
+
+def mark_final(actor, report: Report, reason: str = "") -> Report:
+    """Mark a complete Board evaluation as final and lock its year."""
+    from ..assessments.services import is_locked, lock_year
+
+    if report.kind != "board":
+        raise ReportError("Only a Board evaluation of a year can be marked final.")
+    if report.draft:
+        raise ReportError("A draft cannot be marked final: approve what is missing and generate the report again.")
+    if report.is_final:
+        raise ReportError("This report is already final.")
+    before = snapshot(report)
+    report.is_final = True
+    if not is_locked(report.year):
+        lock_year(actor, report.year, reason or f"Board evaluation {report.filename} marked final")
+    record(actor, "mark_final", report, before=before, after=snapshot(report),
+           summary=f"Marked final: {report.filename}; {report.year} locked")
+    return report
+
+
+def get_summary(scope: str) -> ReportSummary | None:
+    """Return the Secretary General's summary for a scope, if written."""
+    return db.session.get(ReportSummary, scope)
+
+
+def save_summary(actor, scope: str, text: str) -> ReportSummary:
+    """Create or replace the summary of a scope ("2021".."2023" or "final")."""
+    if scope not in SUMMARY_SCOPES:
+        raise ReportError("Unknown summary.")
+    if len(text) > SUMMARY_MAX:
+        raise ReportError(f"The summary is limited to {SUMMARY_MAX:,} characters.")
+    summary = db.session.get(ReportSummary, scope)
+    before = {"scope": scope, "text": summary.text} if summary else None
+    if summary is None:
+        summary = ReportSummary(scope=scope, text=text)
+        db.session.add(summary)
+    else:
+        summary.text = text
+    summary.updated_by_id = getattr(actor, "id", None)
+    record(actor, "update" if before else "create", summary, before=before, after={"scope": scope, "text": text},
+           summary=f"Summary for {'the final evaluation' if scope == 'final' else scope} saved")
+    return summary
+
+
+def summary_scopes() -> list[dict]:
+    """List each summary scope with whether it is written and when, for the archive page."""
+    rows = {s.scope: s for s in db.session.scalars(
+        select(ReportSummary).options(selectinload(ReportSummary.updated_by)))}
+    return [{"scope": scope,
+             "label": "Summary for the final evaluation" if scope == "final"
+             else f"Summary for the Board evaluation {scope}",
+             "written": bool(rows.get(scope) and rows[scope].text.strip()),
+             "updated_at": rows[scope].updated_at if scope in rows else None,
+             "updated_by": rows[scope].updated_by.name if scope in rows and rows[scope].updated_by else None}
+            for scope in SUMMARY_SCOPES]
