@@ -1,0 +1,109 @@
+"""The activity pages in a real Chromium: checklist filters, the Online switch, errors and conflicts stay accessible."""
+import re
+
+import pytest
+
+from tests.browser.a11y import assert_accessible
+from tests.browser.liveserver import LiveServer, add_sample_work, prepare_instance
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A live tracker of this module's own: these tests save activities, the shared one stays as it was."""
+    instance = prepare_instance(tmp_path_factory.mktemp("live-activities"))
+    sample = add_sample_work(instance)
+    server = LiveServer(instance).start()
+    server.sample = sample
+    yield server
+    server.stop()
+
+
+def test_member_filter_narrows_the_checklist_and_counts_ticks(page, login_as):
+    login_as(page, "staff")
+    page.goto("/activities/new")
+    members = page.locator("#members-list")
+    assert members.locator("[data-label]:visible").count() == 141
+    page.get_by_label("Filter the list of members involved").fill("seoul")
+    visible = members.locator("[data-label]:visible")
+    assert visible.count() == 1 and "Seoul" in visible.inner_text()
+    assert members.locator(".checklist-heading:visible").all_inner_texts() == ["Asia-Pacific"]
+    page.get_by_label("Seoul (South Korea)").check()
+    assert page.locator('[data-count-for="members-list"]').inner_text() == "1 selected"
+    page.get_by_label("Filter the list of members involved").fill("")
+    assert members.locator("[data-label]:visible").count() == 141
+    assert page.console_log.errors == []
+
+
+def test_online_disables_the_place(page, login_as):
+    login_as(page, "staff")
+    page.goto("/activities/new")
+    place = page.get_by_label("Place")
+    place.fill("Seoul")
+    page.get_by_label("Online", exact=True).check()
+    assert place.is_disabled() and place.input_value() == ""
+    page.get_by_label("Online", exact=True).uncheck()
+    assert place.is_enabled()
+
+
+def test_create_with_errors_then_save(page, login_as):
+    login_as(page, "staff")
+    page.goto("/activities/new")
+    page.get_by_label("Title").fill("MITI training on data")
+    page.get_by_label("Start date").fill("2022-05-10")
+    page.get_by_label("End date").fill("2022-05-01")
+    page.get_by_role("button", name="Save activity").click()
+    page.wait_for_load_state("load")
+    assert "The end date is before the start date." in page.locator("#end_date-errors").inner_text()
+    assert "Choose at least one outcome" in page.locator("#outcomes-errors").inner_text()
+    assert page.get_by_label("Title").input_value() == "MITI training on data"  # what was typed is kept
+    assert_accessible(page)
+
+    page.get_by_label("Kind", exact=True).select_option("training")
+    page.get_by_label("End date").fill("2022-05-11")
+    page.get_by_label("Filter the list of outcomes it serves").fill("L2.A2.O3")
+    page.locator("#outcomes-list").get_by_label(re.compile(r"^L2\.A2\.O3 ")).check()
+    page.get_by_role("button", name="Save activity").click()
+    page.wait_for_url(re.compile(r"/activities/\d+$"))
+    assert page.get_by_role("heading", level=1).inner_text().startswith("MITI training on data")
+    assert page.get_by_role("link", name=re.compile("L2.A2.O3")).count() >= 1
+    assert_accessible(page)
+    assert page.console_log.errors == []
+
+
+def test_conflict_page_is_clear_and_accessible(browser, live_server, login_as):  # noqa: F811
+    contexts = [browser.new_context(base_url=live_server.base_url) for _ in range(2)]
+    try:
+        first, second = (context.new_page() for context in contexts)
+        login_as(first, "secretary_general")
+        login_as(second, "admin")
+        url = f"/activities/{live_server.sample['activity']}/edit"
+        first.goto(url)
+        second.goto(url)
+        first.get_by_label("Title").fill("Housing forum (SG's title)")
+        first.get_by_role("button", name="Save activity").click()
+        first.wait_for_url(re.compile(r"/activities/\d+$"))
+        second.get_by_label("Title").fill("Housing forum (admin's title)")
+        second.get_by_role("button", name="Save activity").click()
+        second.wait_for_load_state("load")
+        alert = second.locator("#conflict")
+        assert "Someone else saved this activity since you opened it." in alert.inner_text()
+        assert "Housing forum (SG's title)" in alert.inner_text()
+        assert second.get_by_label("Title").input_value() == "Housing forum (admin's title)"
+        assert_accessible(second)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_list_with_filters_and_detail_history(page, login_as):
+    login_as(page, "board")
+    page.goto("/activities/?kind=training&kind=event")
+    assert page.get_by_label("Training or learning session").is_checked()
+    assert page.locator("#result-count").inner_text().split()[0].isdigit()
+    page.get_by_role("link", name="Gender-responsive budgeting training").click()
+    page.wait_for_url(re.compile(r"/activities/\d+$"))
+    assert page.get_by_role("heading", name="History").is_visible()
+    assert page.get_by_role("link", name="Edit").count() == 0  # the board reads only
+    assert_accessible(page)
