@@ -146,4 +146,16 @@ def test_open_redirect_is_refused(client, make_user):
     make_user("staff", email="ana@example.org")
     response = client.post("/login?next=https://evil.example/", data={"email": "ana@example.org",
                                                                      "password": PASSWORD})
-    assert response.headers["Location"] == "/plan/"
+    assert response.headers["Location"] == "/overview/"
+
+
+def test_new_account_form_reads_in_order(client_as):
+    html = client_as("admin").get("/admin/users/new").get_data(as_text=True)
+    positions = [html.index(f'id="{name}"') for name in ("email", "name", "role", "new_password", "confirm")]
+    assert positions == sorted(positions)
+    assert 'autocomplete="new-password"' in html
+
+
+def test_login_fields_have_autocomplete(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'autocomplete="username"' in html and 'autocomplete="current-password"' in html

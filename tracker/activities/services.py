@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..assessments.services import YearLocked, ensure_unlocked  # noqa: F401  (YearLocked: views catch it here)
 from ..audit.services import history, record
 from ..auth.models import User, utcnow
 from ..auth.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
@@ -376,6 +377,7 @@ def _apply(activity: Activity, data: ActivityData) -> None:
 
 def create_activity(actor, data: ActivityData) -> Activity:
     """Add an activity and its audit entry to the transaction (the caller commits)."""
+    ensure_unlocked(data.start_date.year)  # a final Board evaluation's year takes no new work
     activity = Activity(created_by_id=getattr(actor, "id", None))
     _apply(activity, data)
     db.session.add(activity)
@@ -392,6 +394,8 @@ def update_activity(actor, activity: Activity, data: ActivityData, expected_vers
     """
     if expected_version != activity.version:
         raise VersionConflict(activity.version)
+    for year in {activity.year, data.start_date.year}:  # neither out of nor into a locked year
+        ensure_unlocked(year)
     before = snapshot(activity)
     _apply(activity, data)
     activity.updated_at = utcnow()  # always an UPDATE, so the version moves even when only links changed
@@ -403,6 +407,7 @@ def update_activity(actor, activity: Activity, data: ActivityData, expected_vers
 
 def delete_activity(actor, activity: Activity) -> Activity:
     """Soft-delete an activity: out of lists and totals, still in the database and the record."""
+    ensure_unlocked(activity.year)
     before = snapshot(activity)
     activity.deleted_at = utcnow()
     db.session.flush()

@@ -65,10 +65,15 @@ def new():
     defaults = services.form_defaults(None, current_user) if request.method == "GET" else None
     form = ActivityForm(data=defaults, choices=choices)
     if form.validate_on_submit():
-        activity = services.create_activity(current_user, form.to_data())
-        db.session.commit()
-        flash(f"Activity “{activity.title}” saved.", "success")
-        return redirect(url_for("activities.detail", activity_id=activity.id))
+        try:
+            activity = services.create_activity(current_user, form.to_data())
+        except services.YearLocked as locked:
+            db.session.rollback()
+            form.start_date.errors = [*form.start_date.errors, str(locked)]
+        else:
+            db.session.commit()
+            flash(f"Activity “{activity.title}” saved.", "success")
+            return redirect(url_for("activities.detail", activity_id=activity.id))
     return render_template("activities/form.html", form=form, activity=None, conflict=None)
 
 
@@ -104,6 +109,9 @@ def edit(activity_id: int):
         try:
             services.update_activity(current_user, activity, data, expected_version=form.version.data)
             db.session.commit()
+        except services.YearLocked as locked:
+            db.session.rollback()
+            form.start_date.errors = [*form.start_date.errors, str(locked)]
         except (services.VersionConflict, StaleDataError):
             db.session.rollback()  # nothing of this save is written
             conflict = services.describe_conflict(activity_id, data)
@@ -132,6 +140,10 @@ def delete(activity_id: int):
     try:
         services.delete_activity(current_user, activity)
         db.session.commit()
+    except services.YearLocked as locked:
+        db.session.rollback()
+        flash(str(locked), "error")
+        return redirect(url_for("activities.detail", activity_id=activity_id))
     except StaleDataError:  # someone saved it in the same instant: let the user see that change first
         db.session.rollback()
         flash(CONFLICT_MESSAGE + " Nothing was deleted: look at their change, then delete again if needed.", "error")

@@ -25,8 +25,17 @@ class CreateUserForm(NewPasswordMixin, UserForm):
     """A new account with its first password."""
 
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-                       filters=[strip_filter])
+                       filters=[strip_filter], render_kw={"autocomplete": "off"})
     submit = SubmitField("Create account")
+
+    # The mixin's password fields were declared first; show who the account is for before its password.
+    FIELD_ORDER = ("email", "name", "role", "active", "new_password", "confirm")
+
+    def __iter__(self):
+        """Yield the fields in reading order."""
+        fields = {field.name: field for field in super().__iter__()}
+        ordered = [fields.pop(name) for name in self.FIELD_ORDER]
+        return iter(ordered + list(fields.values()))
 
     def validate_email(self, field):
         """One account per email."""

@@ -10,17 +10,21 @@ from .services import password_problem
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], filters=[strip_filter])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], filters=[strip_filter],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Log in")
 
 
 class NewPasswordMixin:
     """A new password typed twice, checked for strength."""
 
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=200)],
+                                 render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")])
+                            validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
 
     def validate_new_password(self, field):
         """Refuse weak passwords."""
@@ -32,5 +36,6 @@ class NewPasswordMixin:
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     """Change one's own password, proving the current one."""
 
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
+                                     render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Change password")

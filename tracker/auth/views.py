@@ -25,7 +25,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
-    return url_for("plan.index")
+    return url_for("overview.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
