@@ -89,6 +89,8 @@ def test_report_figures_and_titles_equal_the_database(app):
     pending = make_indicator(code="PW-SURVEY", name="Members satisfied with services", targets={2022: 80},
                              unit="percent")
     make_value(pending, 2022, 55, state="submitted")
+    make_indicator(code="L1-DEBATES-HELD", name="Debates held on recommendations", outcome_code="L1.A1.O1",
+                   method="completed_activities", targets={2022: 2})
 
     result = _generate()
     text = _text(result.rendered.data)
@@ -113,6 +115,9 @@ def test_report_figures_and_titles_equal_the_database(app):
     assert "Policy briefs published PW-BRIEFS — 2022 40 37 93 %" in text
     assert re.search(r"Members satisfied with services PW-SURVEY — 2022 80\.0 % pending review", text)
     assert "55.0 %" not in text
+    # A computed indicator on an outcome: the completed, live activities of 2022 serving L1.A1.O1, counted by hand.
+    serving = [a for a in completed if "L1.A1.O1" in a["outcomes"]]
+    assert f"Debates held on recommendations L1-DEBATES-HELD — 2022 2 {len(serving)} {50 * len(serving)} %" in text
 
     # Activities: named under their outcomes and listed in the annex; deleted ones nowhere.
     for spec in live:

@@ -95,7 +95,9 @@ def _artifact_name(nodeid: str) -> str:
 def page(request, browser, live_server):
     """A fresh browser context and page on the live server; a screenshot in test-artifacts/ if the test fails."""
     failures_before = request.session.testsfailed
-    context = browser.new_context(base_url=live_server.base_url, viewport={"width": 1280, "height": 900})
+    # A fixed locale: date inputs take their keys in its order (month, day, year), whatever the machine's.
+    context = browser.new_context(base_url=live_server.base_url, viewport={"width": 1280, "height": 900},
+                                  locale="en-US")
     context.set_default_timeout(NAVIGATION_TIMEOUT_MS)
     new_page = context.new_page()
     new_page.console_log = ConsoleLog(new_page)
@@ -120,7 +122,8 @@ def login_as(live_server):
     """Log a page in through the login form: login_as(page, role) -> the page, on the plan tree."""
 
     def do_login(page, role: str):
-        page.goto("/login")
+        # Since login lands on the overview, ask for the plan tree explicitly: the tests start from there.
+        page.goto("/login?next=/plan/")
         page.get_by_label("Email").fill(ROLE_EMAILS[role])
         page.get_by_label("Password").fill(USER_PASSWORD)
         page.get_by_role("button", name="Log in").click()

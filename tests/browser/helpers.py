@@ -11,3 +11,12 @@ def tab_until(page, predicate_js: str) -> int:
             return presses
     raise AssertionError(f"Tab never reached an element with {predicate_js} (focus on "
                          f"{page.evaluate('document.activeElement.outerHTML.slice(0, 120)')})")
+
+
+def click_and_wait(page, target, timeout: float | None = None) -> None:
+    """Click something that loads a new page (a link, a submit button) and wait until that page has loaded.
+
+    Unlike page.wait_for_url, this cannot return at once when a form posts back to the URL it is on.
+    """
+    with page.expect_navigation(**({"timeout": timeout} if timeout else {})):
+        target.click()

@@ -24,10 +24,10 @@ from ..plan.models import PLAN_YEARS, REGIONS, Member, Partner
 from ..plan.queries import current_plan
 from . import charts
 from .models import ReportSummary
+from .pdf import AUTHOR
 
 KINDS = ("board", "final")
 COMPLETED = "completed"
-AUTHOR = "Metropolis Secretariat General"
 MAIN_ACTIVITIES = {"board": 5, "final": 8}  # per outcome; the annex lists every activity
 EVIDENCE_PER_ACTIVITY = 5
 REVIEW_LABELS = {"draft": "in draft", "submitted": "submitted, awaiting review", "returned": "returned for changes"}

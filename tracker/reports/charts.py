@@ -69,18 +69,34 @@ def _svg_data_uri(figure: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def _draw(draw, height_in: float) -> str:
-    """Run a drawing function on a fresh page-wide Figure under the report's style and return its data URI."""
+def _text_width_in(text: str, size_pt: float) -> float:
+    """Measure a label's width in inches with the bundled font, as matplotlib will draw it."""
+    font = font_manager.get_font(str(FONT_FILES["regular"]))
+    font.set_size(size_pt, 72)
+    font.set_text(text, 0.0)
+    return font.get_width_height()[0] / 64 / 72
+
+
+def _draw(draw, height_in: float, *, labels=(), bottom_in: float = 0.75, right_in: float = 0.15,
+          extra_left_in: float = 0.2) -> str:
+    """Run a drawing function on a fresh page-wide Figure under the report's style and return its data URI.
+
+    Margins are set from the measured width of the category labels rather than by a layout engine: the
+    result is the same for these simple charts, in half the time.
+    """
     register_fonts()
     with _lock, matplotlib.rc_context(RC):
-        figure = Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
+        figure = Figure(figsize=(WIDTH_IN, height_in))
+        left_in = max([_text_width_in(label, RC["font.size"]) for label in labels] + [0.25]) + extra_left_in
+        figure.subplots_adjust(left=left_in / WIDTH_IN, right=1 - right_in / WIDTH_IN, top=1 - 0.08 / height_in,
+                               bottom=bottom_in / height_in)
         draw(figure)
         return _svg_data_uri(figure)
 
 
 def _legend_below(figure: Figure, columns: int) -> None:
-    """Put the legend under the plot, clear of the bars and their labels."""
-    figure.legend(loc="outside lower center", ncol=columns, frameon=False, fontsize=8)
+    """Put the legend along the bottom edge, under the axis label."""
+    figure.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=columns, frameon=False, fontsize=8)
 
 
 def members_by_region_chart(rows: list[dict]) -> dict:
@@ -102,7 +118,8 @@ def members_by_region_chart(rows: list[dict]) -> dict:
 
     alt = "Members engaged by region: " + "; ".join(
         f"{r['region']} {r['engaged']} of {r['total']}" for r in rows) + "."
-    return {"src": _draw(draw, 0.3 * max(len(rows), 1) + 1.0), "alt": alt, "caption": "Members engaged by region"}
+    return {"src": _draw(draw, 0.3 * max(len(rows), 1) + 0.95, labels=regions), "alt": alt,
+            "caption": "Members engaged by region"}
 
 
 def activities_by_status_chart(title: str, groups: list[dict]) -> dict:
@@ -127,7 +144,7 @@ def activities_by_status_chart(title: str, groups: list[dict]) -> dict:
     alt = f"{title}: " + "; ".join(
         f"{g['label']}: " + ", ".join(f"{g['counts'].get(s, 0)} {STATUS_LABELS[s].lower()}" for s in STATUS_COLOURS)
         for g in groups) + "."
-    return {"src": _draw(draw, 0.28 * max(len(groups), 1) + 1.0), "alt": alt, "caption": title}
+    return {"src": _draw(draw, 0.28 * max(len(groups), 1) + 0.95, labels=labels), "alt": alt, "caption": title}
 
 
 def completed_by_year_chart(title: str, groups: list[dict], years: list[int]) -> dict:
@@ -148,4 +165,5 @@ def completed_by_year_chart(title: str, groups: list[dict], years: list[int]) ->
 
     alt = f"{title}: " + "; ".join(
         f"{g['label']}: " + ", ".join(f"{y} {g['by_year'].get(y, 0)}" for y in years) for g in groups) + "."
-    return {"src": _draw(draw, 2.4), "alt": alt, "caption": title}
+    ticks = [str(v) for g in groups for v in g["by_year"].values()] or ["0"]
+    return {"src": _draw(draw, 2.4, labels=ticks, bottom_in=0.7, extra_left_in=0.45), "alt": alt, "caption": title}

@@ -1,0 +1,316 @@
+"""A staff member's journey in a real Chromium: record an activity, attach evidence, find it, edit it, read its history.
+
+Also the same form filled in and sent with the keyboard alone.
+"""
+import io
+import re
+import secrets
+
+import pytest
+
+from tests.browser.a11y import assert_accessible
+from tests.browser.helpers import click_and_wait, tab_until
+from tests.browser.liveserver import ROLE_EMAILS, USER_PASSWORD, LiveServer, add_sample_work, prepare_instance
+
+pytestmark = pytest.mark.browser
+
+FORUM = "Metropolitan housing forum"  # the sample activity: 2022, L1.A1.O1 and L2.A1.O1, Berlin and Seoul
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A live tracker of this module's own: these journeys save activities and evidence."""
+    instance = prepare_instance(tmp_path_factory.mktemp("live-journey-staff"))
+    sample = add_sample_work(instance)
+    server = LiveServer(instance).start()
+    server.sample = sample
+    yield server
+    server.stop()
+
+
+def _unique(text: str) -> str:
+    """A title no other test uses."""
+    return f"{text} {secrets.token_hex(3)}"
+
+
+def _pdf(text: str) -> bytes:
+    """A real one-page PDF (pypdf), with some text of its own in its metadata so each file is different."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _tick(page, list_name: str, search: str, label: re.Pattern) -> None:
+    """Narrow a checklist with its filter box, then tick the one entry whose label matches."""
+    page.locator(f"#{list_name}-filter").fill(search)
+    entries = page.locator(f"#{list_name}-list").get_by_label(label)
+    assert entries.count() == 1, f"{entries.count()} entries of {list_name} match {label.pattern}"
+    entries.check()
+    assert entries.is_checked()
+
+
+def _open_evidence_form(page):
+    """The evidence panel, with its add form unfolded (it is folded once there is some evidence)."""
+    panel = page.locator("#evidence")
+    details = panel.locator("details.evidence-add")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    return panel
+
+
+def _result_titles(page) -> list[str]:
+    """The titles listed in the activity table (none when nothing matches)."""
+    table = page.locator("table.activity-table")
+    if table.count() == 0:
+        return []
+    return [t.strip() for t in table.locator("tbody tr td:first-child a").all_inner_texts()]
+
+
+def _history_change(page, label: str) -> tuple[str, str]:
+    """The (before, after) of a field in the newest change listed in the history."""
+    newest = page.locator(".activity-history > li").first
+    row = newest.locator("table.history-table tbody tr").filter(
+        has=page.locator("th", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")))
+    assert row.count() == 1, f"The newest history entry does not list {label}: {newest.inner_text()}"
+    cells = row.locator("td")
+    return cells.nth(0).inner_text().strip(), cells.nth(1).inner_text().strip()
+
+
+def test_record_find_edit_and_trace_an_activity(page, login_as, live_server):
+    title = _unique("Urban resilience workshop")
+    pdf = _pdf(title)
+
+    # Log in through the form, then record the activity.
+    login_as(page, "staff")
+    click_and_wait(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Activities"))
+    page.wait_for_url(re.compile(r"/activities/$"))
+    click_and_wait(page, page.get_by_role("link", name="New activity"))
+    page.wait_for_url(re.compile(r"/activities/new$"))
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Kind", exact=True).select_option(label="Training or learning session")
+    page.get_by_label("Status", exact=True).select_option(label="Planned")
+    page.get_by_label("Start date").fill("2022-06-15")
+    page.get_by_label("End date").fill("2022-06-14")  # before the start: refused below
+    page.get_by_label("Place").fill("Lisbon")
+    # Two outcomes from different action lines, three members and a partner, each found with its filter box.
+    _tick(page, "outcomes", "L1.A1.O1", re.compile(r"^L1\.A1\.O1 "))
+    _tick(page, "outcomes", "L3.A1.O2", re.compile(r"^L3\.A1\.O2 "))
+    assert page.locator('[data-count-for="outcomes-list"]').inner_text() == "2 selected"
+    _tick(page, "members", "Abidjan", re.compile(r"^Abidjan \("))
+    _tick(page, "members", "Lisbon", re.compile(r"^Lisbon \("))
+    _tick(page, "members", "Quito", re.compile(r"^Quito \("))
+    assert page.locator('[data-count-for="members-list"]').inner_text() == "3 selected"
+    _tick(page, "partners", "UN-Habitat", re.compile(r"^UN-Habitat"))
+    page.get_by_label("Participants in total").fill("40")
+    page.get_by_label("Women", exact=True).fill("25")
+    page.get_by_label("Men", exact=True).fill("15")
+    click_and_wait(page, page.get_by_role("button", name="Save activity"))
+
+    # The error sits next to the end date, the field points at it, the rest of the form is kept.
+    assert page.url.endswith("/activities/new")
+    end = page.get_by_label("End date")
+    error = page.locator("#end_date-errors")
+    assert error.inner_text().strip() == "The end date is before the start date."
+    assert end.get_attribute("aria-invalid") == "true"
+    assert "end_date-errors" in end.get_attribute("aria-describedby").split()
+    assert end.locator("xpath=..").locator("#end_date-errors").count() == 1  # in the field's own group
+    end_box, error_box = end.bounding_box(), error.bounding_box()
+    # Just under the input (after its one-line help text), aligned with it.
+    assert 0 <= error_box["y"] - (end_box["y"] + end_box["height"]) < 80
+    assert abs(error_box["x"] - end_box["x"]) < 2
+    assert page.get_by_role("alert").filter(has_text="Nothing was saved").is_visible()
+    assert page.get_by_label("Title").input_value() == title
+    assert page.locator('[data-count-for="outcomes-list"]').inner_text() == "2 selected"
+    assert page.locator('[data-count-for="members-list"]').inner_text() == "3 selected"
+    assert_accessible(page)
+
+    end.fill("2022-06-16")
+    click_and_wait(page, page.get_by_role("button", name="Save activity"))
+    page.wait_for_url(re.compile(r"/activities/\d+$"))
+    activity_url = page.url
+    assert page.get_by_role("heading", level=1).inner_text().strip() == title
+    facts = page.locator(".activity-facts")
+    assert "Planned" in facts.inner_text() and "Training or learning session" in facts.inner_text()
+    outcomes = page.get_by_role("heading", name="Outcomes it serves").locator("xpath=following-sibling::ul[1]")
+    assert [c.strip() for c in outcomes.locator(".text-body-secondary").all_inner_texts()] == ["L1.A1.O1",
+                                                                                              "L3.A1.O2"]
+    assert page.get_by_role("heading", name="Members involved (3)").is_visible()
+    assert page.get_by_role("heading", name="Partner organisations (1)").is_visible()
+
+    # Evidence: a PDF, then a link.
+    panel = _open_evidence_form(page)
+    panel.get_by_label("Title").fill("Workshop report")
+    panel.get_by_label("File to upload").set_input_files(
+        files=[{"name": "workshop-report.pdf", "mimeType": "application/pdf", "buffer": pdf}])
+    click_and_wait(page, panel.get_by_role("button", name="Add evidence"))
+    page.wait_for_url(activity_url)
+    assert page.locator("#evidence").get_by_role("link", name="Workshop report", exact=True).is_visible()
+    panel = _open_evidence_form(page)
+    panel.get_by_role("radio", name="Link").check()
+    panel.get_by_label("Title").fill("Workshop page")
+    panel.get_by_label("Link address").fill("https://www.metropolis.org/workshops/resilience")
+    click_and_wait(page, panel.get_by_role("button", name="Add evidence"))
+    page.wait_for_url(activity_url)
+    link = page.locator("#evidence").get_by_role("link", name="Workshop page", exact=True)
+    assert link.get_attribute("href") == "https://www.metropolis.org/workshops/resilience"
+
+    # Find it in the list: year and outcome alone also match the sample forum; the member leaves only ours.
+    click_and_wait(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Activities"))
+    page.wait_for_url(re.compile(r"/activities/$"))
+    filters = page.get_by_role("search", name="Filter activities")
+    filters.get_by_label("Year").select_option("2022")
+    filters.get_by_label("Outcome").select_option("L1.A1.O1")
+    click_and_wait(page, filters.get_by_role("button", name="Filter"))
+    page.wait_for_url(re.compile(r"outcome=L1\.A1\.O1"))
+    titles = _result_titles(page)
+    assert title in titles and FORUM in titles
+    filters.get_by_label("Member").select_option(label="Abidjan")
+    click_and_wait(page, filters.get_by_role("button", name="Filter"))
+    page.wait_for_url(re.compile(r"member=\d+"))
+    assert _result_titles(page) == [title]
+    assert page.locator("#result-count").inner_text().startswith("1 activity ")
+    # The free text narrows the same way, and a text of another activity finds nothing here.
+    filters.get_by_label("Search title, description, place").fill(title.split()[-1])
+    click_and_wait(page, filters.get_by_role("button", name="Filter"))
+    page.wait_for_url(re.compile(r"q="))
+    assert _result_titles(page) == [title]
+    filters.get_by_label("Search title, description, place").fill("housing forum")
+    click_and_wait(page, filters.get_by_role("button", name="Filter"))
+    page.wait_for_url(re.compile(r"q=housing"))
+    assert _result_titles(page) == []
+    assert page.get_by_text("No activity matches these filters.").is_visible()
+
+    # Edit it: a new title and status.
+    page.goto(activity_url)
+    click_and_wait(page, page.get_by_role("link", name="Edit", exact=True))
+    page.wait_for_url(re.compile(r"/activities/\d+/edit$"))
+    new_title = title.replace("workshop", "workshop (revised)")
+    page.get_by_label("Title").fill(new_title)
+    page.get_by_label("Status", exact=True).select_option(label="Completed")
+    click_and_wait(page, page.get_by_role("button", name="Save activity"))
+    page.wait_for_url(activity_url)
+    assert page.get_by_role("heading", level=1).inner_text().strip() == new_title
+
+    # The history shows the change, before and after.
+    assert page.get_by_role("heading", name="History").is_visible()
+    newest = page.locator(".activity-history > li").first
+    assert "Staff Tester · changed it" in newest.inner_text()
+    assert _history_change(page, "Title") == (title, new_title)
+    assert _history_change(page, "Status") == ("Planned", "Completed")
+    entries = page.locator(".activity-history > li")
+    assert entries.count() == 2 and "Staff Tester · created it" in entries.last.inner_text()
+
+    # The PDF comes back byte for byte.
+    with page.expect_download() as info:
+        page.locator("#evidence").get_by_role("link", name="Workshop report", exact=True).click()
+    download = info.value
+    assert download.suggested_filename == "workshop-report.pdf"
+    with open(download.path(), "rb") as handle:
+        assert handle.read() == pdf
+    assert page.console_log.errors == []
+
+
+def _focused(page) -> dict:
+    """The focused element: id, tag, type, value and the text of its label."""
+    return page.evaluate("""() => { const el = document.activeElement;
+        return {id: el.id, tag: el.tagName, type: el.type || '', value: el.value || '',
+                label: el.labels && el.labels.length ? el.labels[0].innerText.trim() : ''}; }""")
+
+
+def _tick_with_keys(page, filter_id: str, search: str, label_prefix: str) -> None:
+    """From a checklist's filter box: type to narrow it, Tab to the entry, Space to tick it, Shift+Tab back."""
+    assert _focused(page)["id"] == filter_id
+    page.keyboard.press("Control+A")
+    page.keyboard.type(search)
+    for presses in range(1, 6):
+        page.keyboard.press("Tab")
+        field = _focused(page)
+        if field["type"] == "checkbox" and field["label"].startswith(label_prefix):
+            break
+    else:
+        raise AssertionError(f"Tab never reached {label_prefix} in the list after {filter_id}")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked"), label_prefix
+    for _ in range(presses):
+        page.keyboard.press("Shift+Tab")
+    assert _focused(page)["id"] == filter_id
+
+
+def _choose_with_keys(page, wanted: str) -> None:
+    """On a focused select, move with the arrow keys to the option of this value."""
+    for _ in range(30):
+        if _focused(page)["value"] == wanted:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"The arrow keys never reached {wanted!r} (at {_focused(page)})")
+
+
+def _type_date(page, iso: str) -> None:
+    """Type a date into a focused date input, in the order of the browser's locale (en-US: month, day, year)."""
+    year, month, day = iso.split("-")
+    page.keyboard.type(month + day + year)
+    assert _focused(page)["value"] == iso, f"typed {iso}, the field holds {_focused(page)['value']!r}"
+
+
+def test_activity_form_with_the_keyboard_alone(page, live_server):
+    title = _unique("Keyboard-only peer learning session")
+    # Log in with the keyboard too, asking for the form directly.
+    page.goto("/login?next=/activities/new")
+    tab_until(page, "el.id === 'email'")
+    page.keyboard.type(ROLE_EMAILS["staff"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(USER_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"^[^?]*/activities/new$"))  # the login page's own URL ends the same way
+
+    tab_until(page, "el.id === 'title'")
+    typed = {"title": title, "place": "Kazan", "description": "Peer learning among members, keyboard only.",
+             "participants_total": "12", "participants_women": "7", "participants_men": "5"}
+    visited = []
+    for _ in range(120):
+        field = _focused(page)
+        visited.append(field["id"])
+        if field["id"] in typed:
+            page.keyboard.type(typed[field["id"]])
+        elif field["id"] == "kind":
+            _choose_with_keys(page, "training")
+        elif field["id"] == "status":
+            _choose_with_keys(page, "completed")
+        elif field["id"] == "start_date":
+            _type_date(page, "2023-04-18")
+        elif field["id"] == "end_date":
+            _type_date(page, "2023-04-19")
+        elif field["id"] == "outcomes-filter":
+            _tick_with_keys(page, "outcomes-filter", "L1.A2.O2", "L1.A2.O2 ")
+            _tick_with_keys(page, "outcomes-filter", "L3.A3.O1", "L3.A3.O1 ")
+        elif field["id"] == "members-filter":
+            _tick_with_keys(page, "members-filter", "Kazan", "Kazan (")
+        elif field["id"] == "partners-filter":
+            _tick_with_keys(page, "partners-filter", "LSE", "LSE Cities")
+        elif field["type"] == "submit":
+            break
+        page.keyboard.press("Tab")
+    else:
+        raise AssertionError(f"Tab never reached the save button; visited {visited}")
+    assert {"title", "kind", "status", "start_date", "end_date", "outcomes-filter", "members-filter",
+            "partners-filter"} <= set(visited), visited
+    assert page.locator('[data-count-for="outcomes-list"]').inner_text() == "2 selected"
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"/activities/\d+$"))
+    assert page.get_by_role("heading", level=1).inner_text().strip() == title
+    facts = page.locator(".activity-facts").inner_text()
+    assert "Completed" in facts and "Training or learning session" in facts and "Kazan" in facts
+    outcomes = page.get_by_role("heading", name="Outcomes it serves").locator("xpath=following-sibling::ul[1]")
+    assert [c.strip() for c in outcomes.locator(".text-body-secondary").all_inner_texts()] == ["L1.A2.O2",
+                                                                                              "L3.A3.O1"]
+    assert page.get_by_role("heading", name="Members involved (1)").is_visible()
+    assert "LSE Cities" in page.get_by_role("heading", name="Partner organisations (1)").locator(
+        "xpath=following-sibling::ul[1]").inner_text()
+    assert page.get_by_role("row", name=re.compile(r"Women's share")).inner_text().strip().endswith("58%")
+    assert page.console_log.errors == []
