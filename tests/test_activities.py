@@ -321,7 +321,7 @@ def test_history_is_shown_on_the_activity_page(client_as, make_user):
 
 def test_soft_deletion_hides_everywhere_but_keeps_the_row(client_as):
     staff = client_as("staff")
-    kept = make_activity(title="Kept activity", responsible=staff.user, outcomes=("L2.A2.O3",), start=date(2022, 1, 5),
+    make_activity(title="Kept activity", responsible=staff.user, outcomes=("L2.A2.O3",), start=date(2022, 1, 5),
                          participants=10, women=5, men=5)
     gone = make_activity(title="Removed activity", responsible=staff.user, outcomes=("L2.A2.O3",),
                          start=date(2022, 2, 5), participants=1000, women=500, men=500)

@@ -77,7 +77,7 @@ def test_role_matrix(app, clients, case):
     link = add_link(owner, activity=activity)
     client = clients[case]
     expected = dict(zip(EXPECTED, (row[ROLE_CASES.index(case)] for row in EXPECTED.values())))
-    link_id, link_title, file_id = link.id, link.title, stored.id
+    link_id, file_id = link.id, stored.id
     audit_before = len(_audit())
 
     results = {
@@ -217,7 +217,7 @@ def test_add_link_and_note(app, client_as):
     activity = make_activity()
     response = client.post(f"/evidence/activity/{activity.id}", data={
         "kind": "link", "title": "Article", "url": " https://www.metropolis.org/news/policy-debate ",
-        "note": "ignored for a link", "next": f"/plan/outcomes/L1.A1.O1"})
+        "note": "ignored for a link", "next": "/plan/outcomes/L1.A1.O1"})
     assert response.status_code == 302 and response.headers["Location"] == "/plan/outcomes/L1.A1.O1"
     response = client.post(f"/evidence/activity/{activity.id}", data={
         "kind": "note", "title": "Minutes", "note": "Line one\r\nLine two", "next": "https://evil.example/"})

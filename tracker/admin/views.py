@@ -1,5 +1,5 @@
 """The administrator's user management pages."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,14 +11,6 @@ from ..extensions import db
 from .forms import CreateUserForm, ResetPasswordForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _user_or_404(user_id: int) -> User:
-    """Fetch a user or answer 404."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/users")
@@ -49,7 +41,7 @@ def create_user():
 @allow(*ADMINS)
 def edit_user(user_id: int):
     """Change a user's name, role or active flag."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     form = UserForm(obj=user)
     if form.validate_on_submit():
         if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
@@ -67,7 +59,7 @@ def edit_user(user_id: int):
 @allow(*ADMINS)
 def reset_password(user_id: int):
     """Set a new password for a user and end their sessions."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
         services.set_password(current_user, user, reset_form.new_password.data)

@@ -36,14 +36,6 @@ def _outcome_or_404(code: str):
     return outcome
 
 
-def _assessment_or_404(assessment_id: int) -> Assessment:
-    """Fetch an assessment or answer 404."""
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None:
-        abort(404)
-    return assessment
-
-
 def _safe_next(default: str) -> str:
     """Where to go back to after a POST: a local path from the form, or the default."""
     target = request.form.get("next", "")
@@ -107,7 +99,7 @@ def edit(code: str, year: int):
 @allow(*EDITORS)
 def submit(assessment_id: int):
     """Submit an assessment for review."""
-    assessment = _assessment_or_404(assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     try:
         services.submit(current_user, assessment)
     except PermissionError:
@@ -126,7 +118,7 @@ def submit(assessment_id: int):
 @allow(*STEERING)
 def review(assessment_id: int):
     """Approve a submitted assessment, or return it with a note."""
-    assessment = _assessment_or_404(assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     form = ReviewForm()
     back = _safe_next(_outcome_page(assessment))
     if not form.validate_on_submit():

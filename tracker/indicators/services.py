@@ -272,8 +272,9 @@ def set_targets(actor, indicator: Indicator, targets: dict, reason: str = "") ->
         row.target, row.target_max = low, high
         db.session.flush()
         action = "create" if before is None or before["target"] is None else ("delete" if low is None else "update")
+        shown = format(low.normalize(), "f") if low is not None else "cleared"  # 10, not 10.0000
         record(actor, action, row, before=before, after={**_target_snapshot(row), "reason": reason},
-               summary=f"Target of {indicator.code} for {year}: {low if low is not None else 'cleared'}"
+               summary=f"Target of {indicator.code} for {year}: {shown}"
                        + (f" (reason: {reason})" if reason else ""))
     return [year for year, *_ in planned]
 

@@ -25,14 +25,6 @@ def _render_index(board_form=None, status: int = 200):
     ), status
 
 
-def _report_or_404(report_id: int) -> Report:
-    """Fetch an archived report or answer 404."""
-    report = db.session.get(Report, report_id)
-    if report is None:
-        abort(404)
-    return report
-
-
 @bp.route("/")
 @allow(*EVERYONE)
 def index():
@@ -85,7 +77,7 @@ def summary(scope: str):
 @allow(*EVERYONE)
 def download(report_id: int):
     """Send an archived PDF, after checking it is the very file that was generated."""
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     data = services.verified_content(report)
     if data is None:
         current_app.logger.error("Report %s (%s) is missing or does not match its SHA-256", report.id, report.filename)
@@ -103,7 +95,7 @@ def download(report_id: int):
 @allow(*STEERING)
 def mark_final(report_id: int):
     """Mark a complete Board evaluation final: its year locks."""
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     form = MarkFinalForm()
     if not form.validate_on_submit():
         abort(400)
