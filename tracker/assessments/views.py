@@ -11,6 +11,7 @@ from ..auth.roles import ADMINS, EDITORS, EVERYONE, STEERING
 from ..extensions import db
 from ..plan.models import PLAN_YEARS
 from ..plan.queries import outcome_by_code
+from ..urls import local_path
 from . import sections  # noqa: F401  (registers the outcome page section)
 from . import services
 from .forms import AssessmentForm, LockForm, ReopenForm, ResponsiblesForm, ReviewForm, review_form
@@ -36,12 +37,7 @@ def _outcome_or_404(code: str):
     return outcome
 
 
-def _safe_next(default: str) -> str:
-    """Where to go back to after a POST: a local path from the form, or the default."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+
 
 
 def _outcome_page(assessment_or_outcome) -> str:
@@ -111,7 +107,7 @@ def submit(assessment_id: int):
     else:
         db.session.commit()
         flash(f"Assessment of {assessment.outcome.code} for {assessment.year} submitted for review.", "success")
-    return redirect(_safe_next(_outcome_page(assessment)))
+    return redirect(local_path(request.form.get("next"), _outcome_page(assessment)))
 
 
 @bp.route("/<int:assessment_id>/review", methods=["POST"])
@@ -120,24 +116,31 @@ def review(assessment_id: int):
     """Approve a submitted assessment, or return it with a note."""
     assessment = db.get_or_404(Assessment, assessment_id)
     form = ReviewForm()
-    back = _safe_next(_outcome_page(assessment))
+    back = local_path(request.form.get("next"), _outcome_page(assessment))
     if not form.validate_on_submit():
         if back.startswith(url_for("assessments.review_queue")):
             return render_queue(errors={f"a{assessment.id}": form})
         flash("; ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
+    return apply_review(form, f"Assessment of {assessment.outcome.code} for {assessment.year}",
+                        approve=lambda: services.approve(current_user, assessment),
+                        send_back=lambda note: services.return_(current_user, assessment, note), back=back)
+
+
+def apply_review(form, label: str, *, approve, send_back, back: str):
+    """Approve or return an item as the review form decides, commit, say what happened and go back."""
     try:
         if form.decision.data == "approve":
-            services.approve(current_user, assessment)
+            approve()
         else:
-            services.return_(current_user, assessment, form.note.data)
+            send_back(form.note.data)
     except ValueError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(f"Assessment of {assessment.outcome.code} for {assessment.year} "
-              + ("approved." if form.decision.data == "approve" else "returned with your note."), "success")
+        flash(f"{label} " + ("approved." if form.decision.data == "approve" else "returned with your note."),
+              "success")
     return redirect(back)
 
 

@@ -1,10 +1,9 @@
 """Login, logout and the account page."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, login_manager
+from ..urls import local_path
 from . import services
 from .access import allow
 from .forms import ChangePasswordForm, LoginForm
@@ -19,20 +18,14 @@ def load_user(token: str):
     return services.load_session_user(token)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only follow redirects to paths on this site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("overview.index")
+
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(local_path(request.args.get("next"), url_for("overview.index")))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -49,7 +42,7 @@ def login():
         services.open_session(user)
         db.session.commit()
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(local_path(request.args.get("next"), url_for("overview.index")))
     return render_template("auth/login.html", form=form)
 
 

@@ -1,7 +1,7 @@
 """Pages of the evidence feature: add to an activity or an outcome, download, edit, delete."""
 import re
 import unicodedata
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -15,6 +15,7 @@ from ..auth.access import allow
 from ..auth.roles import EDITORS, EVERYONE
 from ..errors import render_error
 from ..extensions import db
+from ..urls import local_path
 from ..plan.models import Outcome
 from . import sections  # noqa: F401  (registers the outcome page section)
 from . import services, storage, validation
@@ -122,8 +123,8 @@ def edit(evidence_id: int):
                 status = _show_current(form, item)
             else:
                 flash("Evidence saved." if changed else "Nothing was changed.", "success" if changed else "info")
-                return redirect(_safe_next(form.next.data, _parent_url(item)))
-    return render_template("evidence/edit.html", form=form, item=item, back_url=_safe_next(form.next.data,
+                return redirect(local_path(form.next.data, _parent_url(item)))
+    return render_template("evidence/edit.html", form=form, item=item, back_url=local_path(form.next.data,
                                                                                            _parent_url(item))), status
 
 
@@ -135,7 +136,7 @@ def delete(evidence_id: int):
     form = DeleteEvidenceForm()
     if not form.validate_on_submit():
         abort(400)
-    back = _safe_next(form.next.data, _parent_url(item))
+    back = local_path(form.next.data, _parent_url(item))
     services.delete(current_user, item)
     db.session.commit()
     flash(f"Deleted “{item.title}”.", "success")
@@ -184,10 +185,10 @@ def _add(*, activity: Activity | None = None, outcome: Outcome | None = None):
                 status = 500
             else:
                 flash(f"Added “{item.title}”.", "success")
-                return redirect(_safe_next(form.next.data, parent_url + "#evidence"))
+                return redirect(local_path(form.next.data, parent_url + "#evidence"))
             break
     return render_template("evidence/add.html", form=form, activity=activity, outcome=outcome,
-                           back_url=_safe_next(form.next.data, parent_url)), status
+                           back_url=local_path(form.next.data, parent_url)), status
 
 
 def _create_from(form: AddEvidenceForm, *, activity, outcome) -> Evidence:
@@ -249,11 +250,3 @@ def _activity_url(activity: Activity) -> str:
     return url_for("evidence.add_to_activity", activity_id=activity.id)
 
 
-def _safe_next(target: str | None, fallback: str) -> str:
-    """Follow `next` only to a path on this site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
-                and "\\" not in target:
-            return target
-    return fallback

@@ -10,11 +10,13 @@ from wtforms import SelectField
 from ..assessments.forms import ReviewForm, review_form
 from ..assessments.services import (ReviewError, StaleEdit, YearLocked, can_review, current_plan_year, is_locked,
                                     locked_years)
+from ..assessments.views import apply_review, render_queue
 from ..auth.access import allow
 from ..auth.roles import EDITORS, EVERYONE, STEERING
 from ..extensions import db
 from ..plan.models import PLAN_YEARS
 from ..plan.queries import all_outcomes, current_plan
+from ..urls import local_path
 from . import sections  # noqa: F401  (registers the outcome page section)
 from . import compute, services
 from .forms import (PLAN_WIDE, IndicatorForm, OverrideForm, ValueForm, decimal_or_none, targets_form,
@@ -50,12 +52,7 @@ def _value_or_404(value_id: int) -> IndicatorValue:
     return value
 
 
-def _safe_next(default: str) -> str:
-    """Where to go back to after a POST: a local path from the form, or the default."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+
 
 
 @bp.route("/")
@@ -295,7 +292,7 @@ def submit_value(value_id: int):
     else:
         db.session.commit()
         flash(f"Value for {row.year} submitted for review.", "success")
-    return redirect(_safe_next(url_for("indicators.detail", indicator_id=row.indicator_id)))
+    return redirect(local_path(request.form.get("next"), url_for("indicators.detail", indicator_id=row.indicator_id)))
 
 
 @bp.route("/values/<int:value_id>/review", methods=["POST"])
@@ -304,22 +301,11 @@ def review_value(value_id: int):
     """Approve a submitted value, or return it with a note."""
     row = _value_or_404(value_id)
     form = ReviewForm()
-    back = _safe_next(url_for("indicators.detail", indicator_id=row.indicator_id))
+    back = local_path(request.form.get("next"), url_for("indicators.detail", indicator_id=row.indicator_id))
     if not form.validate_on_submit():
         if back.startswith(url_for("assessments.review_queue")):
-            from ..assessments.views import render_queue
             return render_queue(errors={f"v{row.id}": form})
         return _render_detail(_indicator_or_404(row.indicator_id), review_errors={row.id: form})
-    try:
-        if form.decision.data == "approve":
-            services.approve_value(current_user, row)
-        else:
-            services.return_value(current_user, row, form.note.data)
-    except ValueError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"Value of {row.indicator.code} for {row.year} "
-              + ("approved." if form.decision.data == "approve" else "returned with your note."), "success")
-    return redirect(back)
+    return apply_review(form, f"Value of {row.indicator.code} for {row.year}",
+                        approve=lambda: services.approve_value(current_user, row),
+                        send_back=lambda note: services.return_value(current_user, row, note), back=back)
