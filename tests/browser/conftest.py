@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .liveserver import ARTIFACTS, ROLE_EMAILS, USER_PASSWORD, LiveServer, add_sample_work, prepare_instance
+from .liveserver import ARTIFACTS, ROLE_EMAILS, USER_PASSWORD, serving
 
 # Debian's Chromium; the variable exists only so that a test can prove a missing browser fails the run.
 CHROMIUM = Path(os.environ.get("TRACKER_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -32,12 +32,8 @@ def live_server(tmp_path_factory):
 
     The ids of the sample records are on `server.sample` (activity, indicator).
     """
-    instance = prepare_instance(tmp_path_factory.mktemp("live"))
-    sample = add_sample_work(instance)
-    server = LiveServer(instance).start()
-    server.sample = sample
-    yield server
-    server.stop()
+    with serving(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 _SHARED = {"users": 0}  # one Playwright and one Chromium per process, however many modules use the fixture

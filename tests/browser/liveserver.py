@@ -342,3 +342,16 @@ def sqlite_integrity(path: Path) -> str:
         return connection.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         connection.close()
+
+
+@contextmanager
+def serving(root: Path):
+    """Serve a fresh migrated and seeded instance with one user per role and the sample work; stop it after."""
+    instance = prepare_instance(root)
+    sample = add_sample_work(instance)
+    server = LiveServer(instance).start()
+    server.sample = sample
+    try:
+        yield server
+    finally:
+        server.stop()

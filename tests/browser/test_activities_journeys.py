@@ -4,7 +4,7 @@ import re
 import pytest
 
 from tests.browser.a11y import assert_accessible
-from tests.browser.liveserver import LiveServer, add_sample_work, prepare_instance
+from tests.browser.liveserver import serving
 
 pytestmark = pytest.mark.browser
 
@@ -12,12 +12,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """A live tracker of this module's own: these tests save activities, the shared one stays as it was."""
-    instance = prepare_instance(tmp_path_factory.mktemp("live-activities"))
-    sample = add_sample_work(instance)
-    server = LiveServer(instance).start()
-    server.sample = sample
-    yield server
-    server.stop()
+    with serving(tmp_path_factory.mktemp("live-activities")) as server:
+        yield server
 
 
 def test_member_filter_narrows_the_checklist_and_counts_ticks(page, login_as):

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from tests.browser.a11y import assert_accessible
-from tests.browser.liveserver import LiveServer, add_sample_work, prepare_instance
+from tests.browser.liveserver import serving
 
 from tests.test_evidence_validation import HTML, pdf_bytes
 
@@ -14,12 +14,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """A live tracker of this module's own: these tests add evidence, the shared one stays as it was."""
-    instance = prepare_instance(tmp_path_factory.mktemp("live-evidence"))
-    sample = add_sample_work(instance)
-    server = LiveServer(instance).start()
-    server.sample = sample
-    yield server
-    server.stop()
+    with serving(tmp_path_factory.mktemp("live-evidence")) as server:
+        yield server
 
 
 def _open_add_form(page):

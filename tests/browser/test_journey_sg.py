@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import click_and_wait
-from tests.browser.liveserver import LiveServer, add_sample_work, prepare_instance
+from tests.browser.liveserver import serving
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +19,8 @@ REPORT_TIMEOUT_MS = 90_000  # WeasyPrint takes a few seconds, more on a busy mac
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """A live tracker of this module's own: this journey reviews assessments and archives a report."""
-    instance = prepare_instance(tmp_path_factory.mktemp("live-journey-sg"))
-    sample = add_sample_work(instance)
-    server = LiveServer(instance).start()
-    server.sample = sample
-    yield server
-    server.stop()
+    with serving(tmp_path_factory.mktemp("live-journey-sg")) as server:
+        yield server
 
 
 def _flash(page, text: str):

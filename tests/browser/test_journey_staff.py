@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import click_and_wait, tab_until
-from tests.browser.liveserver import ROLE_EMAILS, USER_PASSWORD, LiveServer, add_sample_work, prepare_instance
+from tests.browser.liveserver import ROLE_EMAILS, USER_PASSWORD, serving
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,8 @@ FORUM = "Metropolitan housing forum"  # the sample activity: 2022, L1.A1.O1 and 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """A live tracker of this module's own: these journeys save activities and evidence."""
-    instance = prepare_instance(tmp_path_factory.mktemp("live-journey-staff"))
-    sample = add_sample_work(instance)
-    server = LiveServer(instance).start()
-    server.sample = sample
-    yield server
-    server.stop()
+    with serving(tmp_path_factory.mktemp("live-journey-staff")) as server:
+        yield server
 
 
 def _unique(text: str) -> str:
