@@ -43,3 +43,22 @@ def test_locked_year_refuses_activity_changes(client_as, make_user):
                    ).status_code == 302
     db.session.refresh(existing)
     assert existing.title == "Renamed"
+
+
+def test_locked_year_refuses_evidence_changes(client_as):
+    from tests.factories import make_note
+    from tracker.evidence.models import Evidence
+
+    sg = client_as("secretary_general")
+    activity = make_activity(title="Held in 2021", start=date(2021, 6, 1), responsible=sg.user)
+    note = make_note(activity=activity, added_by=sg.user)
+    lock_year(sg.user, 2021)
+    db.session.commit()
+
+    response = sg.post(f"/evidence/activity/{activity.id}", data={"kind": "link", "title": "Late link",
+                                                                   "url": "https://www.metropolis.org/x"})
+    assert "2021 is locked" in response.get_data(as_text=True)
+    sg.post(f"/evidence/{note.id}/delete", data={"next": f"/activities/{activity.id}"})
+    db.session.refresh(note)
+    assert note.deleted_at is None
+    assert db.session.scalar(select(func.count(Evidence.id))) == 1

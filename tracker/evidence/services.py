@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..activities.models import Activity
+from ..assessments.services import YearLocked, is_locked
 from ..audit.services import record
 from ..auth.models import utcnow
 from ..auth.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF
@@ -105,6 +106,7 @@ def max_upload_bytes() -> int:
 def add_file(actor, *, activity: Activity | None = None, outcome: Outcome | None = None, title: str | None,
              stream, filename: str) -> Evidence:
     """Check, store and attach an uploaded file; raise validation.Refused if it is not acceptable."""
+    _ensure_year_open(activity)  # before storing, so that a refusal leaves no file behind
     limit = max_upload_bytes()
     mime, _label = validation.check_upload(stream, filename, limit)
     safe_name = validation.clean_filename(filename)
@@ -122,6 +124,7 @@ def add_file(actor, *, activity: Activity | None = None, outcome: Outcome | None
 def add_link(actor, *, activity: Activity | None = None, outcome: Outcome | None = None, title: str | None,
              url: str) -> Evidence:
     """Attach a link (http or https only); raise validation.Refused if it is not acceptable."""
+    _ensure_year_open(activity)
     evidence = Evidence(kind="link", title=_title(title), url=validation.check_url(url))
     return _create(actor, evidence, activity, outcome)
 
@@ -129,6 +132,7 @@ def add_link(actor, *, activity: Activity | None = None, outcome: Outcome | None
 def add_note(actor, *, activity: Activity | None = None, outcome: Outcome | None = None, title: str | None,
              note: str) -> Evidence:
     """Attach a short note; raise validation.Refused if it is not acceptable."""
+    _ensure_year_open(activity)
     evidence = Evidence(kind="note", title=_title(title), note=validation.check_note(note))
     return _create(actor, evidence, activity, outcome)
 
@@ -137,6 +141,7 @@ def update(actor, evidence: Evidence, *, title: str | None = None, url: str | No
            note: str | None = None) -> bool:
     """Change a piece's title, and its address or text for links and notes; tell whether anything changed."""
     _require_editor(actor, evidence)
+    _ensure_year_open(evidence.activity)
     before = snapshot(evidence)
     new_title = _title(title, default=evidence.original_filename if evidence.kind == "file" else None)
     new_url = validation.check_url(url) if evidence.kind == "link" else evidence.url
@@ -155,6 +160,7 @@ def delete(actor, evidence: Evidence) -> None:
     _require_editor(actor, evidence)
     if evidence.deleted_at is not None:
         return
+    _ensure_year_open(evidence.activity)
     before = snapshot(evidence)
     evidence.deleted_at = utcnow()
     db.session.flush()
@@ -164,6 +170,12 @@ def delete(actor, evidence: Evidence) -> None:
 
 class NotAllowed(PermissionError):
     """The user's role or authorship does not allow this change."""
+
+
+def _ensure_year_open(activity: Activity | None) -> None:
+    """Refuse evidence changes on an activity of a locked year: its Board evaluation counted what was there."""
+    if activity is not None and is_locked(activity.year):
+        raise validation.Refused(str(YearLocked(activity.year)))
 
 
 def _require_editor(actor, evidence: Evidence) -> None:

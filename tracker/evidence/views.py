@@ -137,7 +137,12 @@ def delete(evidence_id: int):
     if not form.validate_on_submit():
         abort(400)
     back = local_path(form.next.data, _parent_url(item))
-    services.delete(current_user, item)
+    try:
+        services.delete(current_user, item)
+    except validation.Refused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return redirect(back)
     db.session.commit()
     flash(f"Deleted “{item.title}”.", "success")
     return redirect(back)
