@@ -17,8 +17,8 @@ its race); the Secretary General reads the overview (with --charts also its char
 downloads the 2022 Board evaluation. Saves are followed to the page they redirect to, as a browser does.
 
 Then it checks the database and the evidence folder directly: every activity a client saw created exists
-exactly once (with as many versions as edits seen), every file a client saw accepted has its one Evidence
-row, its StoredFile and its bytes on disk with the same SHA-256, and no content is stored twice.
+exactly once (with at least as many versions as edits seen), every file a client saw accepted has its one
+Evidence row, its StoredFile and its bytes on disk with the same SHA-256, and no content is stored twice.
 
 Prints one JSON line on stdout (requests, errors, rejected, throughput, p50/p95 per kind, reconciliation,
 ok); progress and diagnostics go to stderr. Exit code 0 if ok (no errors, nothing missing or duplicated,
@@ -34,6 +34,7 @@ import html
 import http.client
 import json
 import os
+import queue
 import random
 import re
 import secrets
@@ -47,7 +48,6 @@ import threading
 import time
 import urllib.parse
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from http.cookies import SimpleCookie
@@ -275,7 +275,7 @@ def lookups(url, demo_password: str) -> dict:
 
 @contextmanager
 def gunicorn(env: dict, root: Path, workers: int):
-    """Serve the app with gunicorn on 127.0.0.1 and a free port; yield (port, log paths); stop it at the end."""
+    """Serve the app with gunicorn on 127.0.0.1 and a free port; yield (port, pid, log paths); stop it at the end."""
     port = free_port()
     error_log, access_log = root / "gunicorn-error.log", root / "gunicorn-access.log"
     command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--workers", str(workers), "--threads", "1",
@@ -293,7 +293,7 @@ def gunicorn(env: dict, root: Path, workers: int):
                 raise SystemExit(f"gunicorn did not answer /login (exit code {process.poll()}):\n{tail}")
             time.sleep(0.2)
         log(f"gunicorn: {workers} sync workers on 127.0.0.1:{port} (pid {process.pid})")
-        yield port, error_log, access_log
+        yield port, process.pid, error_log, access_log
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -617,6 +617,7 @@ def run_load(plan: dict) -> dict:
     clock: dict = {}
 
     def start() -> None:
+        clock["cpu"] = cpu_snapshot(plan["cpu_roots"])
         clock["started"] = time.monotonic()
         clock["deadline"] = clock["started"] + plan["duration"]
 
@@ -632,17 +633,98 @@ def run_load(plan: dict) -> dict:
             next_report += 10
         if "started" in clock and "load_avg" not in clock and time.monotonic() >= clock["deadline"]:
             clock["load_avg"] = round(os.getloadavg()[0], 2)  # how busy the machine was over the last minute
+            clock["cpu"] = cpu_shares(clock["cpu"], cpu_snapshot(plan["cpu_roots"]))
     failures = [c.failure for c in clients if c.failure]
     if failures:
         return {"failure": "; ".join(failures)}
     return {
         "elapsed": time.monotonic() - clock["started"], "load_avg": clock.get("load_avg"),
+        "cpu": clock.get("cpu") if "load_avg" in clock else {},
         "records": [r for c in clients for r in c.records],
         "samples": [s for c in clients for s in c.samples][:20],
         "activities": {title: {"id": a["id"], "edits": a["edits"]} for c in clients
                        for title, a in c.activities.items()},
         "uploads": [u for c in clients for u in c.uploads],
     }
+
+
+def _load_child(plan: dict, results) -> None:
+    """The load process: run the clients and send back what they saw (or why they could not)."""
+    try:
+        results.put(run_load(plan))
+    except BaseException as error:  # Ctrl+C included: the parent reports it, and must not wait forever
+        results.put({"failure": f"{type(error).__name__}: {error}"})
+
+
+def load_in_child(plan: dict) -> dict:
+    """Run the load in a second (spawned) process and return its results; stop it if we are interrupted."""
+    context = get_context("spawn")
+    results = context.Queue()
+    child = context.Process(target=_load_child, args=(plan, results), name="load-clients")
+    child.start()
+    try:
+        while True:
+            try:
+                return results.get(timeout=1)
+            except queue.Empty:
+                if not child.is_alive():
+                    try:
+                        return results.get(timeout=1)
+                    except queue.Empty:
+                        raise SystemExit(f"The load process died (exit code {child.exitcode})") from None
+    except BaseException:
+        child.terminate()  # interrupted: the clients stop with us
+        raise
+    finally:
+        child.join()
+
+
+def _stop(signum, frame) -> None:
+    """Turn SIGTERM into an exit that runs the clean-up (stop gunicorn and PostgreSQL, remove folders)."""
+    raise SystemExit(128 + signum)
+
+
+# --- CPU accounting: how much of the machine the run had ---------------------------------------------------------
+
+
+def cpu_snapshot(roots: dict[str, int]) -> dict:
+    """Jiffies so far: the machine's busy and total time, and that of each root's process tree and this process."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    total, idle = sum(fields[:8]), fields[3] + fields[4]  # user..steal; idle and iowait are not busy
+    parents, usage = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            rest = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid], usage[pid] = int(rest[1]), int(rest[11]) + int(rest[12])
+    labels = {pid: label for label, pid in roots.items()} | {os.getpid(): "clients"}
+    snapshot = {"busy": total - idle, "total": total} | {label: 0 for label in labels.values()}
+    for pid, jiffies in usage.items():
+        ancestor, hops = pid, 0
+        while ancestor > 1 and ancestor not in labels and hops < 64:
+            ancestor, hops = parents.get(ancestor, 0), hops + 1
+        if ancestor in labels:
+            snapshot[labels[ancestor]] += jiffies
+    return snapshot
+
+
+def cpu_shares(before: dict, after: dict) -> dict:
+    """The machine's busy share, and the share of gunicorn, PostgreSQL and the clients, in percent of all CPUs."""
+    total = max(1, after["total"] - before["total"])
+    shares = {f"cpu_{key}_pct": round(100 * (after[key] - before[key]) / total, 1)
+              for key in after if key != "total"}
+    return shares | {"cpu_ours_pct": round(sum(v for k, v in shares.items() if k != "cpu_busy_pct"), 1)}
+
+
+def postmaster_pid(pg_log: Path | None) -> int | None:
+    """The pid of our own PostgreSQL server (from postmaster.pid beside its data), if we started one."""
+    try:
+        return int((pg_log.parent / "data" / "postmaster.pid").read_text().split()[0]) if pg_log else None
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 # --- reconciliation ---------------------------------------------------------------------------------------------
@@ -684,7 +766,7 @@ def reconcile(url, evidence_folder: Path, run_id: str, activities: dict, uploads
                     missing.append(f"activity: {title} has id {found[0][0]}, the client saw {seen['id']}")
                 else:
                     edits_in_db += found[0][1] - 1
-                    if found[0][1] - 1 != seen["edits"]:
+                    if found[0][1] - 1 < seen["edits"]:  # more is possible: a save that timed out but landed
                         missing.append(f"edits of {title}: {seen['edits']} saved, version {found[0][1]}")
 
             evidence = defaultdict(list)
@@ -801,6 +883,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed of the clients")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and logs (path on stderr)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)
 
     run_id = f"LOAD-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
     root = Path(tempfile.mkdtemp(prefix="load-instance-"))
@@ -815,11 +898,13 @@ def main(argv=None) -> int:
                     "duration": args.duration, "timeout": args.timeout, "mix": args.mix, "seed": args.seed,
                     "all_share": args.all_share, "shared_share": args.shared_share, "think_ms": args.think_ms,
                     "charts": args.charts}
-            with gunicorn(env, root, args.workers) as (port, error_log, access_log):
+            with gunicorn(env, root, args.workers) as (port, server_pid, error_log, access_log):
                 plan["port"] = port
+                plan["cpu_roots"] = {"app": server_pid, "db": postmaster_pid(pg_log)}
+                if plan["cpu_roots"]["db"] is None:
+                    del plan["cpu_roots"]["db"]  # a server we did not start: not ours to count
                 log(f"run {run_id}: {args.clients} clients for {args.duration:g} s, mix {args.mix}")
-                with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-                    seen = pool.submit(run_load, plan).result()
+                seen = load_in_child(plan)
                 if "failure" in seen:
                     raise SystemExit(f"The clients could not start: {seen['failure']}")
             server_diagnostics(error_log, access_log, pg_log)
@@ -844,10 +929,14 @@ def main(argv=None) -> int:
               "duration_s": round(seen["elapsed"], 1), "requests": len(records), "errors": errors,
               "rejected": rejected, "throughput_rps": round(len(records) / seen["elapsed"], 1),
               "latency_ms": table, "reconciliation": checked,
-              "host": {"cpus": os.cpu_count(), "load_avg_1m_at_end": seen["load_avg"]}, "ok": ok}
+              "host": {"cpus": os.cpu_count(), "load_avg_1m_at_end": seen["load_avg"], **seen["cpu"]}, "ok": ok}
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the clean-up has run by now
+        log("interrupted")
+        sys.exit(130)

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.liveserver import serving
@@ -20,15 +21,17 @@ def test_member_filter_narrows_the_checklist_and_counts_ticks(page, login_as):
     login_as(page, "staff")
     page.goto("/activities/new")
     members = page.locator("#members-list")
-    assert members.locator("[data-label]:visible").count() == 141
+    # expect() retries until the filter script has run: a plain count() could read the list mid-update.
+    expect(members.locator("[data-label]:visible")).to_have_count(141)
     page.get_by_label("Filter the list of members involved").fill("seoul")
     visible = members.locator("[data-label]:visible")
-    assert visible.count() == 1 and "Seoul" in visible.inner_text()
-    assert members.locator(".checklist-heading:visible").all_inner_texts() == ["Asia-Pacific"]
+    expect(visible).to_have_count(1)
+    assert "Seoul" in visible.inner_text()
+    expect(members.locator(".checklist-heading:visible")).to_have_text(["Asia-Pacific"])
     page.get_by_label("Seoul (South Korea)").check()
-    assert page.locator('[data-count-for="members-list"]').inner_text() == "1 selected"
+    expect(page.locator('[data-count-for="members-list"]')).to_have_text("1 selected")
     page.get_by_label("Filter the list of members involved").fill("")
-    assert members.locator("[data-label]:visible").count() == 141
+    expect(members.locator("[data-label]:visible")).to_have_count(141)
     assert page.console_log.errors == []
 
 
