@@ -339,37 +339,35 @@ def submit(actor, assessment: Assessment) -> Assessment:
     ensure_unlocked(assessment.year)
     if not can_edit_assessment(actor, assessment.outcome_id, assessment):
         raise PermissionError("You can submit the assessments of the outcomes you are responsible for, and your own.")
-    before = _snapshot(assessment)
-    _review_submit(assessment)
-    assessment.submitted_at = utcnow()
-    db.session.flush()
-    record(actor, "submit", assessment, before=before, after=_snapshot(assessment),
-           summary=f"Assessment for {assessment.year} submitted for review")
-    return assessment
+
+    def change():
+        _review_submit(assessment)
+        assessment.submitted_at = utcnow()
+
+    return review_step(actor, assessment, "submit", change, _snapshot,
+                       f"Assessment for {assessment.year} submitted for review")
 
 
 def return_(actor, assessment: Assessment, note: str) -> Assessment:
     """Return a submitted assessment to its author with a note (Secretary General or admin)."""
-    require_reviewer(actor)
-    ensure_unlocked(assessment.year)
-    before = _snapshot(assessment)
-    _review_return(actor, assessment, note)
-    db.session.flush()
-    record(actor, "return", assessment, before=before, after=_snapshot(assessment),
-           summary=f"Assessment for {assessment.year} returned: {assessment.review_note}"[:500])
-    return assessment
+    return review_step(actor, assessment, "return", lambda: _review_return(actor, assessment, note), _snapshot,
+                       f"Assessment for {assessment.year} returned: {(note or '').strip()}")
 
 
 def approve(actor, assessment: Assessment) -> Assessment:
     """Approve a submitted assessment (Secretary General or admin)."""
-    require_reviewer(actor)
-    ensure_unlocked(assessment.year)
-    before = _snapshot(assessment)
-    _review_approve(actor, assessment)
+    return review_step(actor, assessment, "approve", lambda: _review_approve(actor, assessment), _snapshot,
+                       f"Assessment for {assessment.year} approved")
+
+
+def review_step(actor, item, action: str, change, snapshot, summary: str):
+    """Apply one review step (submit, return, approve) to an item of an open year and audit it."""
+    ensure_unlocked(item.year)
+    before = snapshot(item)
+    change()
     db.session.flush()
-    record(actor, "approve", assessment, before=before, after=_snapshot(assessment),
-           summary=f"Assessment for {assessment.year} approved")
-    return assessment
+    record(actor, action, item, before=before, after=snapshot(item), summary=summary[:500])
+    return item
 
 
 # ---------------------------------------------------------------- what is due, what waits for review

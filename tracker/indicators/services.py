@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..activities.models import Activity, activity_outcome
 from ..assessments.services import (StaleEdit, can_review, can_write, ensure_unlocked, is_responsible,
-                                    review_approve, review_return, review_submit)
+                                    review_approve, review_return, review_step, review_submit)
 from ..audit.services import record
 from ..auth.models import utcnow
 from ..auth.roles import STEERING
@@ -396,36 +396,20 @@ def submit_value(actor, value: IndicatorValue) -> IndicatorValue:
     ensure_unlocked(value.year)
     if not can_edit_value(actor, value.indicator, value):
         raise PermissionError("You can submit values of plan-wide indicators, of your outcomes, and your own.")
-    before = _value_snapshot(value)
-    review_submit(value)
-    db.session.flush()
-    record(actor, "submit", value, before=before, after=_value_snapshot(value),
-           summary=f"Value of {value.indicator.code} for {value.year} submitted for review")
-    return value
+    return review_step(actor, value, "submit", lambda: review_submit(value), _value_snapshot,
+                       f"Value of {value.indicator.code} for {value.year} submitted for review")
 
 
 def return_value(actor, value: IndicatorValue, note: str) -> IndicatorValue:
     """Return a value to its author with a note (Secretary General or admin)."""
-    _require_steering(actor)
-    ensure_unlocked(value.year)
-    before = _value_snapshot(value)
-    review_return(actor, value, note)
-    db.session.flush()
-    record(actor, "return", value, before=before, after=_value_snapshot(value),
-           summary=f"Value of {value.indicator.code} for {value.year} returned: {value.review_note}"[:500])
-    return value
+    return review_step(actor, value, "return", lambda: review_return(actor, value, note), _value_snapshot,
+                       f"Value of {value.indicator.code} for {value.year} returned: {(note or '').strip()}")
 
 
 def approve_value(actor, value: IndicatorValue) -> IndicatorValue:
     """Approve a submitted value (Secretary General or admin): from now on it counts."""
-    _require_steering(actor)
-    ensure_unlocked(value.year)
-    before = _value_snapshot(value)
-    review_approve(actor, value)
-    db.session.flush()
-    record(actor, "approve", value, before=before, after=_value_snapshot(value),
-           summary=f"Value of {value.indicator.code} for {value.year} approved")
-    return value
+    return review_step(actor, value, "approve", lambda: review_approve(actor, value), _value_snapshot,
+                       f"Value of {value.indicator.code} for {value.year} approved")
 
 
 def indicator_history(indicator: Indicator, limit: int = 50) -> list:
