@@ -43,28 +43,17 @@ class AddEvidenceForm(FlaskForm):
         upload = field.data
         if upload is None or not getattr(upload, "filename", None):
             raise ValidationError("Choose a file to upload.")
-        try:
-            validation.check_upload(upload.stream, upload.filename, self.max_bytes)
-        except validation.Refused as refused:
-            raise ValidationError(refused.message) from None
+        _checked(lambda stream: validation.check_upload(stream, upload.filename, self.max_bytes), upload.stream)
 
     def validate_url(self, field):
         """Require an http or https address when the kind is link."""
-        if self.kind.data != "link":
-            return
-        try:
-            field.data = validation.check_url(field.data)
-        except validation.Refused as refused:
-            raise ValidationError(refused.message) from None
+        if self.kind.data == "link":
+            field.data = _checked(validation.check_url, field.data)
 
     def validate_note(self, field):
         """Require the note's text when the kind is note."""
-        if self.kind.data != "note":
-            return
-        try:
-            field.data = validation.check_note(field.data)
-        except validation.Refused as refused:
-            raise ValidationError(refused.message) from None
+        if self.kind.data == "note":
+            field.data = _checked(validation.check_note, field.data)
 
     def validate_title(self, field):
         """Links and notes need a title; files fall back to their name."""
@@ -104,20 +93,22 @@ class EditEvidenceForm(FlaskForm):
 
     def validate_url(self, field):
         """Keep links to http and https addresses."""
-        try:
-            field.data = validation.check_url(field.data)
-        except validation.Refused as refused:
-            raise ValidationError(refused.message) from None
+        field.data = _checked(validation.check_url, field.data)
 
     def validate_note(self, field):
         """A note is not empty and not too long."""
-        try:
-            field.data = validation.check_note(field.data)
-        except validation.Refused as refused:
-            raise ValidationError(refused.message) from None
+        field.data = _checked(validation.check_note, field.data)
 
 
 class DeleteEvidenceForm(FlaskForm):
     """The delete button: its CSRF token and where to go afterwards."""
 
     next = HiddenField()
+
+
+def _checked(check, value):
+    """Run one of the validation checks, turning its refusal into a message next to the field."""
+    try:
+        return check(value)
+    except validation.Refused as refused:
+        raise ValidationError(refused.message) from None
