@@ -44,7 +44,7 @@ def make_activity(*, title="Policy debate on housing", kind="event", status="com
     activity.members = [member(city) for city in members]
     activity.partners = [partner(name) for name in partners]
     if deleted:
-        from tracker.auth.models import utcnow
+        from tracker.core.models import utcnow
         activity.deleted_at = utcnow()
     db.session.add(activity)
     if commit:

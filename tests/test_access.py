@@ -2,7 +2,7 @@
 import pytest
 
 from tracker.auth.access import PUBLIC_ENDPOINTS
-from tracker.auth.roles import ROLES
+from tracker.core.roles import ROLES
 
 
 def _rules(app):

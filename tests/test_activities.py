@@ -10,7 +10,7 @@ from tests.factories import make_activity, make_note, member, outcome, partner
 from tracker.activities import services
 from tracker.activities.models import Activity
 from tracker.audit.models import AuditEntry
-from tracker.auth.roles import ROLES
+from tracker.core.roles import ROLES
 from tracker.extensions import db
 from tracker.plan.models import Challenge, OrientingTheme
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_activity, outcome
 from tracker.activities.models import Activity
-from tracker.assessments.services import lock_year, reopen_year
+from tracker.core.years import lock_year, reopen_year
 from tracker.extensions import db
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from tests.factories import make_activity, make_indicator, make_note, make_value
-from tracker.auth.models import utcnow
+from tracker.core.models import utcnow
 from tracker.extensions import db
 from tracker.indicators import compute
 from tracker.indicators.models import Indicator

@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select
 
 from tracker import create_app
 from tracker.audit.models import AuditEntry
-from tracker.auth.models import utcnow
+from tracker.core.models import utcnow
 from tracker.evidence import services, storage
 from tracker.evidence.models import Evidence
 from tracker.extensions import db

@@ -414,7 +414,7 @@ def test_summary_is_saved_audited_and_printed(app, client_as):
 
 
 def test_mark_final_locks_the_year(app, client_as):
-    from tracker.assessments.services import is_locked
+    from tracker.core.years import is_locked
 
     sg = client_as("secretary_general")
     draft = _generate()

@@ -72,7 +72,7 @@ def test_friendly_404_and_500(app, csrf_app, client_as, login):
     assert response.status_code == 404
     assert "Not found" in response.get_data(as_text=True)
 
-    from tracker.auth.access import allow
+    from tracker.core.access import allow
 
     @csrf_app.route("/boom-test")
     @allow("staff")

@@ -76,6 +76,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extension singletons."""
     from . import models  # noqa: F401  (the whole schema, for create_all and Alembic)
+    from .audit.services import record
+    from .core import audit
+
+    audit.use(record)  # core rules (review, locks) write the record through the audit feature
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
@@ -96,9 +100,10 @@ def register_blueprints(app: Flask) -> None:
     from .overview.views import bp as overview_bp
     from .plan.views import bp as plan_bp
     from .reports.views import bp as reports_bp
+    from .review.views import bp as review_bp
 
-    for blueprint in (auth_bp, plan_bp, activities_bp, evidence_bp, indicators_bp, assessments_bp, overview_bp,
-                      reports_bp, admin_bp):
+    for blueprint in (auth_bp, plan_bp, activities_bp, evidence_bp, indicators_bp, assessments_bp, review_bp,
+                      overview_bp, reports_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

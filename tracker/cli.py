@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from .core.transaction import run_command
 from .extensions import db
 
 seed_cli = AppGroup("seed", help="Load the plan, demo data or volume data.")
@@ -64,12 +65,7 @@ def users_create_command(email: str, name: str, role: str, password_stdin: bool)
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create_user(None, email, name, role, password)
-    except ValueError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
+    user = run_command(lambda: create_user(None, email, name, role, password))
     click.echo(f"Created {user.role} account {user.email}.")
 
 
@@ -84,12 +80,7 @@ def users_ensure_admin_command():
     password = os.environ.get("TRACKER_ADMIN_PASSWORD")
     generated = not password
     password = password or secrets.token_urlsafe(12)
-    try:
-        create_user(None, email, "Administrator", "admin", password)
-    except ValueError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
+    run_command(lambda: create_user(None, email, "Administrator", "admin", password))
     click.echo("=" * 60)
     click.echo("First administrator created. Log in at http://127.0.0.1:%s/login with" % os.environ.get("PORT", "5000"))
     click.echo(f"  email:    {email}")

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from flask import Flask
 from flask_login import current_user
 
-from .auth import roles
+from .core import roles
 
 
 def _fmt_date(value) -> str:

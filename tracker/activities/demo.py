@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 
 from ..audit.services import record
-from ..auth.models import User, utcnow
-from ..auth.roles import EDITORS
+from ..auth.models import User
+from ..core.models import utcnow
+from ..core.roles import EDITORS
 from ..auth.services import find_user_by_email, user_snapshot
 from ..extensions import db
 from ..plan.models import Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner

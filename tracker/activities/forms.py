@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, Field, IntegerField, SelectField, S
 from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import HiddenInput, TextInput
 
-from ..forms import NoControlCharacters, strip_filter
+from ..core.forms import NoControlCharacters, strip_filter
 from ..plan.models import REGIONS, Challenge, Member, OrientingTheme, Outcome, Partner
 from . import services
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES

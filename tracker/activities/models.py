@@ -5,7 +5,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User, utcnow
+from ..auth.models import User
+from ..core.models import utcnow
 from ..extensions import db
 from ..plan.models import Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
 

@@ -6,13 +6,15 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..assessments.services import YearLocked, ensure_unlocked  # noqa: F401  (YearLocked: views catch it here)
+from ..core.errors import StaleEdit
+from ..core.years import ensure_unlocked
 from ..audit.services import history, record
-from ..auth.models import User, utcnow
-from ..auth.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
+from ..auth.models import User
+from ..core.models import utcnow
+from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
 from ..extensions import db
-from ..plan.models import (PLAN_YEARS, REGIONS, ActionLine, Axis, Challenge, Member, OrientingTheme, Outcome,
-                           OutcomeKind, Partner)
+from ..plan.models import REGIONS, ActionLine, Axis, Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
+from ..core.years import PLAN_YEARS
 from .models import (ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome,
                      activity_partner)
 
@@ -54,11 +56,11 @@ FIELD_LABELS = {
 }
 
 
-class VersionConflict(Exception):
+class VersionConflict(StaleEdit):
     """Someone else saved the activity since the form was loaded."""
 
     def __init__(self, current_version: int):
-        super().__init__(current_version)
+        super().__init__("Someone else saved this activity since you opened it.")
         self.current_version = current_version
 
 
@@ -377,7 +379,7 @@ def _apply(activity: Activity, data: ActivityData) -> None:
 
 def create_activity(actor, data: ActivityData) -> Activity:
     """Add an activity and its audit entry to the transaction (the caller commits)."""
-    ensure_unlocked(data.start_date.year)  # a final Board evaluation's year takes no new work
+    ensure_unlocked(data.start_date.year, field="start_date")  # a final Board evaluation's year takes no new work
     activity = Activity(created_by_id=getattr(actor, "id", None))
     _apply(activity, data)
     db.session.add(activity)
@@ -395,7 +397,7 @@ def update_activity(actor, activity: Activity, data: ActivityData, expected_vers
     if expected_version != activity.version:
         raise VersionConflict(activity.version)
     for year in {activity.year, data.start_date.year}:  # neither out of nor into a locked year
-        ensure_unlocked(year)
+        ensure_unlocked(year, field="start_date")
     before = snapshot(activity)
     _apply(activity, data)
     activity.updated_at = utcnow()  # always an UPDATE, so the version moves even when only links changed

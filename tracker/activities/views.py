@@ -1,13 +1,13 @@
 """Pages of the activities feature: the filtered list, create, view, edit (with version check), delete."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import history
-from ..auth.access import allow
-from ..auth.roles import EDITORS, EVERYONE
+from ..core.access import allow
+from ..core.errors import StaleEdit
+from ..core.roles import EDITORS, EVERYONE
 from ..evidence.services import list_for_activity
-from ..extensions import db
+from ..core.transaction import attempt, show_error
 from . import sections  # noqa: F401  (registers the outcome page section at app start)
 from . import services
 from .forms import ActivityFilterForm, ActivityForm, EditActivityForm
@@ -65,15 +65,10 @@ def new():
     defaults = services.form_defaults(None, current_user) if request.method == "GET" else None
     form = ActivityForm(data=defaults, choices=choices)
     if form.validate_on_submit():
-        try:
-            activity = services.create_activity(current_user, form.to_data())
-        except services.YearLocked as locked:
-            db.session.rollback()
-            form.start_date.errors = [*form.start_date.errors, str(locked)]
-        else:
-            db.session.commit()
-            flash(f"Activity “{activity.title}” saved.", "success")
-            return redirect(url_for("activities.detail", activity_id=activity.id))
+        result = attempt(lambda: services.create_activity(current_user, form.to_data()), form=form)
+        if result.ok:
+            flash(f"Activity “{result.value.title}” saved.", "success")
+            return redirect(url_for("activities.detail", activity_id=result.value.id))
     return render_template("activities/form.html", form=form, activity=None, conflict=None)
 
 
@@ -106,21 +101,19 @@ def edit(activity_id: int):
     conflict = None
     if form.validate_on_submit():
         data = form.to_data()
-        try:
-            services.update_activity(current_user, activity, data, expected_version=form.version.data)
-            db.session.commit()
-        except services.YearLocked as locked:
-            db.session.rollback()
-            form.start_date.errors = [*form.start_date.errors, str(locked)]
-        except (services.VersionConflict, StaleDataError):
-            db.session.rollback()  # nothing of this save is written
+        result = attempt(lambda: services.update_activity(current_user, activity, data,
+                                                          expected_version=form.version.data),
+                         form=form, show=False)
+        if result.ok:
+            flash(f"Activity “{activity.title}” saved.", "success")
+            return redirect(url_for("activities.detail", activity_id=activity.id))
+        if isinstance(result.error, StaleEdit):  # nothing of this save is written: show both versions
             conflict = services.describe_conflict(activity_id, data)
             # The form now carries the version the user has seen, so saving again is a deliberate choice.
             form.version.raw_data = None
             form.version.data = conflict["version"]
         else:
-            flash(f"Activity “{activity.title}” saved.", "success")
-            return redirect(url_for("activities.detail", activity_id=activity.id))
+            show_error(result.error, form)
     if conflict and conflict["deleted"]:
         flash("This activity was deleted while you were editing it; your changes were not saved.", "error")
         return redirect(url_for("activities.index"))
@@ -137,16 +130,12 @@ def delete(activity_id: int):
     if not services.can_edit_activity(current_user, activity):
         abort(403)
     title = activity.title
-    try:
-        services.delete_activity(current_user, activity)
-        db.session.commit()
-    except services.YearLocked as locked:
-        db.session.rollback()
-        flash(str(locked), "error")
-        return redirect(url_for("activities.detail", activity_id=activity_id))
-    except StaleDataError:  # someone saved it in the same instant: let the user see that change first
-        db.session.rollback()
+    result = attempt(lambda: services.delete_activity(current_user, activity), show=False)
+    if isinstance(result.error, StaleEdit):  # someone saved it in the same instant: let the user see it first
         flash(CONFLICT_MESSAGE + " Nothing was deleted: look at their change, then delete again if needed.", "error")
+    elif result.error is not None:
+        flash(str(result.error), "error")
+    if not result.ok:
         return redirect(url_for("activities.detail", activity_id=activity_id))
     flash(f"Activity “{title}” deleted.", "success")
     return redirect(url_for("activities.index"))

@@ -4,9 +4,9 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.forms import NewPasswordMixin
-from ..auth.roles import ROLE_LABELS, ROLES
+from ..core.roles import ROLE_LABELS, ROLES
 from ..auth.services import find_user_by_email
-from ..forms import NoControlCharacters, strip_filter
+from ..core.forms import NoControlCharacters, strip_filter
 
 ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
 

@@ -4,9 +4,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import services
-from ..auth.access import allow
+from ..core.access import allow
 from ..auth.models import User
-from ..auth.roles import ADMINS
+from ..core.roles import ADMINS
+from ..core.transaction import attempt
 from ..extensions import db
 from .forms import CreateUserForm, ResetPasswordForm, UserForm
 
@@ -27,13 +28,11 @@ def create_user():
     """Create an account."""
     form = CreateUserForm()
     if form.validate_on_submit():
-        user = services.create_user(current_user, form.email.data, form.name.data, form.role.data,
-                                    form.new_password.data)
-        if not form.active.data:
-            user.active = False
-        db.session.commit()
-        flash(f"Account created for {user.email}.", "success")
-        return redirect(url_for("admin.users"))
+        result = attempt(lambda: services.create_user(current_user, form.email.data, form.name.data, form.role.data,
+                                                      form.new_password.data, active=form.active.data), form=form)
+        if result.ok:
+            flash(f"Account created for {result.value.email}.", "success")
+            return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -47,11 +46,11 @@ def edit_user(user_id: int):
         if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
             form.role.errors.append("You cannot change your own role or deactivate yourself; ask another admin.")
         else:
-            services.update_user(current_user, user, name=form.name.data, role=form.role.data,
-                                 active=form.active.data)
-            db.session.commit()
-            flash(f"Saved {user.email}.", "success")
-            return redirect(url_for("admin.users"))
+            result = attempt(lambda: services.update_user(current_user, user, name=form.name.data,
+                                                          role=form.role.data, active=form.active.data), form=form)
+            if result.ok:
+                flash(f"Saved {user.email}.", "success")
+                return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
 
 
@@ -62,8 +61,8 @@ def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
-        services.set_password(current_user, user, reset_form.new_password.data)
-        db.session.commit()
-        flash(f"New password set for {user.email}; their sessions were ended.", "success")
-        return redirect(url_for("admin.edit_user", user_id=user.id))
+        if attempt(lambda: services.set_password(current_user, user, reset_form.new_password.data),
+                   form=reset_form).ok:
+            flash(f"New password set for {user.email}; their sessions were ended.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=reset_form), 200

@@ -5,13 +5,16 @@ Staff accounts, if any, are made responsible for outcomes that have nobody yet.
 """
 from sqlalchemy import insert, select
 
-from ..auth.models import User, utcnow
-from ..auth.roles import SECRETARY_GENERAL, STAFF, STEERING
+from ..auth.models import User
+from ..core.models import utcnow
+from ..core.roles import SECRETARY_GENERAL, STAFF, STEERING
 from ..extensions import db
-from ..plan.models import PLAN_YEARS, Outcome
-from .models import Assessment, outcome_responsible
+from ..plan.models import Outcome
+from ..core.years import PLAN_YEARS
+from ..plan.models import outcome_responsible
+from .models import Assessment
 from ..indicators.demo import stable_fraction
-from .services import locked_years
+from ..core.years import locked_years
 
 STATUS_WEIGHTS = [("on_track", 45), ("achieved", 15), ("needs_attention", 22), ("off_track", 12),
                   ("not_started", 6)]

@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
-from ..forms import NoControlCharacters, strip_filter
-from ..plan.models import PLAN_YEARS
+from ..core.forms import NoControlCharacters, strip_filter
+from ..core.years import PLAN_YEARS
 from .models import ASSESSMENT_STATUSES
 from .services import MAX_TEXT
 
@@ -27,31 +27,6 @@ class AssessmentForm(FlaskForm):
         """The version is a number written by the page itself."""
         if field.data and not str(field.data).isdigit():
             raise ValidationError("Reload the page and try again.")
-
-
-class ReviewForm(FlaskForm):
-    """Approve, or return with a note (the note is required to return)."""
-
-    decision = StringField("Decision", validators=[DataRequired(), AnyOf(["approve", "return"])])
-    # No Optional(): it would stop the chain before validate_note could ask for a note when returning.
-    note = TextAreaField("Note to the author", validators=[Length(max=5000), NoControlCharacters()],
-                         filters=[strip_filter], render_kw={"rows": 2},
-                         description="Required when returning: say what needs to change.")
-
-    def validate_note(self, field):
-        """Returning needs a note."""
-        if self.decision.data == "return" and not field.data:
-            raise ValidationError("Write a note saying what needs to change before returning it.")
-
-
-def review_form(key: str, form: ReviewForm | None = None) -> ReviewForm:
-    """A review form (new, or one posted with errors) whose field ids are unique on a page listing several items."""
-    form = form if form is not None else ReviewForm(formdata=None)
-    for name in ("decision", "note"):
-        field = getattr(form, name)
-        field.id = f"{name}-{key}"
-        field.label.field_id = field.id
-    return form
 
 
 class ResponsiblesForm(FlaskForm):

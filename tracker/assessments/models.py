@@ -1,10 +1,12 @@
-"""Assessments, who is responsible for each outcome, and locked years."""
+"""Assessments: staff's yearly judgement of each outcome, reviewed by the Secretary General."""
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User, utcnow
+from ..auth.models import User
+from ..core.models import utcnow
+from ..core.review import ReviewMixin
 from ..extensions import db
 from ..plan.models import Outcome
 
@@ -15,16 +17,10 @@ ASSESSMENT_STATUSES = {
     "off_track": "Off track",
     "achieved": "Achieved",
 }
-
-# The staff responsible for each outcome: their "my updates" page lists what is due.
-outcome_responsible = Table(
-    "outcome_responsible", db.metadata,
-    Column("outcome_id", ForeignKey("outcome.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+TEXT_FIELDS = ("achieved", "difficulties", "next_steps")
 
 
-class Assessment(db.Model):
+class Assessment(ReviewMixin, db.Model):
     """Staff's yearly judgement of one outcome, reviewed by the Secretary General."""
 
     __tablename__ = "assessment"
@@ -37,18 +33,12 @@ class Assessment(db.Model):
     achieved: Mapped[str] = mapped_column(Text, default="")
     difficulties: Mapped[str] = mapped_column(Text, default="")
     next_steps: Mapped[str] = mapped_column(Text, default="")
-    review_state: Mapped[str] = mapped_column(String(16), default="draft")
-    review_note: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)
 
     outcome: Mapped[Outcome] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
-    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -57,15 +47,13 @@ class Assessment(db.Model):
         """The status as people say it."""
         return ASSESSMENT_STATUSES.get(self.status, self.status)
 
+    @property
+    def review_label(self) -> str:
+        """How the audit record and messages name this assessment."""
+        return f"Assessment of {self.outcome.code} for {self.year}"
 
-class YearLock(db.Model):
-    """A plan year whose Board evaluation is final: its values and assessments are frozen."""
-
-    __tablename__ = "year_lock"
-
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    locked_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
-    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    reason: Mapped[str] = mapped_column(String(500), default="")
-
-    locked_by: Mapped[User | None] = relationship()
+    def review_snapshot(self) -> dict:
+        """The audited fields."""
+        return {"outcome_id": self.outcome_id, "year": self.year, "status": self.status,
+                "achieved": self.achieved, "difficulties": self.difficulties, "next_steps": self.next_steps,
+                "review_state": self.review_state, "review_note": self.review_note}

@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User, utcnow
+from ..auth.models import User
+from ..core.models import utcnow
 from ..extensions import db
 
 

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..forms import strip_filter
+from ..core.forms import strip_filter
 from .services import password_problem
 
 

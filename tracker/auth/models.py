@@ -1,19 +1,15 @@
 """User accounts and their login sessions."""
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.models import utcnow
 from ..extensions import db
-from .roles import ROLE_LABELS, ROLES
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(timezone.utc)
+from ..core.roles import ROLE_LABELS, ROLES
 
 
 class User(UserMixin, db.Model):

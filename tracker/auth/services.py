@@ -5,9 +5,11 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from ..audit.services import record
+from ..core.errors import Invalid
 from ..extensions import db
-from .models import LoginSession, User, utcnow
-from .roles import ROLES
+from .models import LoginSession, User
+from ..core.models import utcnow
+from ..core.roles import ROLES
 
 MIN_PASSWORD_LENGTH = 10
 # Hash checked when the email is unknown, so that response time does not reveal which accounts exist.
@@ -114,16 +116,16 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def create_user(actor: User | None, email: str, name: str, role: str, password: str) -> User:
+def create_user(actor: User | None, email: str, name: str, role: str, password: str, active: bool = True) -> User:
     """Create an account (the caller has validated the input)."""
     if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+        raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
     if find_user_by_email(email):
-        raise ValueError(f"There is already an account for {email}.")
+        raise Invalid(f"There is already an account for {email}.", field="email")
     problem = password_problem(password)
     if problem:
-        raise ValueError(problem)
-    user = User(email=email.strip().lower(), name=name.strip(), role=role, active=True)
+        raise Invalid(problem, field="new_password")
+    user = User(email=email.strip().lower(), name=name.strip(), role=role, active=active)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -134,7 +136,7 @@ def create_user(actor: User | None, email: str, name: str, role: str, password: 
 def update_user(actor: User, user: User, *, name: str, role: str, active: bool) -> None:
     """Change a user's name, role or active flag; deactivation ends their sessions."""
     if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}.")
+        raise Invalid(f"Unknown role {role!r}.", field="role")
     before = user_snapshot(user)
     user.name, user.role, user.active = name.strip(), role, active
     if not active:
@@ -148,7 +150,7 @@ def set_password(actor: User | None, user: User, password: str, keep_session: st
     """Set a new password and end the user's other sessions."""
     problem = password_problem(password)
     if problem:
-        raise ValueError(problem)
+        raise Invalid(problem, field="new_password")
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None

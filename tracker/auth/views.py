@@ -2,12 +2,13 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from ..core.access import allow
+from ..core.roles import EVERYONE
+from ..core.transaction import attempt
 from ..extensions import db, login_manager
 from ..urls import local_path
 from . import services
-from .access import allow
 from .forms import ChangePasswordForm, LoginForm
-from .roles import EVERYONE
 
 bp = Blueprint("auth", __name__)
 
@@ -66,9 +67,9 @@ def account():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("This is not your current password.")
         else:
-            services.set_password(current_user, current_user, form.new_password.data,
-                                  keep_session=current_user.session_token)
-            db.session.commit()
-            flash("Your password is changed. Your other sessions were logged out.", "success")
-            return redirect(url_for("auth.account"))
+            changed = attempt(lambda: services.set_password(current_user, current_user, form.new_password.data,
+                                                            keep_session=current_user.session_token), form=form)
+            if changed.ok:
+                flash("Your password is changed. Your other sessions were logged out.", "success")
+                return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)

@@ -4,7 +4,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import Length, ValidationError
 
-from ..forms import NoControlCharacters, strip_filter
+from ..core.forms import NoControlCharacters, strip_filter
 from . import validation
 from .models import EVIDENCE_KINDS
 

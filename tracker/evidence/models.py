@@ -5,7 +5,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..activities.models import Activity
-from ..auth.models import User, utcnow
+from ..auth.models import User
+from ..core.models import utcnow
 from ..extensions import db
 from ..plan.models import Outcome
 

@@ -4,10 +4,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..activities.models import Activity
-from ..assessments.services import YearLocked, is_locked
+from ..core.errors import Invalid, NotAllowed, YearLocked
+from ..core.years import is_locked
 from ..audit.services import record
-from ..auth.models import utcnow
-from ..auth.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF
+from ..core.models import utcnow
+from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF
 from ..extensions import db
 from ..plan.models import Outcome
 from . import storage, validation
@@ -168,10 +169,6 @@ def delete(actor, evidence: Evidence) -> None:
            summary=f"Deleted {evidence.kind} evidence “{evidence.title}”")
 
 
-class NotAllowed(PermissionError):
-    """The user's role or authorship does not allow this change."""
-
-
 def _ensure_year_open(activity: Activity | None) -> None:
     """Refuse evidence changes on an activity of a locked year: its Board evaluation counted what was there."""
     if activity is not None and is_locked(activity.year):
@@ -201,11 +198,11 @@ def _title(title: str | None, default: str | None = None) -> str:
 def _create(actor, evidence: Evidence, activity: Activity | None, outcome: Outcome | None) -> Evidence:
     """Attach new evidence to exactly one parent, record who added it, and audit it."""
     if (activity is None) == (outcome is None):
-        raise ValueError("Evidence belongs to one activity or one outcome.")
+        raise Invalid("Evidence belongs to one activity or one outcome.")
     if not can_add_evidence(actor):
         raise NotAllowed("Your role does not allow adding evidence.")
     if activity is not None and activity.deleted_at is not None:
-        raise ValueError("This activity is deleted.")
+        raise Invalid("This activity is deleted.")
     evidence.activity_id = activity.id if activity is not None else None
     evidence.outcome_id = outcome.id if outcome is not None else None
     evidence.added_by_id = actor.id

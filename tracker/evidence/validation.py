@@ -6,6 +6,8 @@ import unicodedata
 import zipfile
 from urllib.parse import urlsplit
 
+from ..core.errors import Invalid
+
 HEAD_SIZE = 8192  # bytes read to recognise a file; the HTML/script check looks at the first KB of it
 CHUNK_SIZE = 64 * 1024
 MAX_FILENAME = 255
@@ -54,13 +56,11 @@ _OLE2_STREAMS = ((DOC, "WordDocument"), (XLS, "Workbook"), (XLS, "Book"), (PPT, 
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 
 
-class Refused(ValueError):
+class Refused(Invalid):
     """An upload, link or note that cannot be accepted; the message says why, in plain words."""
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field  # the form field the message belongs next to
+        super().__init__(message, field=field)  # the form field the message belongs next to
 
 
 def clean_filename(name: str | None) -> str:

@@ -7,12 +7,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from ..activities.models import Activity
-from ..auth.access import allow
-from ..auth.roles import EDITORS, EVERYONE
+from ..core.access import allow
+from ..core.errors import StaleEdit
+from ..core.transaction import attempt, show_error
+from ..core.roles import EDITORS, EVERYONE
 from ..errors import render_error
 from ..extensions import db
 from ..urls import local_path
@@ -109,21 +110,18 @@ def edit(evidence_id: int):
         if form.version.data != str(item.version):
             status = _show_current(form, item)
         else:
-            try:
-                changed = services.update(current_user, item, title=form.title.data,
-                                          url=form.url.data if "url" in form else None,
-                                          note=form.note.data if "note" in form else None)
-                db.session.commit()
-            except validation.Refused as refused:
-                db.session.rollback()
-                _field_error(form, refused)
-            except StaleDataError:
-                db.session.rollback()
-                item = _editable_or_abort(evidence_id)
-                status = _show_current(form, item)
-            else:
+            result = attempt(lambda: services.update(current_user, item, title=form.title.data,
+                                                     url=form.url.data if "url" in form else None,
+                                                     note=form.note.data if "note" in form else None),
+                             form=form, field="title", show=False)
+            if result.ok:
+                changed = result.value
                 flash("Evidence saved." if changed else "Nothing was changed.", "success" if changed else "info")
                 return redirect(local_path(form.next.data, _parent_url(item)))
+            if isinstance(result.error, StaleEdit):
+                status = _show_current(form, _editable_or_abort(evidence_id))
+            else:
+                show_error(result.error, form, "title")
     return render_template("evidence/edit.html", form=form, item=item, back_url=local_path(form.next.data,
                                                                                            _parent_url(item))), status
 
@@ -137,14 +135,8 @@ def delete(evidence_id: int):
     if not form.validate_on_submit():
         abort(400)
     back = local_path(form.next.data, _parent_url(item))
-    try:
-        services.delete(current_user, item)
-    except validation.Refused as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash(f"Deleted “{item.title}”.", "success")
+    if attempt(lambda: services.delete(current_user, item)).ok:
+        flash(f"Deleted “{item.title}”.", "success")
     return redirect(back)
 
 
@@ -170,28 +162,10 @@ def _add(*, activity: Activity | None = None, outcome: Outcome | None = None):
     parent_url = _activity_url(activity) if activity is not None else url_for("plan.outcome", code=outcome.code)
     status = 200
     if form.validate_on_submit():
-        for attempt in range(2):
-            try:
-                item = _create_from(form, activity=activity, outcome=outcome)
-                db.session.commit()
-            except validation.Refused as refused:
-                db.session.rollback()
-                _field_error(form, refused)
-            except IntegrityError:
-                db.session.rollback()
-                if attempt == 0:
-                    continue  # another upload of the same file won the race: its row exists now, use it
-                raise
-            except OSError:
-                db.session.rollback()
-                current_app.logger.exception("Could not store an evidence file")
-                form.file.errors.append("The file could not be stored because of a problem on the server. Nothing was "
-                                        "saved; please try again, and tell an administrator if it happens again.")
-                status = 500
-            else:
-                flash(f"Added “{item.title}”.", "success")
-                return redirect(local_path(form.next.data, parent_url + "#evidence"))
-            break
+        result, status = _store_upload(lambda: _create_from(form, activity=activity, outcome=outcome), form)
+        if result is not None and result.ok:
+            flash(f"Added “{result.value.title}”.", "success")
+            return redirect(local_path(form.next.data, parent_url + "#evidence"))
     return render_template("evidence/add.html", form=form, activity=activity, outcome=outcome,
                            back_url=local_path(form.next.data, parent_url)), status
 
@@ -208,10 +182,20 @@ def _create_from(form: AddEvidenceForm, *, activity, outcome) -> Evidence:
     return services.add_note(current_user, **parent, title=form.title.data, note=form.note.data)
 
 
-def _field_error(form, refused: validation.Refused) -> None:
-    """Put a refusal's message next to the field it is about."""
-    field = getattr(form, refused.field or "", None) or form.title
-    field.errors = [*field.errors, refused.message]
+def _store_upload(work, form):
+    """Add the evidence; retry once if a concurrent upload of the same file won the race; report a disk failure."""
+    try:
+        try:
+            return attempt(work, form=form, field="title"), 200
+        except IntegrityError:
+            db.session.rollback()  # the other upload's stored-file row exists now: the retry reuses it
+            return attempt(work, form=form, field="title"), 200
+    except OSError:
+        db.session.rollback()
+        current_app.logger.exception("Could not store an evidence file")
+        form.file.errors.append("The file could not be stored because of a problem on the server. Nothing was "
+                                "saved; please try again, and tell an administrator if it happens again.")
+        return None, 500
 
 
 def _show_current(form: EditEvidenceForm, item: Evidence) -> int:

@@ -28,7 +28,7 @@ from sqlalchemy import and_, case, extract, func, select
 from ..activities.models import Activity, activity_member, activity_outcome, activity_partner
 from ..evidence.models import Evidence
 from ..extensions import db
-from ..plan.models import PLAN_YEARS
+from ..core.years import PLAN_YEARS
 from .models import Indicator, IndicatorValue
 
 PLAN_START = PLAN_YEARS[0]

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..assessments.services import locked_years
-from ..auth.models import User, utcnow
-from ..auth.roles import SECRETARY_GENERAL, STAFF, STEERING
+from ..core.years import locked_years
+from ..auth.models import User
+from ..core.models import utcnow
+from ..core.roles import SECRETARY_GENERAL, STAFF, STEERING
 from ..extensions import db
-from ..plan.models import PLAN_YEARS
+from ..core.years import PLAN_YEARS
 from .models import Indicator, IndicatorTarget, IndicatorValue
 from .seed import seed_indicators
 

@@ -7,8 +7,8 @@ from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, Sele
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..activities.models import ACTIVITY_KINDS
-from ..forms import NoControlCharacters, strip_filter
-from ..plan.models import PLAN_YEARS
+from ..core.forms import NoControlCharacters, strip_filter
+from ..core.years import PLAN_YEARS
 from .models import DIRECTIONS, METHODS, STATUSES, UNITS
 from .services import MAX_NUMBER
 

@@ -5,7 +5,9 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User, utcnow
+from ..auth.models import User
+from ..core.models import utcnow
+from ..core.review import ReviewMixin
 from ..extensions import db
 from ..plan.models import Outcome
 
@@ -22,7 +24,6 @@ METHODS = {
     "budget_spent": "Budget spent (EUR)",
     "evidence_count": "Pieces of evidence",
 }
-REVIEW_STATES = {"draft": "Draft", "submitted": "Submitted", "returned": "Returned", "approved": "Approved"}
 STATUSES = {"on_track": "On track", "needs_attention": "Needs attention", "off_track": "Off track"}
 
 
@@ -85,7 +86,7 @@ class IndicatorTarget(db.Model):
     override_by: Mapped[User | None] = relationship()
 
 
-class IndicatorValue(db.Model):
+class IndicatorValue(ReviewMixin, db.Model):
     """A value entered by staff for one year, reviewed like an assessment before it counts."""
 
     __tablename__ = "indicator_value"
@@ -97,16 +98,21 @@ class IndicatorValue(db.Model):
     value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
-    review_state: Mapped[str] = mapped_column(String(16), default="draft")
-    review_note: Mapped[str | None] = mapped_column(Text)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     entered_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)
 
     indicator: Mapped[Indicator] = relationship(back_populates="values")
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
-    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def review_label(self) -> str:
+        """How the audit record and messages name this value."""
+        return f"Value of {self.indicator.code} for {self.year}"
+
+    def review_snapshot(self) -> dict:
+        """The audited fields."""
+        return {"indicator_id": self.indicator_id, "year": self.year, "value": self.value, "note": self.note,
+                "evidence_id": self.evidence_id, "review_state": self.review_state, "review_note": self.review_note}

@@ -1,8 +1,8 @@
 """The indicators block of an outcome's page."""
 from flask_login import current_user
 
-from ..auth.roles import STEERING
-from ..plan.models import PLAN_YEARS
+from ..core.roles import STEERING
+from ..core.years import PLAN_YEARS
 from ..plan.sections import outcome_section
 from .services import indicator_rows, indicators_for_outcomes
 

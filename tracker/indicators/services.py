@@ -1,8 +1,8 @@
 """Rules for indicators: definitions, yearly targets, status overrides, entered values under review, and
 the plain rows that pages and the PDF report show.
 
-Services never commit; every change is audited in the caller's transaction. Changes to a locked year
-raise YearLocked (a ValueError) from tracker.assessments.services.
+Services never commit; every change is audited in the caller's transaction. Changes to a locked year raise
+tracker.core.errors.YearLocked; values go through the review workflow of tracker.core.review.
 """
 from decimal import Decimal, InvalidOperation
 
@@ -11,14 +11,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..activities.models import Activity, activity_outcome
-from ..assessments.services import (StaleEdit, can_review, can_write, ensure_unlocked, is_responsible,
-                                    review_approve, review_return, review_step, review_submit)
-from ..audit.services import record
-from ..auth.models import utcnow
-from ..auth.roles import STEERING
+from ..core import review
+from ..core.access import can_review, can_write, require_steering, require_writer
+from ..core.audit import record
+from ..core.errors import Invalid, NotAllowed
+from ..core.models import utcnow
 from ..evidence.models import Evidence
 from ..extensions import db
-from ..plan.models import PLAN_YEARS, Axis, Outcome
+from ..plan.models import Axis, Outcome
+from ..plan.responsibles import is_responsible
+from ..core.years import PLAN_YEARS, ensure_unlocked, require_plan_year
 from . import compute
 from .models import DIRECTIONS, METHODS, STATUSES, UNITS, Indicator, IndicatorTarget, IndicatorValue
 from .progress import evaluate, thresholds
@@ -28,8 +30,11 @@ INDICATOR_FIELDS = ("code", "name", "definition", "outcome_id", "unit", "directi
 MAX_NUMBER = Decimal("99999999999999")  # Numeric(18, 4) holds 14 digits before the point
 
 
-class TargetReasonRequired(ValueError):
+class TargetReasonRequired(Invalid):
     """Changing a target that was already set needs a reason."""
+
+    def __init__(self):
+        super().__init__("Give the reason for changing a target that was already set.", field="reason")
 
 
 # ---------------------------------------------------------------- reading
@@ -147,12 +152,6 @@ def evidence_belongs(indicator: Indicator, evidence_id: int) -> bool:
 # ---------------------------------------------------------------- defining indicators
 
 
-def _require_steering(actor) -> None:
-    """Only the Secretary General and admins define indicators, targets and overrides."""
-    if getattr(actor, "role", None) not in STEERING:
-        raise PermissionError("Only the Secretary General or an administrator can do this.")
-
-
 def _indicator_snapshot(indicator: Indicator) -> dict:
     """The audited fields of an indicator."""
     return {name: getattr(indicator, name) for name in INDICATOR_FIELDS}
@@ -161,22 +160,22 @@ def _indicator_snapshot(indicator: Indicator) -> dict:
 def _check_definition(data: dict, current: Indicator | None = None) -> None:
     """Refuse unknown units, directions, methods and duplicate codes."""
     if data.get("unit") not in UNITS:
-        raise ValueError("Choose a unit.")
+        raise Invalid("Choose a unit.", field="unit")
     if data.get("direction") not in DIRECTIONS:
-        raise ValueError("Choose a direction.")
+        raise Invalid("Choose a direction.", field="direction")
     if data.get("method") not in METHODS:
-        raise ValueError("Choose how values are obtained.")
+        raise Invalid("Choose how values are obtained.", field="method")
     code = (data.get("code") or "").strip()
     if not code:
-        raise ValueError("Give the indicator a code.")
+        raise Invalid("Give the indicator a code.", field="code")
     clash = db.session.scalar(select(Indicator.id).where(Indicator.code == code))
     if clash is not None and (current is None or clash != current.id):
-        raise ValueError(f"There is already an indicator with the code {code}.")
+        raise Invalid(f"There is already an indicator with the code {code}.", field="code")
 
 
 def create_indicator(actor, data: dict) -> Indicator:
     """Define a new indicator (Secretary General or admin)."""
-    _require_steering(actor)
+    require_steering(actor)
     _check_definition(data)
     indicator = Indicator(**{k: v for k, v in data.items() if k in INDICATOR_FIELDS})
     if indicator.method == "manual":
@@ -190,7 +189,7 @@ def create_indicator(actor, data: dict) -> Indicator:
 
 def update_indicator(actor, indicator: Indicator, data: dict) -> Indicator:
     """Change an indicator's definition (Secretary General or admin)."""
-    _require_steering(actor)
+    require_steering(actor)
     _check_definition(data, indicator)
     before = _indicator_snapshot(indicator)
     for name, value in data.items():
@@ -208,16 +207,16 @@ def update_indicator(actor, indicator: Indicator, data: dict) -> Indicator:
 # ---------------------------------------------------------------- targets and overrides
 
 
-def _number(value, label: str = "The value") -> Decimal | None:
+def _number(value, label: str = "The value", field: str | None = None) -> Decimal | None:
     """Turn input into a Decimal that the database can hold, or None for blank."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValueError(f"{label} must be a number.") from None
+        raise Invalid(f"{label} must be a number.", field=field) from None
     if not number.is_finite() or abs(number) > MAX_NUMBER:
-        raise ValueError(f"{label} is too large.")
+        raise Invalid(f"{label} is too large.", field=field)
     return number.quantize(Decimal("0.0001"))
 
 
@@ -240,29 +239,29 @@ def set_targets(actor, indicator: Indicator, targets: dict, reason: str = "") ->
 
     Returns the years whose target changed. Nothing is written if any year is refused.
     """
-    _require_steering(actor)
+    require_steering(actor)
     reason = (reason or "").strip()
     planned = []
     for year, value in sorted(targets.items()):
-        if year not in PLAN_YEARS:
-            raise ValueError(f"{year} is not a year of the plan.")
+        require_plan_year(year)
         low, high = value if isinstance(value, tuple) else (value, None)
-        low, high = _number(low, f"The {year} target"), _number(high, f"The {year} upper bound")
+        low, high = (_number(low, f"The {year} target", f"target_{year}"),
+                     _number(high, f"The {year} upper bound", f"target_max_{year}"))
         if indicator.direction != "range":
             high = None
         elif low is not None and high is None:
-            raise ValueError(f"Give the upper bound of the {year} range.")
+            raise Invalid(f"Give the upper bound of the {year} range.", field=f"target_max_{year}")
         elif low is None and high is not None:
-            raise ValueError(f"Give the lower bound of the {year} range.")
+            raise Invalid(f"Give the lower bound of the {year} range.", field=f"target_{year}")
         elif low is not None and high < low:
-            raise ValueError(f"The {year} upper bound must not be below the lower bound.")
+            raise Invalid(f"The {year} upper bound must not be below the lower bound.", field=f"target_max_{year}")
         row = _target_row(indicator, year)
         old = (row.target, row.target_max) if row else (None, None)
         if (_number(old[0]), _number(old[1])) == (low, high):
             continue
         ensure_unlocked(year)
         if old[0] is not None and not reason:
-            raise TargetReasonRequired("Give the reason for changing a target that was already set.")
+            raise TargetReasonRequired()
         planned.append((year, row, low, high))
     for year, row, low, high in planned:
         before = _target_snapshot(row)
@@ -281,14 +280,13 @@ def set_targets(actor, indicator: Indicator, targets: dict, reason: str = "") ->
 
 def set_override(actor, indicator: Indicator, year: int, status: str, reason: str) -> IndicatorTarget:
     """Override the status of a year (Secretary General or admin) with a reason."""
-    _require_steering(actor)
-    if year not in PLAN_YEARS:
-        raise ValueError(f"{year} is not a year of the plan.")
+    require_steering(actor)
+    require_plan_year(year, field="year")
     if status not in STATUSES:
-        raise ValueError("Choose a status.")
+        raise Invalid("Choose a status.", field="status")
     reason = (reason or "").strip()
     if not reason:
-        raise ValueError("Give the reason for overriding the status.")
+        raise Invalid("Give the reason for overriding the status.", field="reason")
     ensure_unlocked(year)
     row = _target_row(indicator, year)
     before = _target_snapshot(row)
@@ -305,7 +303,7 @@ def set_override(actor, indicator: Indicator, year: int, status: str, reason: st
 
 def clear_override(actor, indicator: Indicator, year: int) -> None:
     """Remove a status override, so that the computed status applies again."""
-    _require_steering(actor)
+    require_steering(actor)
     ensure_unlocked(year)
     row = _target_row(indicator, year)
     if row is None or row.status_override is None:
@@ -340,76 +338,41 @@ def can_edit_value(user, indicator: Indicator, value: IndicatorValue | None) -> 
     return is_responsible(user, indicator.outcome_id)
 
 
-def _value_snapshot(value: IndicatorValue) -> dict:
-    """The audited fields of a value."""
-    return {"indicator_id": value.indicator_id, "year": value.year, "value": value.value, "note": value.note,
-            "evidence_id": value.evidence_id, "review_state": value.review_state, "review_note": value.review_note}
-
-
 def save_value(actor, indicator: Indicator, year: int, value, note: str = "", evidence_id: int | None = None,
                version=None) -> IndicatorValue:
     """Enter or change a value for a year; changing a submitted or approved value makes it a draft again."""
-    if not can_write(actor):
-        raise PermissionError("Board members read values; they do not enter them.")
+    require_writer(actor, "Board members read values; they do not enter them.")
     if indicator.is_computed:
-        raise ValueError("This indicator is computed from the activity log; its values are not typed in.")
-    if year not in PLAN_YEARS:
-        raise ValueError(f"{year} is not a year of the plan.")
+        raise Invalid("This indicator is computed from the activity log; its values are not typed in.")
+    require_plan_year(year)
     ensure_unlocked(year)
     row = value_for(indicator, year)
     if not can_edit_value(actor, indicator, row):
-        raise PermissionError("You can enter values for plan-wide indicators and for the outcomes you are "
-                              "responsible for.")
-    if row is not None and version not in (None, "") and int(version) != row.version:
-        raise StaleEdit()
-    number = _number(value)
+        raise NotAllowed("You can enter values for plan-wide indicators and for the outcomes you are "
+                         "responsible for.")
+    number = _number(value, field="value")
     if number is None:
-        raise ValueError("Enter a value.")
+        raise Invalid("Enter a value.", field="value")
     if evidence_id is not None and not evidence_belongs(indicator, evidence_id):
-        raise ValueError("This evidence does not belong to the indicator's outcome.")
-    note = (note or "").strip()
+        raise Invalid("This evidence does not belong to the indicator's outcome.", field="evidence_id")
+    changes = {"value": number, "note": (note or "").strip(), "evidence_id": evidence_id}
     if row is None:
-        row = IndicatorValue(indicator_id=indicator.id, year=year, value=number, note=note, evidence_id=evidence_id,
-                             review_state="draft", entered_by_id=actor.id)
-        db.session.add(row)
-        db.session.flush()
-        record(actor, "create", row, after=_value_snapshot(row),
-               summary=f"Value of {indicator.code} for {year} entered: {number}")
-        return row
-    before = _value_snapshot(row)
-    if (_number(row.value), row.note, row.evidence_id) == (number, note, evidence_id):
-        return row
-    row.value, row.note, row.evidence_id = number, note, evidence_id
-    row.entered_by_id = actor.id
-    if row.review_state in ("submitted", "approved"):
-        row.review_state = "draft"  # a changed figure needs a new review; the reviewer's note stays
-    db.session.flush()
-    record(actor, "update", row, before=before, after=_value_snapshot(row),
-           summary=f"Value of {indicator.code} for {year} changed to {number}")
+        return review.create(actor, IndicatorValue(indicator=indicator, year=year, entered_by_id=actor.id, **changes),
+                             f"Value of {indicator.code} for {year} entered: {number}")
+    if any(getattr(row, name) != new for name, new in changes.items()):
+        changes["entered_by_id"] = actor.id  # the last person to change the figure answers for it
+    review.edit(actor, row, changes, version=version,
+                summary=f"Value of {indicator.code} for {year} changed to {number}")
     return row
 
 
 def submit_value(actor, value: IndicatorValue) -> IndicatorValue:
     """Submit a value for review."""
-    if not can_write(actor):
-        raise PermissionError("Board members cannot submit values.")
+    require_writer(actor, "Board members cannot submit values.")
     ensure_unlocked(value.year)
     if not can_edit_value(actor, value.indicator, value):
-        raise PermissionError("You can submit values of plan-wide indicators, of your outcomes, and your own.")
-    return review_step(actor, value, "submit", lambda: review_submit(value), _value_snapshot,
-                       f"Value of {value.indicator.code} for {value.year} submitted for review")
-
-
-def return_value(actor, value: IndicatorValue, note: str) -> IndicatorValue:
-    """Return a value to its author with a note (Secretary General or admin)."""
-    return review_step(actor, value, "return", lambda: review_return(actor, value, note), _value_snapshot,
-                       f"Value of {value.indicator.code} for {value.year} returned: {(note or '').strip()}")
-
-
-def approve_value(actor, value: IndicatorValue) -> IndicatorValue:
-    """Approve a submitted value (Secretary General or admin): from now on it counts."""
-    return review_step(actor, value, "approve", lambda: review_approve(actor, value), _value_snapshot,
-                       f"Value of {value.indicator.code} for {value.year} approved")
+        raise NotAllowed("You can submit values of plan-wide indicators, of your outcomes, and your own.")
+    return review.submit(actor, value)
 
 
 def indicator_history(indicator: Indicator, limit: int = 50) -> list:

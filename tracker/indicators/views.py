@@ -1,38 +1,26 @@
 """Pages of the indicators feature: the list, definitions, targets, overrides, values and their review."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
-from wtforms import SelectField
 
-from ..assessments.forms import ReviewForm, review_form
-from ..assessments.services import (ReviewError, StaleEdit, YearLocked, can_review, current_plan_year, is_locked,
-                                    locked_years)
-from ..assessments.views import apply_review, render_queue
-from ..auth.access import allow
-from ..auth.roles import EDITORS, EVERYONE, STEERING
+from ..core.access import allow, can_review
+from ..core.errors import YearLocked
+from ..core.forms import YearFilterForm, review_form
+from ..core.review import REVIEW_LABELS
+from ..core.roles import EDITORS, EVERYONE, STEERING
+from ..core.transaction import attempt, show_error
+from ..core.years import PLAN_YEARS, current_plan_year, is_locked, locked_years
 from ..extensions import db
-from ..plan.models import PLAN_YEARS
 from ..plan.queries import all_outcomes, current_plan
 from ..urls import local_path
 from . import sections  # noqa: F401  (registers the outcome page section)
 from . import compute, services
 from .forms import (PLAN_WIDE, IndicatorForm, OverrideForm, ValueForm, decimal_or_none, targets_form,
                     targets_from_form)
-from .models import METHODS, REVIEW_STATES, STATUSES, Indicator, IndicatorValue
+from .models import METHODS, STATUSES, Indicator, IndicatorValue
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
-
-
-class YearFilterForm(FlaskForm):
-    """The year shown on the list (a GET filter)."""
-
-    class Meta:
-        csrf = False
-
-    year = SelectField("Year", coerce=int, choices=[(y, str(y)) for y in PLAN_YEARS])
 
 
 def _indicator_or_404(indicator_id: int) -> Indicator:
@@ -45,14 +33,8 @@ def _indicator_or_404(indicator_id: int) -> Indicator:
 
 def _value_or_404(value_id: int) -> IndicatorValue:
     """Fetch an entered value (with its indicator) or answer 404."""
-    value = db.session.scalar(select(IndicatorValue).where(IndicatorValue.id == value_id)
-                              .options(selectinload(IndicatorValue.indicator)))
-    if value is None:
-        abort(404)
-    return value
-
-
-
+    return db.one_or_404(select(IndicatorValue).where(IndicatorValue.id == value_id)
+                         .options(selectinload(IndicatorValue.indicator)))
 
 
 @bp.route("/")
@@ -93,15 +75,10 @@ def new():
         outcome_id = request.args.get("outcome", type=int)
         form.outcome_id.data = outcome_id if outcome_id in {c[0] for c in form.outcome_id.choices} else PLAN_WIDE
     if form.validate_on_submit():
-        try:
-            indicator = services.create_indicator(current_user, form.data_for_service())
-        except ValueError as error:
-            db.session.rollback()
-            form.code.errors.append(str(error))
-            return _render_form(form, status=200)
-        db.session.commit()
-        flash(f"Indicator {indicator.code} defined. Set its targets below.", "success")
-        return redirect(url_for("indicators.detail", indicator_id=indicator.id))
+        result = attempt(lambda: services.create_indicator(current_user, form.data_for_service()), form=form)
+        if result.ok:
+            flash(f"Indicator {result.value.code} defined. Set its targets below.", "success")
+            return redirect(url_for("indicators.detail", indicator_id=result.value.id))
     return _render_form(form)
 
 
@@ -116,19 +93,12 @@ def edit(indicator_id: int):
         form.method_kinds.data = list(indicator.method_kinds or [])
         form.baseline_value.data = decimal_or_none(indicator.baseline_value)
     if form.validate_on_submit():
-        try:
-            services.update_indicator(current_user, indicator, form.data_for_service())
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            form.form_errors.append("Someone else changed this indicator meanwhile. Reload and try again.")
-            return _render_form(form, indicator, status=409)
-        except ValueError as error:
-            db.session.rollback()
-            form.code.errors.append(str(error))
-            return _render_form(form, indicator)
-        flash(f"Indicator {indicator.code} saved.", "success")
-        return redirect(url_for("indicators.detail", indicator_id=indicator.id))
+        result = attempt(lambda: services.update_indicator(current_user, indicator, form.data_for_service()),
+                         form=form)
+        if result.ok:
+            flash(f"Indicator {indicator.code} saved.", "success")
+            return redirect(url_for("indicators.detail", indicator_id=indicator.id))
+        return _render_form(form, indicator, status=result.status)
     return _render_form(form, indicator)
 
 
@@ -139,6 +109,11 @@ def _targets_form_for(indicator, **kwargs):
         data[f"target_{target.year}"] = decimal_or_none(target.target)
         data[f"target_max_{target.year}"] = decimal_or_none(target.target_max)
     return targets_form(indicator, prefix="targets", data=data, **kwargs)
+
+
+def render_detail(indicator_id: int, **forms):
+    """The indicator's page, with a review form that failed shown with its errors."""
+    return _render_detail(_indicator_or_404(indicator_id), **forms)
 
 
 def _render_detail(indicator, *, targets=None, override=None, review_errors=None, status=200):
@@ -154,7 +129,7 @@ def _render_detail(indicator, *, targets=None, override=None, review_errors=None
               for year in PLAN_YEARS} if indicator.is_computed else {}
     return render_template(
         "indicators/detail.html", indicator=indicator, row=row, values=values, traces=traces,
-        years=PLAN_YEARS, locked=locked_years(), methods=METHODS, statuses=STATUSES, review_states=REVIEW_STATES,
+        years=PLAN_YEARS, locked=locked_years(), methods=METHODS, statuses=STATUSES, review_states=REVIEW_LABELS,
         targets_form=(targets or _targets_form_for(indicator, formdata=None)) if steering else None,
         override_form=(override or OverrideForm(prefix="override", formdata=None)) if steering else None,
         review_forms=review_forms, history=services.indicator_history(indicator) if steering else [],
@@ -178,21 +153,11 @@ def targets(indicator_id: int):
     form = _targets_form_for(indicator)
     if not form.validate_on_submit():
         return _render_detail(indicator, targets=form)
-    try:
-        changed = services.set_targets(current_user, indicator, targets_from_form(form), form.reason.data)
-    except services.TargetReasonRequired as error:
-        db.session.rollback()
-        form.reason.errors.append(str(error))
-        return _render_detail(indicator, targets=form)
-    except YearLocked as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _render_detail(indicator, targets=form, status=409)
-    except ValueError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _render_detail(indicator, targets=form)
-    db.session.commit()
+    result = attempt(lambda: services.set_targets(current_user, indicator, targets_from_form(form),
+                                                  form.reason.data), form=form)
+    if not result.ok:
+        return _render_detail(indicator, targets=form, status=result.status)
+    changed = result.value
     flash(f"Targets saved for {', '.join(map(str, changed))}." if changed else "The targets did not change.",
           "success" if changed else "info")
     return redirect(url_for("indicators.detail", indicator_id=indicator.id))
@@ -206,24 +171,26 @@ def override(indicator_id: int):
     form = OverrideForm(prefix="override")
     if not form.validate_on_submit():
         return _render_detail(indicator, override=form)
-    try:
-        if form.status.data:
-            services.set_override(current_user, indicator, form.year.data, form.status.data, form.reason.data)
-            message = f"Status for {form.year.data} set to {STATUSES[form.status.data]}."
-        else:
-            services.clear_override(current_user, indicator, form.year.data)
-            message = f"Status override for {form.year.data} cleared."
-    except YearLocked as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _render_detail(indicator, override=form, status=409)
-    except ValueError as error:
-        db.session.rollback()
-        form.reason.errors.append(str(error))
-        return _render_detail(indicator, override=form)
-    db.session.commit()
+    if form.status.data:
+        result = attempt(lambda: services.set_override(current_user, indicator, form.year.data, form.status.data,
+                                                       form.reason.data), form=form, field="reason")
+        message = f"Status for {form.year.data} set to {STATUSES[form.status.data]}."
+    else:
+        result = attempt(lambda: services.clear_override(current_user, indicator, form.year.data), form=form)
+        message = f"Status override for {form.year.data} cleared."
+    if not result.ok:
+        return _render_detail(indicator, override=form, status=result.status)
     flash(message, "success")
     return redirect(url_for("indicators.detail", indicator_id=indicator.id))
+
+
+def _save_value(indicator, year: int, form, submitting: bool):
+    """Save the value as a draft and, if asked, submit it, in one transaction."""
+    row = services.save_value(current_user, indicator, year, form.value.data, form.note.data,
+                              form.evidence_id.data or None, version=form.version.data)
+    if submitting:
+        services.submit_value(current_user, row)
+    return row
 
 
 @bp.route("/<int:indicator_id>/values/<int:year>", methods=["GET", "POST"])
@@ -245,33 +212,16 @@ def value(indicator_id: int, year: int):
     locked = is_locked(year)
     status = 200
     if request.method == "POST" and locked:
-        form.form_errors.append(str(YearLocked(year)))
+        show_error(YearLocked(year), form)
         status = 409
     elif form.validate_on_submit():
-        try:
-            row = services.save_value(current_user, indicator, year, form.value.data, form.note.data,
-                                      form.evidence_id.data or None, version=form.version.data)
-            submitted = request.form.get("then") == "submit"
-            if submitted:
-                services.submit_value(current_user, row)
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(str(StaleEdit()))
-            status = 409
-        except PermissionError:
-            db.session.rollback()
-            abort(403)
-        except ReviewError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        except ValueError as error:
-            db.session.rollback()
-            form.value.errors.append(str(error))
-        else:
-            flash(f"Value for {year} saved" + (" and submitted for review." if submitted else " as a draft."),
+        submitting = request.form.get("then") == "submit"
+        result = attempt(lambda: _save_value(indicator, year, form, submitting), form=form)
+        if result.ok:
+            flash(f"Value for {year} saved" + (" and submitted for review." if submitting else " as a draft."),
                   "success")
             return redirect(url_for("indicators.detail", indicator_id=indicator.id))
+        status = result.status
     return render_template("indicators/value.html", indicator=indicator, year=year, form=form, existing=existing,
                            locked=locked), status
 
@@ -281,31 +231,6 @@ def value(indicator_id: int, year: int):
 def submit_value(value_id: int):
     """Submit an entered value for review."""
     row = _value_or_404(value_id)
-    try:
-        services.submit_value(current_user, row)
-    except PermissionError:
-        db.session.rollback()
-        abort(403)
-    except ValueError as error:  # a review step that does not apply, or a locked year
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    if attempt(lambda: services.submit_value(current_user, row)).ok:
         flash(f"Value for {row.year} submitted for review.", "success")
     return redirect(local_path(request.form.get("next"), url_for("indicators.detail", indicator_id=row.indicator_id)))
-
-
-@bp.route("/values/<int:value_id>/review", methods=["POST"])
-@allow(*STEERING)
-def review_value(value_id: int):
-    """Approve a submitted value, or return it with a note."""
-    row = _value_or_404(value_id)
-    form = ReviewForm()
-    back = local_path(request.form.get("next"), url_for("indicators.detail", indicator_id=row.indicator_id))
-    if not form.validate_on_submit():
-        if back.startswith(url_for("assessments.review_queue")):
-            return render_queue(errors={f"v{row.id}": form})
-        return _render_detail(_indicator_or_404(row.indicator_id), review_errors={row.id: form})
-    return apply_review(form, f"Value of {row.indicator.code} for {row.year}",
-                        approve=lambda: services.approve_value(current_user, row),
-                        send_back=lambda note: services.return_value(current_user, row, note), back=back)

@@ -16,7 +16,8 @@ from sqlalchemy import event, func, select, true
 from sqlalchemy.orm import Session
 
 from ..activities.models import Activity
-from ..assessments.models import Assessment, YearLock
+from ..assessments.models import Assessment
+from ..core.years import YearLock
 from ..evidence.models import Evidence
 from ..extensions import db
 from ..indicators.models import Indicator, IndicatorTarget, IndicatorValue

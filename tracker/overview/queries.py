@@ -28,7 +28,8 @@ from ..auth.models import User
 from ..evidence.models import Evidence
 from ..extensions import db
 from ..indicators.models import Indicator, IndicatorValue
-from ..plan.models import PLAN_YEARS, REGIONS, ActionLine, Axis, Member, Outcome, Partner
+from ..plan.models import REGIONS, ActionLine, Axis, Member, Outcome, Partner
+from ..core.years import PLAN_YEARS
 
 WORK_PLAN_STATUSES = ("planned", "in_progress", "completed")  # cancelled activities are out of the work plan
 DONE_STATUSES = ("completed", "in_progress")  # work actually done: what money and evidence are counted on

@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-from ..auth.access import allow
-from ..auth.roles import EVERYONE, STEERING
-from ..plan.models import PLAN_YEARS
+from ..core.access import allow
+from ..core.roles import EVERYONE, STEERING
+from ..core.years import PLAN_YEARS
 from . import cache, queries
 
 bp = Blueprint("overview", __name__, url_prefix="/overview")
@@ -22,7 +22,7 @@ REVALIDATE = "private, no-cache"
 
 def _default_year() -> int:
     """Return the current plan year (the assessments feature decides it)."""
-    from ..assessments.services import current_plan_year
+    from ..core.years import current_plan_year
 
     return current_plan_year()
 

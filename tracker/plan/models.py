@@ -1,11 +1,18 @@
 """Plan → ActionLine (with key ideas) → Axis → Outcome, and the reference lists beside them."""
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 
 REGIONS = ("Africa", "Asia-Pacific", "Europe", "Latin America and the Caribbean", "North America")
-PLAN_YEARS = (2021, 2022, 2023)
+
+
+# The staff responsible for each outcome: their "my updates" page lists what is due.
+outcome_responsible = Table(
+    "outcome_responsible", db.metadata,
+    Column("outcome_id", ForeignKey("outcome.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class Plan(db.Model):

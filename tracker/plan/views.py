@@ -2,8 +2,8 @@
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
-from ..auth.access import allow
-from ..auth.roles import EVERYONE
+from ..core.access import allow
+from ..core.roles import EVERYONE
 from ..extensions import db
 from .models import Member, Partner
 from .queries import current_plan, outcome_by_code

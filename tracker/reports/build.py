@@ -20,11 +20,13 @@ from ..extensions import db
 from ..indicators import services as indicator_services
 from ..indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from ..overview import queries as overview
-from ..plan.models import PLAN_YEARS, REGIONS, Member, Partner
+from ..plan.models import REGIONS, Member, Partner
+from ..core.years import PLAN_YEARS
 from ..plan.queries import current_plan
 from . import charts
 from .models import ReportSummary
 from .pdf import AUTHOR
+from ..core.errors import Invalid
 
 KINDS = ("board", "final")
 COMPLETED = "completed"
@@ -97,7 +99,7 @@ def _plan_tree() -> dict:
     """The plan with lines, key ideas, axes and outcomes as plain data."""
     plan = current_plan()
     if plan is None:
-        raise LookupError("No plan in the database: run `flask --app wsgi seed plan` first.")
+        raise Invalid("No plan in the database: run `flask --app wsgi seed plan` first.")
     return {
         "title": plan.title, "motto": plan.motto, "code": plan.code,
         "years": list(plan.years),

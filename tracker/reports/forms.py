@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 
-from ..forms import NoControlCharacters
-from ..plan.models import PLAN_YEARS
+from ..core.forms import NoControlCharacters
+from ..core.years import PLAN_YEARS
 from .services import SUMMARY_MAX
 
 KIND_CHOICES = ("board", "final")

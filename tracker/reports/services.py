@@ -12,16 +12,17 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..extensions import db
-from ..plan.models import PLAN_YEARS
+from ..core.years import PLAN_YEARS
 from .build import KINDS, build_report
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
+from ..core.errors import DomainError
 
 SUMMARY_SCOPES = tuple(str(y) for y in PLAN_YEARS) + ("final",)
 SUMMARY_MAX = 20_000
 
 
-class ReportError(ValueError):
+class ReportError(DomainError):
     """A report action that the rules refuse, with a message for people."""
 
 
@@ -124,7 +125,7 @@ def verified_content(report: Report) -> bytes | None:
 
 def mark_final(actor, report: Report, reason: str = "") -> Report:
     """Mark a complete Board evaluation as final and lock its year."""
-    from ..assessments.services import is_locked, lock_year
+    from ..core.years import is_locked, lock_year
 
     if report.kind != "board":
         raise ReportError("Only a Board evaluation of a year can be marked final.")

@@ -4,9 +4,10 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from ..assessments.services import current_plan_year
-from ..auth.access import allow
-from ..auth.roles import EVERYONE, STEERING
+from ..core.years import current_plan_year
+from ..core.access import allow
+from ..core.roles import EVERYONE, STEERING
+from ..core.transaction import attempt
 from ..extensions import db
 from . import services
 from .forms import GenerateReportForm, MarkFinalForm, SummaryForm
@@ -41,14 +42,10 @@ def generate():
         if form.kind.errors:
             flash(form.kind.errors[0], "error")
         return _render_index(board_form=form, status=400)
-    try:
-        result = services.generate_report(current_user, form.kind.data, form.year_value)
-    except services.ReportError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    generated = attempt(lambda: services.generate_report(current_user, form.kind.data, form.year_value))
+    if not generated.ok:
         return redirect(url_for("reports.index"))
-    db.session.commit()
-    report = result.report
+    report = generated.value.report
     what = "Final evaluation" if report.kind == "final" else f"Board evaluation {report.year}"
     flash(f"{what} generated: {report.pages} pages{', marked DRAFT (see its readiness page)' if report.draft else ''}.",
           "warning" if report.draft else "success")
@@ -64,10 +61,10 @@ def summary(scope: str):
     existing = services.get_summary(scope)
     form = SummaryForm(data={"text": existing.text if existing else ""})
     if form.validate_on_submit():
-        services.save_summary(current_user, scope, form.text.data or "")
-        db.session.commit()
-        flash("Summary saved. It appears in the next report you generate.", "success")
-        return redirect(url_for("reports.index"))
+        if attempt(lambda: services.save_summary(current_user, scope, form.text.data or ""), form=form,
+                   field="text").ok:
+            flash("Summary saved. It appears in the next report you generate.", "success")
+            return redirect(url_for("reports.index"))
     status = 400 if form.errors else 200
     label = "the final evaluation" if scope == "final" else f"the Board evaluation {scope}"
     return render_template("reports/summary.html", form=form, scope=scope, label=label, existing=existing), status
@@ -99,12 +96,6 @@ def mark_final(report_id: int):
     form = MarkFinalForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.mark_final(current_user, report)
-    except services.ReportError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("reports.index"))
-    db.session.commit()
-    flash(f"The Board evaluation {report.year} is final; {report.year} is locked.", "success")
+    if attempt(lambda: services.mark_final(current_user, report)).ok:
+        flash(f"The Board evaluation {report.year} is final; {report.year} is locked.", "success")
     return redirect(url_for("reports.index"))
