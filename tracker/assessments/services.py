@@ -274,12 +274,6 @@ def assessments_of_outcome(outcome_id: int) -> dict[int, Assessment]:
     return {a.year: a for a in rows}
 
 
-def approved_assessments(year: int) -> dict[int, Assessment]:
-    """The approved assessments of a year keyed by outcome id: only these reach totals and the Board."""
-    return {a.outcome_id: a for a in db.session.scalars(
-        select(Assessment).where(Assessment.year == year, Assessment.review_state == "approved"))}
-
-
 def _clean(data: dict) -> dict:
     """Validate the fields of an assessment."""
     status = data.get("status") or "not_started"

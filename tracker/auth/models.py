@@ -83,10 +83,6 @@ class User(UserMixin, db.Model):
         """Identify the login session, not the user, so that logging out can revoke it."""
         return self.session_token
 
-    def has_role(self, *roles: str) -> bool:
-        """Tell whether the user holds one of the roles."""
-        return self.role in roles
-
     @property
     def role_label(self) -> str:
         """The role as people say it."""

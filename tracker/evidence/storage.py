@@ -113,11 +113,6 @@ def store(stream, *, mime_type: str = "application/octet-stream", max_bytes: int
     return row
 
 
-def open_stored(stored: StoredFile):
-    """Open a stored file's content for reading (the caller closes it)."""
-    return path_for(stored).open("rb")
-
-
 def verify(stored: StoredFile) -> bool:
     """Tell whether the file on disk still has the size and hash its row records."""
     path = path_for(stored)
