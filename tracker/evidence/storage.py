@@ -39,7 +39,7 @@ def is_valid_hash(text: str | None) -> bool:
 
 
 def relative_path(sha256: str) -> PurePosixPath:
-    """Where a file with this SHA-256 lives, relative to the evidence folder (<sha[:2]>/<sha>)."""
+    """Return where a file with this SHA-256 lives, relative to the evidence folder (<sha[:2]>/<sha>)."""
     if not is_valid_hash(sha256):
         raise ValueError("Not a SHA-256 hex digest.")  # never let a value from the database name a path
     return PurePosixPath(sha256[:2], sha256)
