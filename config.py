@@ -36,6 +36,10 @@ class Config:
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_SECONDS = _env_int("LOGIN_LOCK_SECONDS", 15 * 60)
 
+    # Password hashing: argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile: t=3, 64 MiB, p=4),
+    # above OWASP's minimum (t=2, 19 MiB, p=1). Changing them rehashes each account at its next login.
+    ARGON2_COSTS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+
     # Evidence files live outside the static folder; None means "<instance>/evidence".
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER")
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 20)
@@ -64,6 +68,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
     LOGIN_LOCK_SECONDS = 60
+    # The suite hashes and checks passwords in many tests; real costs (~0.25 s and 64 MiB each) would make it slow.
+    # Same argon2id format and code path, only the work factor is the smallest allowed: never for real accounts.
+    ARGON2_COSTS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
 class ProductionConfig(Config):

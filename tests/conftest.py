@@ -129,7 +129,7 @@ def make_user(app):
 
     def factory(role: str = "staff", email: str | None = None, name: str | None = None, active: bool = True) -> User:
         counter["n"] += 1
-        if PASSWORD not in _HASH_CACHE:  # scrypt is deliberately slow: hash the shared test password once
+        if PASSWORD not in _HASH_CACHE:  # hashing is deliberately slow: hash the shared test password once
             probe = User()
             probe.set_password(PASSWORD)
             _HASH_CACHE[PASSWORD] = probe.password_hash

@@ -1,10 +1,13 @@
 """Login, logout, lockout, password changes and the admin's user management."""
 import re
 
+from argon2 import PasswordHasher
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from tracker.audit.models import AuditEntry
-from tracker.auth.models import LoginSession, User
+from tracker.auth import services
+from tracker.auth.models import LoginSession, User, password_hasher
 from tracker.extensions import db
 
 from .conftest import PASSWORD
@@ -92,7 +95,56 @@ def test_change_own_password(app, make_user):
     assert other.get("/plan/").status_code == 302  # the other one is ended
     user = db.session.scalar(select(User).where(User.email == "b@example.org"))
     assert user.check_password("a new long passphrase")
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_new_password_is_stored_as_argon2id(app):
+    user = services.create_user(None, "new@example.org", "New", "staff", "a long enough password")
+    assert user.password_hash.startswith("$argon2id$v=19$")
+    assert user.check_password("a long enough password")
+    assert not user.check_password("a long enough passworD")
+    assert not user.password_needs_rehash()
+
+
+def _with_hash(make_user, email, password_hash):
+    user = make_user("staff", email=email)
+    user.password_hash = password_hash
+    db.session.commit()
+    return user
+
+
+def test_scrypt_hash_is_upgraded_to_argon2id_at_login(app, make_user):
+    scrypt = generate_password_hash(PASSWORD, method="scrypt")
+    user = _with_hash(make_user, "old@example.org", scrypt)
+    client = app.test_client()
+    assert _login(client, "old@example.org", PASSWORD).status_code == 302
+    db.session.refresh(user)  # the request's own commit stored the new hash
+    assert user.password_hash.startswith("$argon2id$") and user.check_password(PASSWORD)
+    upgraded = user.password_hash
+    client.post("/logout")
+    assert _login(client, "old@example.org", PASSWORD).status_code == 302
+    assert client.get("/plan/").status_code == 200
+    db.session.refresh(user)
+    assert user.password_hash == upgraded  # current argon2id: not hashed again
+
+
+def test_wrong_password_against_scrypt_hash_fails_and_keeps_the_hash(app, make_user):
+    scrypt = generate_password_hash(PASSWORD, method="scrypt")
+    user = _with_hash(make_user, "old@example.org", scrypt)
+    client = app.test_client()
+    assert "not right" in _login(client, "old@example.org", "wrong password!").get_data(as_text=True)
+    assert client.get("/plan/").status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash == scrypt and user.failed_logins == 1
+
+
+def test_argon2id_hash_with_other_costs_is_rehashed_at_login(app, make_user):
+    older = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1).hash(PASSWORD)
+    user = _with_hash(make_user, "old@example.org", older)
+    assert user.check_password(PASSWORD) and user.password_needs_rehash()
+    assert _login(app.test_client(), "old@example.org", PASSWORD).status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash != older and not password_hasher().check_needs_rehash(user.password_hash)
 
 
 def test_admin_creates_edits_deactivates_and_resets(client_as):

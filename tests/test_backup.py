@@ -57,7 +57,7 @@ def populated(app, make_user):
     make_assessment("L1.A1.O1", 2022, author=staff)
     record(users["admin"], "update", first, before={"title": "old"}, after={"title": first.title}, summary="Renamed")
     db.session.commit()
-    assert len(storage.orphans()) == 0 and len(services.evidence_files_on_disk()) == len(CONTENTS)
+    assert len(storage.orphans()) == 0 and len(list(storage.iter_stored_files())) == len(CONTENTS)
     return users
 
 
@@ -124,8 +124,8 @@ def _everything(instance=None) -> dict:
                 if table.name in existing:
                     rows[table.name] = [tuple(row) for row in
                                         conn.execute(select(table).order_by(*table.primary_key.columns))]
-        root = services.evidence_root()
-        files = {str(p.relative_to(root)): p.read_bytes() for p in services.evidence_files_on_disk()}
+        root = storage.root()
+        files = {str(p.relative_to(root)): p.read_bytes() for p in list(storage.iter_stored_files())}
         return {"rows": rows, "files": files}
 
     if instance is None:
@@ -216,12 +216,12 @@ def test_manifest_describes_the_archive(app, runner, populated, tmp_path):
     for table in db.metadata.sorted_tables:
         assert manifest["tables"][table.name] == db.session.scalar(select(func.count()).select_from(table))
     assert manifest["tables"]["user"] == 4 and manifest["tables"]["activity"] == 3
-    on_disk = {str(p.relative_to(services.evidence_root())): p for p in services.evidence_files_on_disk()}
+    on_disk = {str(p.relative_to(storage.root())): p for p in list(storage.iter_stored_files())}
     assert {entry["path"] for entry in manifest["files"]} == set(on_disk)
     for entry in manifest["files"]:
         assert "evidence/" + entry["path"] in names
         assert entry["size"] == on_disk[entry["path"]].stat().st_size
-        assert entry["sha256"] == Path(entry["path"]).name == services._sha256_file(on_disk[entry["path"]])
+        assert entry["sha256"] == Path(entry["path"]).name == storage.hash_file(on_disk[entry["path"]])
 
 
 def test_backup_while_the_app_writes_is_consistent(app, runner, populated, fresh_instance, tmp_path):
@@ -280,7 +280,7 @@ def test_restore_refuses_a_non_empty_instance_unless_forced(app, runner, populat
     assert "not empty" in result.output and "1 account(s)" in result.output and "--force" in result.output
     with target.app_context():
         assert [u.email for u in db.session.scalars(select(User))] == ["someone@example.org"]
-        assert services.evidence_files_on_disk() == []
+        assert list(storage.iter_stored_files()) == []
         db.session.remove()
 
     forced = _restore(target, archive, "--force")
@@ -436,7 +436,7 @@ def test_backup_refuses_to_overwrite_or_to_skip_a_missing_file(app, runner, popu
     assert result.exit_code != 0 and "already exists" in result.output
     assert existing.read_text() == "keep me"
 
-    victim = services.evidence_files_on_disk()[0]
+    victim = list(storage.iter_stored_files())[0]
     victim.unlink()
     incomplete = tmp_path / "incomplete.tar.gz"
     result = runner.invoke(args=["backup", str(incomplete)])
@@ -446,7 +446,7 @@ def test_backup_refuses_to_overwrite_or_to_skip_a_missing_file(app, runner, popu
 
 
 def test_backup_refuses_a_file_altered_on_disk(app, runner, populated, tmp_path):
-    victim = max(services.evidence_files_on_disk(), key=lambda p: p.stat().st_size)
+    victim = max(list(storage.iter_stored_files()), key=lambda p: p.stat().st_size)
     victim.write_bytes(_flip_byte(victim.read_bytes(), 1000))
     result = runner.invoke(args=["backup", str(tmp_path / "b.tar.gz")])
     assert result.exit_code != 0 and "altered" in result.output

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.audit.models import AuditEntry
-from tracker.backup.services import evidence_files_on_disk, verify_evidence
+from tracker.backup.services import verify_evidence
 from tracker.evidence import storage
 from tracker.evidence.models import Evidence, StoredFile
 from tracker.extensions import db
@@ -59,7 +59,7 @@ def consistency_problems(instance) -> list[str]:
         if files_without_content:
             problems.append(f"{files_without_content} file evidence row(s) without a stored file")
         root = Path(instance.evidence_folder)
-        for path in evidence_files_on_disk():
+        for path in list(storage.iter_stored_files()):
             relative = path.relative_to(root).as_posix()
             if not _SHA_PATH.fullmatch(relative):
                 problems.append(f"unexpected file at a final location: {relative}")
@@ -177,7 +177,7 @@ def test_kill_in_the_middle_of_an_upload_body(instance, servers):
     assert consistency_problems(instance) == []
     assert _counts(instance) == before
     with instance.app_context():
-        assert evidence_files_on_disk() == []  # nothing reached a final location
+        assert list(storage.iter_stored_files()) == []  # nothing reached a final location
 
     # The same upload goes through after the restart, and the file comes back byte for byte.
     session = HttpSession(server).login("staff")

@@ -163,11 +163,6 @@ def responsible_problem(user_id: int | None, keep_id: int | None = None) -> str 
     return None
 
 
-def outcome_kind_codes() -> set[str]:
-    """The codes of the three kinds of outcome."""
-    return set(db.session.scalars(select(OutcomeKind.code)))
-
-
 @dataclass
 class FormChoices:
     """Everything the activity form offers, each list read in one query."""

@@ -2,14 +2,30 @@
 import secrets
 from datetime import datetime
 
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from ..core.models import utcnow
 from ..extensions import db
 from ..core.roles import ROLE_LABELS, ROLES
+
+
+ARGON2_PREFIX = "$argon2id$"
+_HASHERS: dict[tuple, PasswordHasher] = {}
+
+
+def password_hasher() -> PasswordHasher:
+    """Return the argon2id hasher with the app's ARGON2_COSTS (argon2-cffi's defaults outside an app)."""
+    costs = (current_app.config.get("ARGON2_COSTS") if has_app_context() else None) or {}
+    key = tuple(sorted(costs.items()))
+    if key not in _HASHERS:
+        _HASHERS[key] = PasswordHasher(**costs, type=Type.ID)
+    return _HASHERS[key]
 
 
 class User(UserMixin, db.Model):
@@ -35,12 +51,24 @@ class User(UserMixin, db.Model):
     session_token = None  # type: str | None
 
     def set_password(self, password: str) -> None:
-        """Hash and store a new password (scrypt)."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Hash and store a new password (argon2id)."""
+        self.password_hash = password_hasher().hash(password)
 
     def check_password(self, password: str) -> bool:
-        """Tell whether the password matches."""
-        return check_password_hash(self.password_hash, password)
+        """Tell whether the password matches its argon2id hash, or the werkzeug (scrypt) hash of older accounts."""
+        stored = self.password_hash or ""
+        if not stored.startswith(ARGON2_PREFIX):
+            # Hashes written before argon2id, as werkzeug's "scrypt:..."; authenticate() upgrades them.
+            return check_password_hash(stored, password)
+        try:
+            return password_hasher().verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def password_needs_rehash(self) -> bool:
+        """Tell whether the stored hash is not argon2id with the current costs (ask after a successful check)."""
+        stored = self.password_hash or ""
+        return not stored.startswith(ARGON2_PREFIX) or password_hasher().check_needs_rehash(stored)
 
     @property
     def is_active(self) -> bool:
@@ -50,10 +78,6 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str | None:
         """Identify the login session, not the user, so that logging out can revoke it."""
         return self.session_token
-
-    def has_role(self, *roles: str) -> bool:
-        """Tell whether the user holds one of the roles."""
-        return self.role in roles
 
     @property
     def role_label(self) -> str:

@@ -61,6 +61,8 @@ def authenticate(email: str, password: str) -> User | None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    if user.password_needs_rehash():
+        user.set_password(password)  # the plain password is only known now; the login's commit stores the hash
     return user
 
 

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -31,19 +30,14 @@ from flask import current_app
 from sqlalchemy import Connection, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
+from ..evidence import storage
 from ..evidence.models import StoredFile
-from ..evidence.storage import TMP_DIR
 from ..extensions import db
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 DATABASE_NAMES = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 EVIDENCE_PREFIX = "evidence/"
-CHUNK_SIZE = 1024 * 1024
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_EVIDENCE_MEMBER = re.compile(r"evidence/([0-9a-f]{2})/([0-9a-f]{64})")
-# Folders in the evidence folder that hold no evidence (uploads being written).
-_NON_EVIDENCE_DIRS = {TMP_DIR}
 
 
 class BackupError(Exception):
@@ -54,25 +48,12 @@ class BackupError(Exception):
 # Helpers shared by backup and restore
 
 
-def _sha256_file(path: Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_SIZE):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def evidence_root() -> Path:
-    """The evidence folder of the current app."""
-    return Path(current_app.config["EVIDENCE_FOLDER"])
-
-
-def evidence_relpath(sha256: str) -> PurePosixPath:
-    """Where a file with this hash lives, relative to the evidence folder (<sha[:2]>/<sha>)."""
-    if not _SHA256.fullmatch(sha256 or ""):
-        raise BackupError(f"Not a SHA-256 digest: {sha256!r}.")
-    return PurePosixPath(sha256[:2], sha256)
+def _relative_path(sha256: str) -> PurePosixPath:
+    """Ask the evidence store where a hash lives, refusing a bad one with a BackupError (the commands show it)."""
+    try:
+        return storage.relative_path(sha256)
+    except ValueError:
+        raise BackupError(f"Not a SHA-256 digest: {sha256!r}.") from None
 
 
 def _dialect() -> str:
@@ -97,37 +78,23 @@ def inventory(conn: Connection) -> dict:
     if "stored_file" in existing:
         stored = db.metadata.tables["stored_file"]
         for sha256, size in conn.execute(select(stored.c.sha256, stored.c.size).order_by(stored.c.sha256)):
-            files.append({"path": str(evidence_relpath(sha256)), "sha256": sha256, "size": size})
+            files.append({"path": str(_relative_path(sha256)), "sha256": sha256, "size": size})
     return {"tables": counts, "alembic_revision": revision, "files": files}
 
 
 def verify_evidence() -> list[str]:
     """Check every StoredFile row against its file on disk; return one line per missing or altered file."""
     problems = []
-    root = evidence_root()
+    root = storage.root()
     for sha256, size in db.session.execute(select(StoredFile.sha256, StoredFile.size).order_by(StoredFile.id)):
-        path = root / evidence_relpath(sha256)
+        path = root / _relative_path(sha256)
         if not path.is_file():
             problems.append(f"missing file for stored_file {sha256}")
         elif path.stat().st_size != size:
             problems.append(f"wrong size for {sha256}: {path.stat().st_size} bytes on disk, {size} recorded")
-        elif _sha256_file(path) != sha256:
+        elif storage.hash_file(path) != sha256:
             problems.append(f"wrong content for {sha256}: its hash no longer matches")
     return problems
-
-
-def evidence_files_on_disk() -> list[Path]:
-    """Every file in the evidence folder, except uploads still being written."""
-    root = evidence_root()
-    if not root.is_dir():
-        return []
-    found = []
-    for entry in root.iterdir():
-        if entry.is_dir() and entry.name not in _NON_EVIDENCE_DIRS:
-            found.extend(p for p in entry.rglob("*") if p.is_file())
-        elif entry.is_file():
-            found.append(entry)
-    return sorted(found)
 
 
 def _libpq(url) -> tuple[str, dict]:
@@ -240,7 +207,7 @@ def create_backup(destination: Path) -> dict:
     if not destination.parent.is_dir():
         raise BackupError(f"The folder {destination.parent} does not exist.")
     dialect = _dialect()
-    root = evidence_root()
+    root = storage.root()
     with tempfile.TemporaryDirectory(prefix="tracker-backup-") as work:
         database_copy = Path(work) / DATABASE_NAMES[dialect]
         facts = _snapshot_sqlite(database_copy) if dialect == "sqlite" else _snapshot_postgresql(database_copy)
@@ -252,7 +219,7 @@ def create_backup(destination: Path) -> dict:
             "alembic_revision": facts["alembic_revision"],
             "tables": facts["tables"],
             "database": {"path": DATABASE_NAMES[dialect], "size": database_copy.stat().st_size,
-                         "sha256": _sha256_file(database_copy)},
+                         "sha256": storage.hash_file(database_copy)},
             "files": facts["files"],
         }
         # Written beside the destination, then renamed: a failed backup never leaves a half archive behind.
@@ -306,9 +273,9 @@ def instance_contents() -> list[str]:
             if count:
                 found.append(f"{count} {label}")
     db.session.rollback()
-    files = evidence_files_on_disk()
+    files = list(storage.iter_stored_files())
     if files:
-        found.append(f"{len(files)} file(s) in {evidence_root()}")
+        found.append(f"{len(files)} file(s) in {storage.root()}")
     return found
 
 
@@ -326,8 +293,8 @@ def _check_member(member: tarfile.TarInfo, dialect_names: set[str]) -> str:
         return "manifest"
     if name in dialect_names:
         return "database"
-    match = _EVIDENCE_MEMBER.fullmatch(name)
-    if match and match.group(2).startswith(match.group(1)):
+    if name.startswith(EVIDENCE_PREFIX) and storage.is_valid_hash(path.name) and \
+            str(storage.relative_path(path.name)) == name.removeprefix(EVIDENCE_PREFIX):
         return "evidence"
     raise BackupError(f"Unexpected file in the archive: {name!r}. Nothing was restored.")
 
@@ -336,7 +303,7 @@ def _copy_hashing(source, target: Path, limit: int) -> tuple[str, int]:
     """Stream a member to a file, hashing it; refuse more bytes than the member declares."""
     digest, size = hashlib.sha256(), 0
     with target.open("wb") as out:
-        while chunk := source.read(CHUNK_SIZE):
+        while chunk := source.read(storage.CHUNK_SIZE):
             size += len(chunk)
             if size > limit:
                 raise BackupError(f"{target.name} is longer than declared. Nothing was restored.")
@@ -423,7 +390,7 @@ def _check_against_manifest(manifest: dict, databases: dict[str, Path], evidence
         raise BackupError(f"The evidence in the archive does not match the manifest (missing: {missing[:5]}, "
                           f"unlisted: {extra[:5]}). Nothing was restored.")
     for path, entry in listed.items():
-        if str(evidence_relpath(entry["sha256"])) != path:
+        if str(_relative_path(entry["sha256"])) != path:
             raise BackupError(f"The manifest names {path} with hash {entry['sha256']}. Nothing was restored.")
         digest, size = hashes[EVIDENCE_PREFIX + path]
         if digest != entry["sha256"] or size != entry["size"]:
@@ -478,7 +445,7 @@ def restore_backup(archive_path: Path, *, force: bool = False) -> dict:
     if contents and not force:
         raise BackupError("This instance is not empty (" + ", ".join(contents) + "). Restore into an empty "
                           "instance, or pass --force to replace its database with the backup's.")
-    root = evidence_root()
+    root = storage.root()
     with _staging_folder(root) as staging:
         manifest, database, evidence = _stage(archive_path, staging)
         if manifest["dialect"] != dialect:
@@ -507,7 +474,7 @@ def _move_evidence(evidence: dict[str, Path], root: Path) -> list[Path]:
         for relative, staged in sorted(evidence.items()):
             final = root / relative
             if final.is_file() and final.stat().st_size == staged.stat().st_size and \
-                    _sha256_file(final) == final.name:
+                    storage.hash_file(final) == final.name:
                 continue  # --force over an instance that already has this content
             final.parent.mkdir(parents=True, exist_ok=True)
             os.chmod(staged, 0o640)

@@ -14,8 +14,6 @@ from ..plan.models import Outcome
 from . import storage, validation
 from .models import Evidence
 
-AUDITED_FIELDS = ("kind", "title", "url", "note", "sha256", "size", "original_filename", "activity_id", "outcome_id")
-
 
 def _visible():
     """The query for evidence that is not deleted, with what a panel shows loaded."""

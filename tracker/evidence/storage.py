@@ -10,7 +10,8 @@ import os
 import re
 import tempfile
 import time
-from pathlib import Path
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from .models import StoredFile
 
 CHUNK_SIZE = 1024 * 1024
 TMP_DIR = "tmp"
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class FileTooLarge(ValueError):
@@ -32,12 +33,46 @@ def root() -> Path:
     return Path(current_app.config["EVIDENCE_FOLDER"])
 
 
+def is_valid_hash(text: str | None) -> bool:
+    """Tell whether a text is a lower-case SHA-256 hex digest, the only kind of name the store uses."""
+    return bool(_SHA256.fullmatch(text or ""))  # fullmatch: "$" would let a trailing newline through
+
+
+def relative_path(sha256: str) -> PurePosixPath:
+    """Return where a file with this SHA-256 lives, relative to the evidence folder (<sha[:2]>/<sha>)."""
+    if not is_valid_hash(sha256):
+        raise ValueError("Not a SHA-256 hex digest.")  # never let a value from the database name a path
+    return PurePosixPath(sha256[:2], sha256)
+
+
 def path_for(stored: StoredFile | str) -> Path:
     """The path where a stored file's content lives (from the row or its SHA-256)."""
     sha = stored if isinstance(stored, str) else stored.sha256
-    if not _SHA256.match(sha or ""):
-        raise ValueError("Not a SHA-256 hex digest.")  # never let a value from the database name a path
-    return root() / sha[:2] / sha
+    return root() / relative_path(sha)
+
+
+def hash_file(path: Path) -> str:
+    """Return the SHA-256 hex digest of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def iter_stored_files() -> Iterator[Path]:
+    """Yield every file in the evidence folder, sorted, except uploads still being written."""
+    base = root()
+    if not base.is_dir():
+        return
+    found = []
+    # Any file counts, even one not named by a hash: callers ask whether the folder holds anything.
+    for entry in base.iterdir():
+        if entry.is_dir() and entry.name != TMP_DIR:
+            found.extend(p for p in entry.rglob("*") if p.is_file())
+        elif entry.is_file():
+            found.append(entry)
+    yield from sorted(found)
 
 
 def store(stream, *, mime_type: str = "application/octet-stream", max_bytes: int | None = None) -> StoredFile:
@@ -78,24 +113,15 @@ def store(stream, *, mime_type: str = "application/octet-stream", max_bytes: int
     return row
 
 
-def open_stored(stored: StoredFile):
-    """Open a stored file's content for reading (the caller closes it)."""
-    return path_for(stored).open("rb")
-
-
 def verify(stored: StoredFile) -> bool:
     """Tell whether the file on disk still has the size and hash its row records."""
     path = path_for(stored)
     try:
         if path.stat().st_size != stored.size:
             return False
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK_SIZE):
-                digest.update(chunk)
+        return hash_file(path) == stored.sha256
     except OSError:
         return False
-    return digest.hexdigest() == stored.sha256
 
 
 def orphans(stale_after: float = 3600) -> list[Path]:
@@ -107,7 +133,7 @@ def orphans(stale_after: float = 3600) -> list[Path]:
     for folder in base.iterdir():
         if folder.is_dir() and re.fullmatch(r"[0-9a-f]{2}", folder.name):
             for path in folder.iterdir():
-                if path.is_file() and _SHA256.match(path.name) and path.name[:2] == folder.name:
+                if path.is_file() and is_valid_hash(path.name) and path.name[:2] == folder.name:
                     on_disk[path.name] = path
     known = set()
     names = list(on_disk)

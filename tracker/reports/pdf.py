@@ -1,6 +1,5 @@
 """Rendering the report's HTML to PDF with WeasyPrint, behind the restrictive URL fetcher."""
 import gc
-import io
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,13 +34,6 @@ def render_html(report: dict) -> str:
 
     assets = {name: asset_url(name) for name in ("stylesheet", "regular", "bold")}
     return render_template("reports/pdf/report.html", r=report, assets=assets)
-
-
-def count_pages(data: bytes) -> int:
-    """Count a PDF's pages with pypdf (the archive uses WeasyPrint's own count: the same, without re-parsing)."""
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(data)).pages)
 
 
 def render_pdf(html: str, *, title: str, created: datetime, fetcher: ReportFetcher | None = None) -> RenderedPdf:
