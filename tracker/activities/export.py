@@ -18,7 +18,7 @@ BATCH = 500
 
 def iter_activities(year: int | None = None, batch: int | None = None) -> Iterator[dict]:
     """Yield each non-deleted activity as a dict of plain values (lists for outcomes, members, partners)."""
-    stmt = (select(Activity).where(Activity.deleted_at.is_(None))
+    stmt = (select(Activity).where(Activity.live())
             .options(selectinload(Activity.outcomes), selectinload(Activity.members),
                      selectinload(Activity.partners), selectinload(Activity.responsible))
             .order_by(Activity.id).execution_options(yield_per=batch or BATCH))

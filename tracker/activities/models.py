@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..core.models import utcnow
+from ..core.models import SoftDeleteMixin, utcnow
 from ..extensions import db
 from ..plan.models import Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
 
@@ -47,7 +47,7 @@ activity_theme = _link_table("activity_theme", "orienting_theme")
 activity_challenge = _link_table("activity_challenge", "challenge")
 
 
-class Activity(db.Model):
+class Activity(SoftDeleteMixin, db.Model):
     """Something the Secretariat did or plans to do: an event, a mission, a publication, ..."""
 
     __tablename__ = "activity"
@@ -80,7 +80,6 @@ class Activity(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), index=True)
     is_demo: Mapped[bool] = mapped_column(default=False)  # made by `seed demo`, clearly marked in the pages
     version: Mapped[int] = mapped_column(default=1)  # optimistic locking: each save checks and bumps it
 
@@ -105,7 +104,3 @@ class Activity(db.Model):
         """The status as people say it."""
         return ACTIVITY_STATUSES.get(self.status, self.status)
 
-    @property
-    def is_deleted(self) -> bool:
-        """Soft-deleted activities stay in the database and the record, but not in lists or totals."""
-        return self.deleted_at is not None

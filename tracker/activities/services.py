@@ -126,7 +126,7 @@ def get_activity(activity_id: int, *, include_deleted: bool = False) -> Activity
         return None
     stmt = select(Activity).where(Activity.id == activity_id).options(*_detail_options())
     if not include_deleted:
-        stmt = stmt.where(Activity.deleted_at.is_(None))
+        stmt = stmt.where(Activity.live())
     return db.session.scalar(stmt)
 
 
@@ -420,7 +420,7 @@ FILTER_KEYS = ("year", "line", "axis", "outcome", "kind", "status", "member", "p
 
 def filtered_query(params: dict) -> Select:
     """One select of the non-deleted activities matching the list filters, newest first."""
-    stmt = select(Activity).where(Activity.deleted_at.is_(None))
+    stmt = select(Activity).where(Activity.live())
     if params.get("year"):
         stmt = stmt.where(Activity.year == params["year"])
     outcome_clause = None
@@ -501,7 +501,7 @@ def filter_choices() -> dict:
 def outcome_activities(outcome_id: int, limit: int = 20) -> tuple[list[Activity], int]:
     """The most recent non-deleted activities serving an outcome, and how many there are in all."""
     linked = select(activity_outcome.c.activity_id).where(activity_outcome.c.outcome_id == outcome_id)
-    base = select(Activity).where(Activity.deleted_at.is_(None), Activity.id.in_(linked))
+    base = select(Activity).where(Activity.live(), Activity.id.in_(linked))
     total = db.session.scalar(base.with_only_columns(func.count(Activity.id)))
     rows = db.session.scalars(base.options(selectinload(Activity.responsible))
                               .order_by(Activity.start_date.desc(), Activity.id.desc()).limit(limit)).all()
@@ -516,8 +516,8 @@ def outcome_year_counts(outcome_id: int) -> list[dict]:
     rows = db.session.execute(
         select(Activity.year, func.count(func.distinct(Activity.id)), completed, func.count(Evidence.id))
         .join(activity_outcome, activity_outcome.c.activity_id == Activity.id)
-        .outerjoin(Evidence, and_(Evidence.activity_id == Activity.id, Evidence.deleted_at.is_(None)))
-        .where(activity_outcome.c.outcome_id == outcome_id, Activity.deleted_at.is_(None),
+        .outerjoin(Evidence, and_(Evidence.activity_id == Activity.id, Evidence.live()))
+        .where(activity_outcome.c.outcome_id == outcome_id, Activity.live(),
                Activity.year.in_(PLAN_YEARS))
         .group_by(Activity.year)).all()
     found = {year: (total, done, evidence) for year, total, done, evidence in rows}

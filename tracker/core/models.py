@@ -31,7 +31,7 @@ class SoftDeleteMixin:
     @declared_attr
     def deleted_at(cls) -> Mapped[datetime | None]:
         """When the row was deleted, or None while it is live."""
-        return mapped_column(DateTime(timezone=True))
+        return mapped_column(DateTime(timezone=True), index=True)
 
     @classmethod
     def live(cls):

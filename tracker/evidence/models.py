@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..activities.models import Activity
 from ..auth.models import User
-from ..core.models import utcnow
+from ..core.models import SoftDeleteMixin, utcnow
 from ..extensions import db
 from ..plan.models import Outcome
 
@@ -25,7 +25,7 @@ class StoredFile(db.Model):
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
 
 
-class Evidence(db.Model):
+class Evidence(SoftDeleteMixin, db.Model):
     """A file, a link or a note proving an activity or an outcome."""
 
     __tablename__ = "evidence"
@@ -45,7 +45,6 @@ class Evidence(db.Model):
     original_filename: Mapped[str | None] = mapped_column(String(255))  # kept only here, never on disk
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     added_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     is_demo: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
 

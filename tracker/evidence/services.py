@@ -17,7 +17,7 @@ from .models import Evidence
 
 def _visible():
     """The query for evidence that is not deleted, with what a panel shows loaded."""
-    return (select(Evidence).where(Evidence.deleted_at.is_(None))
+    return (select(Evidence).where(Evidence.live())
             .options(selectinload(Evidence.added_by), selectinload(Evidence.file))
             .order_by(Evidence.added_at, Evidence.id))
 
@@ -49,7 +49,7 @@ def counts_for_activities(activity_ids) -> dict[int, int]:
         return {}
     rows = db.session.execute(
         select(Evidence.activity_id, func.count(Evidence.id))
-        .where(Evidence.activity_id.in_(ids), Evidence.deleted_at.is_(None))
+        .where(Evidence.activity_id.in_(ids), Evidence.live())
         .group_by(Evidence.activity_id)
     )
     return {activity_id: count for activity_id, count in rows}
@@ -60,9 +60,9 @@ def get_visible(evidence_id: int) -> Evidence | None:
     item = db.session.scalar(select(Evidence).where(Evidence.id == evidence_id)
                              .options(selectinload(Evidence.file), selectinload(Evidence.activity),
                                       selectinload(Evidence.outcome)))
-    if item is None or item.deleted_at is not None:
+    if item is None or item.is_deleted:
         return None
-    if item.activity is not None and item.activity.deleted_at is not None:
+    if item.activity is not None and item.activity.is_deleted:
         return None
     return item
 
@@ -157,7 +157,7 @@ def update(actor, evidence: Evidence, *, title: str | None = None, url: str | No
 def delete(actor, evidence: Evidence) -> None:
     """Hide a piece of evidence from every page and list; the row and the file stay for the record."""
     _require_editor(actor, evidence)
-    if evidence.deleted_at is not None:
+    if evidence.is_deleted:
         return
     _ensure_year_open(evidence.activity)
     before = snapshot(evidence)
@@ -199,7 +199,7 @@ def _create(actor, evidence: Evidence, activity: Activity | None, outcome: Outco
         raise Invalid("Evidence belongs to one activity or one outcome.")
     if not can_add_evidence(actor):
         raise NotAllowed("Your role does not allow adding evidence.")
-    if activity is not None and activity.deleted_at is not None:
+    if activity is not None and activity.is_deleted:
         raise Invalid("This activity is deleted.")
     evidence.activity_id = activity.id if activity is not None else None
     evidence.outcome_id = outcome.id if outcome is not None else None

@@ -60,7 +60,7 @@ def filesize(size) -> str:
 def add_to_activity(activity_id: int):
     """Add a file, a link or a note to an activity."""
     activity = db.session.get(Activity, activity_id)
-    if activity is None or activity.deleted_at is not None:
+    if activity is None or activity.is_deleted:
         abort(404)
     return _add(activity=activity)
 

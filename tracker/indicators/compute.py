@@ -26,21 +26,20 @@ from flask import current_app, url_for
 from sqlalchemy import and_, case, extract, func, select
 
 from ..activities.models import Activity, activity_member, activity_outcome, activity_partner
+from ..activities.rules import COMPLETED_STATUSES, DONE_STATUSES, counted
 from ..evidence.models import Evidence
 from ..extensions import db
 from ..core.years import PLAN_YEARS
 from .models import Indicator, IndicatorValue
 
 PLAN_START = PLAN_YEARS[0]
-COMPLETED = "completed"
-DONE_STATUSES = ("completed", "in_progress")
 # Methods answered from the grouped activity aggregates.
 AGGREGATE_METHODS = frozenset({"completed_activities", "participants", "women_share", "budget_spent",
                                "evidence_count"})
 DISTINCT_TABLES = {"members_engaged": (activity_member, "member_id"),
                    "partners_engaged": (activity_partner, "partner_id")}
 # Which activity statuses each computed method looks at (the trace link uses the same).
-METHOD_STATUSES = {method: (COMPLETED,) for method in
+METHOD_STATUSES = {method: COMPLETED_STATUSES for method in
                    ("completed_activities", "members_engaged", "partners_engaged", "participants", "women_share")}
 METHOD_STATUSES.update({"budget_spent": DONE_STATUSES, "evidence_count": DONE_STATUSES})
 _SHARE_QUANTUM = Decimal("0.01")
@@ -100,11 +99,11 @@ def _aggregates(years: set[int], outcome_ids: set[int], plan_wide: bool) -> dict
     """Grouped activity figures keyed (outcome_id or None for plan-wide, year, kind, status)."""
     evidence_per_activity = (
         select(Evidence.activity_id.label("activity_id"), func.count(Evidence.id).label("n"))
-        .where(Evidence.deleted_at.is_(None), Evidence.activity_id.is_not(None))
+        .where(Evidence.live(), Evidence.activity_id.is_not(None))
         .group_by(Evidence.activity_id)
         .subquery()
     )
-    base_filter = (Activity.deleted_at.is_(None), Activity.status.in_(DONE_STATUSES), Activity.year.in_(sorted(years)))
+    base_filter = counted(years, DONE_STATUSES)
     result: dict[tuple, _Aggregate] = {}
 
     def store(scope, row):
@@ -148,7 +147,7 @@ def _distinct(method: str, years: set[int], outcome_ids: set[int], plan_wide: bo
         .distinct()
         .select_from(Activity)
         .join(table, table.c.activity_id == Activity.id)
-        .where(Activity.deleted_at.is_(None), Activity.status == COMPLETED, Activity.year.in_(sorted(years)))
+        .where(*counted(years, COMPLETED_STATUSES))
     )
     if plan_wide:  # activities serving no outcome still count plan-wide
         query = query.outerjoin(activity_outcome, activity_outcome.c.activity_id == Activity.id)
@@ -169,7 +168,7 @@ def _outcome_evidence(years: set[int], outcome_ids: set[int], plan_wide: bool) -
     year_added = extract("year", Evidence.added_at)
     query = (
         select(year_added, Evidence.outcome_id, func.count(Evidence.id))
-        .where(Evidence.deleted_at.is_(None), Evidence.activity_id.is_(None), Evidence.outcome_id.is_not(None),
+        .where(Evidence.live(), Evidence.activity_id.is_(None), Evidence.outcome_id.is_not(None),
                year_added.in_(sorted(years)))
         .group_by(year_added, Evidence.outcome_id)
     )

@@ -132,7 +132,7 @@ def indicator_rows(indicators: list[Indicator], years) -> list[dict]:
 def outcome_evidence(indicator: Indicator) -> list[Evidence]:
     """The evidence a value may point to: of the indicator's outcome and its activities (any, if plan-wide)."""
     query = (select(Evidence).outerjoin(Activity, Activity.id == Evidence.activity_id)
-             .where(Evidence.deleted_at.is_(None), Activity.deleted_at.is_(None)))
+             .where(Evidence.live(), Activity.live()))
     if indicator.outcome_id is not None:
         linked = select(activity_outcome.c.activity_id).where(activity_outcome.c.outcome_id == indicator.outcome_id)
         query = query.where(or_(Evidence.outcome_id == indicator.outcome_id, Evidence.activity_id.in_(linked)))
@@ -142,7 +142,7 @@ def outcome_evidence(indicator: Indicator) -> list[Evidence]:
 def evidence_belongs(indicator: Indicator, evidence_id: int) -> bool:
     """Tell whether a piece of evidence may support a value of this indicator."""
     query = (select(Evidence.id).outerjoin(Activity, Activity.id == Evidence.activity_id)
-             .where(Evidence.id == evidence_id, Evidence.deleted_at.is_(None), Activity.deleted_at.is_(None)))
+             .where(Evidence.id == evidence_id, Evidence.live(), Activity.live()))
     if indicator.outcome_id is not None:
         linked = select(activity_outcome.c.activity_id).where(activity_outcome.c.outcome_id == indicator.outcome_id)
         query = query.where(or_(Evidence.outcome_id == indicator.outcome_id, Evidence.activity_id.in_(linked)))

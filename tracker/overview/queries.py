@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import Date, Integer, String, and_, case, cast, distinct, func, literal, null, select, union_all
 
 from ..activities.models import Activity, activity_member, activity_outcome, activity_partner
+from ..activities.rules import COMPLETED_STATUSES, DONE_STATUSES, WORK_PLAN_STATUSES, counted
 from ..assessments.models import ASSESSMENT_STATUSES, Assessment
 from ..auth.models import User
 from ..evidence.models import Evidence
@@ -31,8 +32,6 @@ from ..indicators.models import Indicator, IndicatorValue
 from ..plan.models import REGIONS, ActionLine, Axis, Member, Outcome, Partner
 from ..core.years import PLAN_YEARS
 
-WORK_PLAN_STATUSES = ("planned", "in_progress", "completed")  # cancelled activities are out of the work plan
-DONE_STATUSES = ("completed", "in_progress")  # work actually done: what money and evidence are counted on
 # Worst first: the status a line or axis takes from its outcomes' approved assessments.
 STATUS_SEVERITY = ("off_track", "needs_attention", "not_started", "on_track", "achieved")
 DISPLAY_STATUSES = {**{key: ASSESSMENT_STATUSES[key] for key in reversed(STATUS_SEVERITY)},
@@ -56,10 +55,7 @@ def years_of(year: int | None) -> tuple[int, ...]:
 
 def _activity_filters(year: int | None, statuses=None) -> list:
     """Return the conditions selecting live activities of a year (or of the whole period)."""
-    conditions = [Activity.deleted_at.is_(None), Activity.year.in_(years_of(year))]
-    if statuses is not None:
-        conditions.append(Activity.status.in_(statuses))
-    return conditions
+    return counted(years_of(year), statuses)
 
 
 def _rate(part, whole, digits: int = 1) -> float | None:
@@ -117,6 +113,12 @@ def _indicator_view(row: dict, year: int | None) -> dict:
         if cell.get("progress") is not None or cell.get("actual") is not None:
             return cell
     return _year_cell(row, PLAN_YEARS[-1])
+
+
+def for_report(year: int | None, indicators: dict) -> dict:
+    """The headline figures and the outcome tree of a selection, reusing the indicator rows a report computed."""
+    memo = {"indicators": indicators}
+    return {"headline": headline(year, memo=memo), "tree": heatmap(year, memo=memo)}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -202,7 +204,7 @@ def _engaged(link, column: str, key, year: int | None):
     return (
         select(literal(1))
         .select_from(link.join(Activity, Activity.id == link.c.activity_id))
-        .where(link.c[column] == key, *_activity_filters(year, ("completed",)))
+        .where(link.c[column] == key, *_activity_filters(year, COMPLETED_STATUSES))
         .exists()
     )
 
@@ -309,11 +311,11 @@ def _counts(year: int | None) -> dict:
         select(Evidence.id.label("evidence_id"), activity_outcome.c.outcome_id.label("outcome_id"))
         .select_from(Evidence.__table__.join(Activity, Activity.id == Evidence.activity_id)
                      .join(activity_outcome, activity_outcome.c.activity_id == Activity.id))
-        .where(Evidence.deleted_at.is_(None), *_activity_filters(year, DONE_STATUSES))
+        .where(Evidence.live(), *_activity_filters(year, DONE_STATUSES))
     )
     # A range on the column itself: portable and index-friendly (no date functions).
     direct = select(Evidence.id.label("evidence_id"), Evidence.outcome_id.label("outcome_id")).where(
-        Evidence.deleted_at.is_(None), Evidence.activity_id.is_(None), Evidence.outcome_id.is_not(None),
+        Evidence.live(), Evidence.activity_id.is_(None), Evidence.outcome_id.is_not(None),
         Evidence.added_at >= datetime(years[0], 1, 1, tzinfo=timezone.utc),
         Evidence.added_at < datetime(years[-1] + 1, 1, 1, tzinfo=timezone.utc))
     pieces = union_all(through_activities, direct).subquery("evidence_piece")

@@ -4,7 +4,6 @@ The report's own data (activities with their outcomes, members, partners and evi
 readiness) is read with a fixed number of set-based queries whatever the year's size. Headline figures
 and indicator rows come from the overview and indicators features, so that the PDF says what the pages say.
 """
-import inspect
 from collections import Counter, defaultdict
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 
+from ..activities.rules import CANCELLED, COMPLETED, counted
 from ..activities.models import (ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome,
                                  activity_partner)
 from ..assessments.models import ASSESSMENT_STATUSES, Assessment
@@ -29,7 +29,6 @@ from .pdf import AUTHOR
 from ..core.errors import Invalid
 
 KINDS = ("board", "final")
-COMPLETED = "completed"
 MAIN_ACTIVITIES = {"board": 5, "final": 8}  # per outcome; the annex lists every activity
 EVIDENCE_PER_ACTIVITY = 5
 REVIEW_LABELS = {"draft": "in draft", "submitted": "submitted, awaiting review", "returned": "returned for changes"}
@@ -119,7 +118,7 @@ def _plan_tree() -> dict:
 
 def _activities(years: list[int]) -> list[dict]:
     """Read every live activity of the years with its outcomes, members and partners, in four queries."""
-    in_years = (Activity.year.in_(years), Activity.deleted_at.is_(None))
+    in_years = counted(years)
     rows = db.session.execute(
         select(Activity.id, Activity.title, Activity.kind, Activity.status, Activity.start_date, Activity.end_date,
                Activity.year, Activity.place, Activity.participants_total, Activity.participants_women,
@@ -178,7 +177,7 @@ def _evidence(activity_ids: list[int], outcome_ids: list[int], years: list[int])
     by_outcome: dict[int, list[dict]] = defaultdict(list)
     query = (select(Evidence.id, Evidence.kind, Evidence.title, Evidence.url, Evidence.activity_id,
                     Evidence.outcome_id, Evidence.added_at)
-             .where(Evidence.deleted_at.is_(None)).order_by(Evidence.added_at, Evidence.id))
+             .where(Evidence.live()).order_by(Evidence.added_at, Evidence.id))
     conditions = []
     if activity_ids:
         conditions.append(Evidence.activity_id.in_(activity_ids))
@@ -257,19 +256,8 @@ def _readiness_rows(trees: dict[int, list[dict]]) -> list[dict]:
 
 # ---------------------------------------------------------------- headline figures and indicator rows
 
-def _overview(function, year: int | None, indicators: dict):
-    """Call an overview query, handing it the indicator rows already computed for this report when it takes them."""
-    parameters = inspect.signature(function).parameters
-    if "memo" in parameters:
-        return function(year, memo={"indicators": indicators})
-    if "indicators" in parameters:
-        return function(year, indicators=indicators)
-    return function(year)
-
-
-def _headline(year: int | None, indicators: dict) -> dict:
-    """The overview's headline figures for a year (None: the whole plan), as display strings."""
-    h = _overview(overview.headline, year, indicators)
+def _headline(h: dict) -> dict:
+    """The overview's headline figures of a selection, as display strings."""
     return {
         "completed": fmt_int(h.get("completed")), "in_progress": fmt_int(h.get("in_progress")),
         "planned_only": fmt_int(h.get("planned_only")), "planned": fmt_int(h.get("planned")),
@@ -371,7 +359,7 @@ def _status_cell(assessment: dict | None, year: int) -> dict:
 
 def _main_activities(items: list[dict], limit: int) -> list[dict]:
     """The activities worth naming for an outcome: completed first, then the largest, then the earliest."""
-    ranked = sorted(items, key=lambda a: (a["status"] != COMPLETED, a["status"] == "cancelled",
+    ranked = sorted(items, key=lambda a: (a["status"] != COMPLETED, a["status"] == CANCELLED,
                                           -(a["participants"] or 0), a["start"], a["id"]))
     return ranked[:limit]
 
@@ -407,11 +395,14 @@ def build_report(kind: str, year: int | None = None, *, now: datetime | None = N
     for row in indicators["per_outcome"]:
         indicator_tables[row.get("outcome_code")].append(row)
     indicator_tables = {code: _indicator_table(rows, years) for code, rows in indicator_tables.items()}
-    trees = {y: _overview(overview.heatmap, y, indicators) for y in years}
+    figures = {y: overview.for_report(y, indicators) for y in years}
+    if kind == "final":
+        figures[None] = overview.for_report(None, indicators)  # the whole plan, beside each year
+    trees = {y: figures[y]["tree"] for y in years}
     node_status = {(node["code"], y): node for y, tree in trees.items()
                    for line in tree for node in [line, *line["axes"]]}
     periods = [(str(y), y) for y in years] + ([(f"{years[0]}-{years[-1]}", None)] if kind == "final" else [])
-    headline = [{"label": label, **_headline(y, indicators)} for label, y in periods]
+    headline = [{"label": label, **_headline(figures[y]["headline"])} for label, y in periods]
     headline_main = headline[-1]
 
     # Readiness: the draft rule (every outcome approved, every indicator targeted, no value awaiting review).
