@@ -13,6 +13,7 @@ from tracker.audit.models import AuditEntry
 from tracker.core.roles import ROLES
 from tracker.extensions import db
 from tracker.plan.models import Challenge, OrientingTheme
+from tracker.evidence import services as evidence_services
 
 
 def form_data(person, **overrides) -> dict:
@@ -335,7 +336,7 @@ def test_soft_deletion_hides_everywhere_but_keeps_the_row(client_as):
     assert services.list_summary({})["participants"] == 10
     outcome_page = staff.get("/plan/outcomes/L2.A2.O3").get_data(as_text=True)
     assert "Kept activity" in outcome_page and "Removed activity" not in outcome_page
-    assert services.outcome_year_counts(outcome("L2.A2.O3").id)[1] == {"year": 2022, "total": 1, "completed": 1,
+    assert evidence_services.outcome_year_counts(outcome("L2.A2.O3").id)[1] == {"year": 2022, "total": 1, "completed": 1,
                                                                        "evidence": 0}
 
     db.session.refresh(gone)
@@ -398,7 +399,7 @@ def test_outcome_year_counts_is_one_grouped_query(app):
     listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        counts = services.outcome_year_counts(outcome_id)
+        counts = evidence_services.outcome_year_counts(outcome_id)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1 and "GROUP BY" in statements[0]

@@ -506,20 +506,3 @@ def outcome_activities(outcome_id: int, limit: int = 20) -> tuple[list[Activity]
     rows = db.session.scalars(base.options(selectinload(Activity.responsible))
                               .order_by(Activity.start_date.desc(), Activity.id.desc()).limit(limit)).all()
     return list(rows), total or 0
-
-
-def outcome_year_counts(outcome_id: int) -> list[dict]:
-    """Per plan year: the outcome's activities, how many are completed, and their evidence (one grouped query)."""
-    from ..evidence.models import Evidence
-
-    completed = func.count(func.distinct(case((Activity.status == "completed", Activity.id))))
-    rows = db.session.execute(
-        select(Activity.year, func.count(func.distinct(Activity.id)), completed, func.count(Evidence.id))
-        .join(activity_outcome, activity_outcome.c.activity_id == Activity.id)
-        .outerjoin(Evidence, and_(Evidence.activity_id == Activity.id, Evidence.live()))
-        .where(activity_outcome.c.outcome_id == outcome_id, Activity.live(),
-               Activity.year.in_(PLAN_YEARS))
-        .group_by(Activity.year)).all()
-    found = {year: (total, done, evidence) for year, total, done, evidence in rows}
-    return [dict(zip(("year", "total", "completed", "evidence"), (year, *found.get(year, (0, 0, 0)))))
-            for year in PLAN_YEARS]

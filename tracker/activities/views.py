@@ -6,9 +6,8 @@ from ..audit.services import history
 from ..core.access import allow
 from ..core.errors import StaleEdit
 from ..core.roles import EDITORS, EVERYONE
-from ..evidence.services import list_for_activity
 from ..core.transaction import attempt, show_error
-from . import sections  # noqa: F401  (registers the outcome page section at app start)
+from .sections import activity_page
 from . import services
 from .forms import ActivityFilterForm, ActivityForm, EditActivityForm
 from .services import FIELD_LABELS, display_value
@@ -84,8 +83,7 @@ def detail(activity_id: int):
     return render_template(
         "activities/detail.html", activity=activity, history=entries, field_labels=FIELD_LABELS,
         users=services.user_names(user_ids), can_edit=services.can_edit_activity(current_user, activity),
-        evidence_items=list_for_activity(activity.id),
-        can_add_evidence=current_user.role in EDITORS and not activity.is_deleted)
+        sections=activity_page.render(activity))
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from ..audit.services import record
+from ..core.audit import record
 from ..core.errors import Invalid
 from ..extensions import db
 from .models import LoginSession, User

@@ -1,11 +1,12 @@
 """Evidence rules: who may change what, adding files, links and notes, editing and soft deletion (audited)."""
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
-from ..activities.models import Activity
+from ..activities.models import Activity, activity_outcome
+from ..activities.rules import COMPLETED, counted
 from ..core.errors import Invalid, NotAllowed, YearLocked
-from ..core.years import is_locked
+from ..core.years import PLAN_YEARS, is_locked
 from ..audit.services import record
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF
@@ -211,3 +212,17 @@ def _create(actor, evidence: Evidence, activity: Activity | None, outcome: Outco
     record(actor, "create", evidence, after=snapshot(evidence),
            summary=f"Added {evidence.kind} evidence “{evidence.title}” to {parent}")
     return evidence
+
+
+def outcome_year_counts(outcome_id: int) -> list[dict]:
+    """Per plan year: the outcome's activities, how many are completed, and their evidence (one grouped query)."""
+    completed = func.count(func.distinct(case((Activity.status == COMPLETED, Activity.id))))
+    rows = db.session.execute(
+        select(Activity.year, func.count(func.distinct(Activity.id)), completed, func.count(Evidence.id))
+        .join(activity_outcome, activity_outcome.c.activity_id == Activity.id)
+        .outerjoin(Evidence, and_(Evidence.activity_id == Activity.id, Evidence.live()))
+        .where(activity_outcome.c.outcome_id == outcome_id, *counted(PLAN_YEARS))
+        .group_by(Activity.year)).all()
+    found = {year: (total, done, evidence) for year, total, done, evidence in rows}
+    return [dict(zip(("year", "total", "completed", "evidence"), (year, *found.get(year, (0, 0, 0)))))
+            for year in PLAN_YEARS]

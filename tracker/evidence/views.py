@@ -14,7 +14,7 @@ from ..core.access import allow
 from ..core.errors import StaleEdit
 from ..core.transaction import attempt, show_error
 from ..core.roles import EDITORS, EVERYONE
-from ..errors import render_error
+from ..core.http import render_error
 from ..extensions import db
 from ..urls import local_path
 from ..plan.models import Outcome

@@ -7,7 +7,7 @@ from ..core.roles import EVERYONE
 from ..extensions import db
 from .models import Member, Partner
 from .queries import current_plan, outcome_by_code
-from .sections import outcome_sections
+from .sections import outcome_page
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
@@ -29,7 +29,7 @@ def outcome(code: str):
     item = outcome_by_code(code)
     if item is None:
         abort(404)
-    sections = [(section.template, section.context(item)) for section in outcome_sections()]
+    sections = outcome_page.render(item)
     return render_template("plan/outcome.html", outcome=item, sections=sections)
 
 
