@@ -8,3 +8,4 @@ from .assessments.models import Assessment, YearLock  # noqa: F401,E402
 from .evidence.models import Evidence, StoredFile  # noqa: F401,E402
 from .indicators.models import Indicator, IndicatorTarget, IndicatorValue  # noqa: F401,E402
 from .reports.models import Report, ReportSummary  # noqa: F401,E402
+from .core.versioning import DataVersion  # noqa: F401,E402

@@ -1,0 +1,1 @@
+"""The core every feature stands on: it imports no feature."""
