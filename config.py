@@ -48,6 +48,14 @@ class Config:
     # The plan year shown by default; None means "the current calendar year, clamped to 2021-2023".
     CURRENT_PLAN_YEAR = _env_int("CURRENT_PLAN_YEAR", 0) or None
 
+    # The overview's cache (Flask-Caching). Entries are keyed by the database's data version, so a cache per worker
+    # (SimpleCache) is correct too; Redis shares one cache between every worker and machine.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")
+    CACHE_TYPE = os.environ.get("CACHE_TYPE") or ("RedisCache" if CACHE_REDIS_URL else "SimpleCache")
+    CACHE_DEFAULT_TIMEOUT = _env_int("CACHE_DEFAULT_TIMEOUT", 3600)  # how long entries of old versions linger
+    CACHE_KEY_PREFIX = "tracker:"  # Redis' clear() then deletes only our keys, never the whole database
+    CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 500)  # SimpleCache: entries per worker before pruning
+
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
 
@@ -64,6 +72,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
     LOGIN_LOCK_SECONDS = 60
+    CACHE_TYPE = "SimpleCache"  # never a Redis the environment happens to name
 
 
 class ProductionConfig(Config):
