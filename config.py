@@ -52,6 +52,14 @@ class Config:
     # The plan year shown by default; None means "the current calendar year, clamped to 2021-2023".
     CURRENT_PLAN_YEAR = _env_int("CURRENT_PLAN_YEAR", 0) or None
 
+    # The overview's cache (Flask-Caching). Entries are keyed by the database's data version, so a cache per worker
+    # (SimpleCache) is correct too; Redis shares one cache between every worker and machine.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")
+    CACHE_TYPE = os.environ.get("CACHE_TYPE") or ("RedisCache" if CACHE_REDIS_URL else "SimpleCache")
+    CACHE_DEFAULT_TIMEOUT = _env_int("CACHE_DEFAULT_TIMEOUT", 3600)  # how long entries of old versions linger
+    CACHE_KEY_PREFIX = "tracker:"  # Redis' clear() then deletes only our keys, never the whole database
+    CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 500)  # SimpleCache: entries per worker before pruning
+
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
 
@@ -71,6 +79,7 @@ class TestConfig(Config):
     # The suite hashes and checks passwords in many tests; real costs (~0.25 s and 64 MiB each) would make it slow.
     # Same argon2id format and code path, only the work factor is the smallest allowed: never for real accounts.
     ARGON2_COSTS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+    CACHE_TYPE = "SimpleCache"  # never a Redis the environment happens to name
 
 
 class ProductionConfig(Config):

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import CONFIGS
-from .extensions import bootstrap, csrf, db, login_manager, migrate
+from .extensions import bootstrap, cache, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     bootstrap.init_app(app)
+    cache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Extension singletons, bound to the app in create_app."""
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -12,3 +13,4 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 bootstrap = Bootstrap5()
+cache = Cache()

@@ -9,3 +9,4 @@ from .core.years import YearLock  # noqa: F401,E402
 from .evidence.models import Evidence, StoredFile  # noqa: F401,E402
 from .indicators.models import Indicator, IndicatorTarget, IndicatorValue  # noqa: F401,E402
 from .reports.models import Report, ReportSummary  # noqa: F401,E402
+from .core.versioning import DataVersion  # noqa: F401,E402

@@ -154,11 +154,12 @@ class LiveServer:
     """gunicorn serving an instance on 127.0.0.1 on a port the kernel picks; killable like a crashed server."""
 
     def __init__(self, instance: Instance, *, app_spec: str = "wsgi:app", workers: int = 1, threads: int = 8,
-                 extra_env: dict | None = None, log_name: str = "server.log"):
+                 worker_class: str = "gthread", extra_env: dict | None = None, log_name: str = "server.log"):
         self.instance = instance
         self.app_spec = app_spec
         self.workers = workers
         self.threads = threads
+        self.worker_class = worker_class
         self.extra_env = extra_env or {}
         self.log_path = instance.root / log_name
         self.process: subprocess.Popen | None = None
@@ -179,7 +180,9 @@ class LiveServer:
         env = self.instance.environment()
         env.update(self.extra_env)
         command = [sys.executable, "-m", "gunicorn", self.app_spec, "--bind", "127.0.0.1:0",
-                   "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
+                   "--workers", str(self.workers), "--worker-class", self.worker_class,
+                   # gunicorn turns a sync worker with threads into a gthread one: threads only for gthread
+                   *(["--threads", str(self.threads)] if self.worker_class == "gthread" else []),
                    "--timeout", "120", "--graceful-timeout", "3", "--error-logfile", "-", "--log-level", "info",
                    "--chdir", str(PROJECT_ROOT)]
         log = self.log_path.open("ab")

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 
 from ..evidence import storage
 from ..evidence.models import StoredFile
-from ..extensions import db
+from ..extensions import cache, db
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -464,6 +464,9 @@ def restore_backup(archive_path: Path, *, force: bool = False) -> dict:
             for path in moved:  # the files that were not there before: the instance goes back to how it was
                 path.unlink(missing_ok=True)
             raise
+    # The restored rows carry the data version they had when backed up: a cache that outlives the restore (Redis)
+    # may hold entries under the versions that follow it, computed from the data the restore replaced.
+    cache.clear()
     return manifest
 
 
