@@ -388,6 +388,7 @@ def test_role_policy_of_assessment_routes(app):
         "review.assessment": {"admin", "secretary_general"},
         "review.my_updates": {"admin", "secretary_general", "staff"},
         "review.queue": {"admin", "secretary_general"},
+        "review.value": {"admin", "secretary_general"},
         "assessments.responsibles": {"admin", "secretary_general"},
         "assessments.years": {"admin", "secretary_general", "staff", "board"},
         "assessments.lock_year": {"admin", "secretary_general"},

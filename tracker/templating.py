@@ -5,6 +5,7 @@ from flask import Flask
 from flask_login import current_user
 
 from .core import roles
+from .core.review import REVIEW_LABELS
 
 
 def _fmt_date(value) -> str:
@@ -34,6 +35,7 @@ def register(app: Flask) -> None:
     """Add the helpers to Jinja."""
     app.jinja_env.filters["fdate"] = _fmt_date
     app.jinja_env.filters["fnum"] = _fmt_number
+    app.jinja_env.globals["REVIEW_LABELS"] = {str(state): label for state, label in REVIEW_LABELS.items()}
 
     @app.context_processor
     def inject_roles():

@@ -51,5 +51,11 @@ class YearLocked(Conflict):
                          f"change unless an administrator reopens the year.", field=field)
 
 
+class Unavailable(DomainError):
+    """A service the change needs failed (the disk, say): nothing was saved, and trying again may work."""
+
+    status = 500
+
+
 class ReviewError(DomainError):
     """A review step that does not fit the item's current state (or lacks its note)."""

@@ -33,14 +33,15 @@ class Attempt:
         return 200 if self.error is None else self.error.status
 
 
-def attempt(work: Callable[[], Any], *, form=None, field: str | None = None, show: bool = True) -> Attempt:
+def attempt(work: Callable[[], Any], *, form=None, field: str | None = None, show: bool = True,
+            retry_on: tuple[type[Exception], ...] = ()) -> Attempt:
     """Run `work`, commit, and turn a domain error into a field message (or flash); 403 on NotAllowed.
 
-    With show=False the view presents the refusal itself (a conflict shown side by side, say).
+    With show=False the view presents the refusal itself (a conflict shown side by side, say). An error in
+    `retry_on` (a concurrent insert of the same row, say) rolls back and runs the work once more.
     """
     try:
-        value = work()
-        db.session.commit()
+        value = _once_more_on(retry_on, work)
     except NotAllowed:
         db.session.rollback()
         abort(403)
@@ -55,6 +56,19 @@ def attempt(work: Callable[[], Any], *, form=None, field: str | None = None, sho
     if show:
         show_error(error, form, field)
     return Attempt(error=error)
+
+
+def _once_more_on(errors: tuple[type[Exception], ...], work: Callable[[], Any]) -> Any:
+    """Run the work and commit; after one of `errors`, roll back and run it again."""
+    try:
+        value = work()
+        db.session.commit()
+        return value
+    except errors:
+        db.session.rollback()
+    value = work()
+    db.session.commit()
+    return value
 
 
 def show_error(error: DomainError, form=None, field: str | None = None) -> None:

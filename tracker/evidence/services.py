@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from ..activities.models import Activity, activity_outcome
 from ..activities.rules import COMPLETED, counted
-from ..core.errors import Invalid, NotAllowed, YearLocked
+from ..core.errors import Invalid, NotAllowed, Unavailable, YearLocked
 from ..core.years import PLAN_YEARS, is_locked
 from ..audit.services import record
 from ..core.models import utcnow
@@ -116,6 +116,10 @@ def add_file(actor, *, activity: Activity | None = None, outcome: Outcome | None
     except storage.FileTooLarge:
         raise validation.Refused(f"The file is larger than the limit of {current_app.config['MAX_UPLOAD_MB']} MB.",
                                  field="file") from None
+    except OSError as error:
+        current_app.logger.exception("Could not store an evidence file")
+        raise Unavailable("The file could not be stored because of a problem on the server. Nothing was saved; "
+                          "please try again, and tell an administrator if it happens again.", field="file") from error
     evidence = Evidence(kind="file", title=title, file=stored,
                         original_filename=safe_name)
     return _create(actor, evidence, activity, outcome)

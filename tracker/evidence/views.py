@@ -162,8 +162,11 @@ def _add(*, activity: Activity | None = None, outcome: Outcome | None = None):
     parent_url = _activity_url(activity) if activity is not None else url_for("plan.outcome", code=outcome.code)
     status = 200
     if form.validate_on_submit():
-        result, status = _store_upload(lambda: _create_from(form, activity=activity, outcome=outcome), form)
-        if result is not None and result.ok:
+        # A concurrent upload of the same file may win the race for its stored-file row: the retry reuses it.
+        result = attempt(lambda: _create_from(form, activity=activity, outcome=outcome), form=form, field="title",
+                         retry_on=(IntegrityError,))
+        status = result.status
+        if result.ok:
             flash(f"Added “{result.value.title}”.", "success")
             return redirect(local_path(form.next.data, parent_url + "#evidence"))
     return render_template("evidence/add.html", form=form, activity=activity, outcome=outcome,
@@ -180,22 +183,6 @@ def _create_from(form: AddEvidenceForm, *, activity, outcome) -> Evidence:
     if form.kind.data == "link":
         return services.add_link(current_user, **parent, title=form.title.data, url=form.url.data)
     return services.add_note(current_user, **parent, title=form.title.data, note=form.note.data)
-
-
-def _store_upload(work, form):
-    """Add the evidence; retry once if a concurrent upload of the same file won the race; report a disk failure."""
-    try:
-        try:
-            return attempt(work, form=form, field="title"), 200
-        except IntegrityError:
-            db.session.rollback()  # the other upload's stored-file row exists now: the retry reuses it
-            return attempt(work, form=form, field="title"), 200
-    except OSError:
-        db.session.rollback()
-        current_app.logger.exception("Could not store an evidence file")
-        form.file.errors.append("The file could not be stored because of a problem on the server. Nothing was "
-                                "saved; please try again, and tell an administrator if it happens again.")
-        return None, 500
 
 
 def _show_current(form: EditEvidenceForm, item: Evidence) -> int:

@@ -30,14 +30,14 @@ from ..evidence.models import Evidence
 from ..extensions import db
 from ..indicators.models import Indicator, IndicatorValue
 from ..plan.models import REGIONS, ActionLine, Axis, Member, Outcome, Partner
+from ..core.review import REVIEW_LABELS
 from ..core.years import PLAN_YEARS
 
 # Worst first: the status a line or axis takes from its outcomes' approved assessments.
 STATUS_SEVERITY = ("off_track", "needs_attention", "not_started", "on_track", "achieved")
 DISPLAY_STATUSES = {**{key: ASSESSMENT_STATUSES[key] for key in reversed(STATUS_SEVERITY)},
                     "pending": "Pending review", "none": "No assessment"}
-ASSESSMENT_STATES = {"none": "None", "draft": "Draft", "submitted": "Submitted", "returned": "Returned",
-                     "approved": "Approved"}
+ASSESSMENT_STATES = {"none": "None", **{str(state): label for state, label in REVIEW_LABELS.items()}}
 READINESS_ITEMS = {
     "activity": "No activity",
     "evidence": "No evidence",
