@@ -7,9 +7,9 @@ from sqlalchemy import event, func, insert, select
 
 from tests.factories import make_assessment, make_indicator, make_value, outcome
 from tracker.assessments import services
-from tracker.assessments.demo import seed_demo_assessments
 from tracker.assessments.models import Assessment, YearLock, outcome_responsible
 from tracker.audit.models import AuditEntry
+from tracker.demo.seed import seed_demo_assessments
 from tracker.extensions import db
 
 CODE = "L2.A2.O3"

@@ -3,9 +3,10 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from tracker.activities.demo import DEMO_USERS, PROGRAMMES, demo_items, seed_demo, seed_synthetic, synthetic_count
 from tracker.activities.models import Activity, activity_member, activity_outcome
 from tracker.auth.models import User
+from tracker.demo.seed import DEMO_USERS, PROGRAMMES, demo_items, seed_demo
+from tracker.demo.synthetic import seed_synthetic, synthetic_count
 from tracker.evidence.models import Evidence
 from tracker.extensions import db
 from tracker.plan.models import Outcome

@@ -10,9 +10,9 @@ from tests.factories import make_activity, make_indicator, make_note, make_value
 from tracker.assessments.models import YearLock, outcome_responsible
 from tracker.assessments.services import ReviewError, YearLocked, lock_year
 from tracker.audit.models import AuditEntry
+from tracker.demo.seed import seed_demo_measurements
 from tracker.extensions import db
 from tracker.indicators import services
-from tracker.indicators.demo import seed_demo_measurements
 from tracker.indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from tracker.indicators.seed import seed_indicators
 

@@ -111,7 +111,7 @@ def users_list_command():
 
 
 # Features add commands to these groups from their own cli modules, imported here.
-FEATURE_CLI_MODULES: list[str] = [".activities.cli", ".reports.cli", ".backup.cli"]
+FEATURE_CLI_MODULES: list[str] = [".activities.cli", ".reports.cli", ".backup.cli", ".demo.cli"]
 
 
 def register(app: Flask) -> None:
