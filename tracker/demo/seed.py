@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from ..activities.models import Activity
 from ..activities.services import ActivityData, create_activity
 from ..assessments import services as assessment_services
-from ..assessments.models import Assessment, outcome_responsible
+from ..assessments.models import Assessment
 from ..assessments.services import locked_years
 from ..audit.services import record
 from ..auth.models import User
@@ -404,12 +404,11 @@ def _weighted(rng, weights: dict):
     return pairs[-1][0]
 
 
-def _author(outcome: Outcome, preferred: User | None, reviewer: User) -> User:
+def _author(responsibles: list[User], preferred: User | None, reviewer: User) -> User:
     """Return who writes an outcome's assessment: its demo staff, else someone responsible, else the reviewer."""
-    if preferred is not None and assessment_services.is_responsible(preferred, outcome.id):
+    if preferred is not None and preferred in responsibles:
         return preferred
-    others = [u for u in assessment_services.responsibles_by_outcome([outcome.id]).get(outcome.id, [])
-              if u.active and u.role in EDITORS]
+    others = [u for u in responsibles if u.active and u.role in EDITORS]
     return others[0] if others else reviewer  # outcomes assigned before the demo keep their own staff
 
 
@@ -425,12 +424,13 @@ def seed_demo_assessments(rng, *, staff: list[User] | None = None, reviewer: Use
                                         .order_by(User.id)))
     reviewer = _reviewer(reviewer)
     existing = {(a.outcome_id, a.year) for a in db.session.scalars(select(Assessment))}
-    assigned = set(db.session.scalars(select(outcome_responsible.c.outcome_id)))
+    assigned = assessment_services.responsibles_by_outcome()
     created = {"assessments": 0, "responsibles": 0}
     for index, outcome in enumerate(outcomes):
         responsible = staff[index % len(staff)] if staff else None
         if responsible is not None and outcome.id not in assigned:
             assessment_services.set_responsibles(reviewer, outcome, [responsible])
+            assigned[outcome.id] = [responsible]
             created["responsibles"] += 1
         title = outcome.title.rstrip(".")
         title = title[0].lower() + title[1:]
@@ -446,7 +446,7 @@ def seed_demo_assessments(rng, *, staff: list[User] | None = None, reviewer: Use
             texts = {"status": status, "achieved": rng.choice(data["achieved"][status]).format(title=title),
                      "difficulties": rng.choice(data["difficulties"]), "next_steps": rng.choice(data["next_steps"])}
             note = rng.choice(data["return_notes"]) if state == "returned" else None
-            author = _author(outcome, responsible, reviewer)
+            author = _author(assigned.get(outcome.id, []), responsible, reviewer)
             assessment = assessment_services.save_draft(author, outcome, year, texts)
             _review(assessment, state, author, reviewer, note, assessment_services.submit,
                     assessment_services.approve, assessment_services.return_)
