@@ -132,12 +132,12 @@ def seed_synthetic(count: int, seed: int = 1) -> int:
             theme_rows += [{"activity_id": activity_id, "orienting_theme_id": x} for x in themes_of]
             audit_rows.append({
                 "at": now, "user_id": row["created_by_id"], "action": "create", "entity_type": table.name,
-                "entity_id": activity_id, "summary": f"Created synthetic activity “{title}” (seed demo --activities)",
-                "before": None, "after": _jsonable(_snapshot(row, links[title], names))})
-        for link_table, link_rows in ((activity_outcome, outcome_rows), (activity_member, member_rows),
-                                      (activity_partner, partner_rows), (activity_theme, theme_rows),
-                                      (AuditEntry.__table__, audit_rows)):
-            if link_rows:
-                db.session.execute(insert(link_table), link_rows)
+                "entity_id": activity_id, "after": _jsonable(_snapshot(row, links[title], names)),
+                "summary": f"Created synthetic activity “{title}” (seed demo --activities)"})
+        for target, target_rows in ((activity_outcome, outcome_rows), (activity_member, member_rows),
+                                    (activity_partner, partner_rows), (activity_theme, theme_rows),
+                                    (AuditEntry.__table__, audit_rows)):
+            if target_rows:
+                db.session.execute(insert(target), target_rows)
         created += len(rows)
     return created
