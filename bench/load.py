@@ -248,7 +248,7 @@ def lookups(url, demo_password: str) -> dict:
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
 
-    from tracker.activities.demo import STAFF_EMAILS
+    from tracker.demo.seed import STAFF_EMAILS
     from tracker.auth.models import User
     from tracker.plan.models import Member, OrientingTheme, Outcome, Partner
     from tracker.reports.models import Report

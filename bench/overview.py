@@ -37,7 +37,8 @@ def percentile(values: list[float], share: float) -> float:
 
 def build(app, count: int) -> None:
     """Create the schema and fill it: plan, demo record, starter indicators, N activities."""
-    from tracker.activities.demo import seed_demo, seed_synthetic
+    from tracker.demo.seed import seed_demo
+    from tracker.demo.synthetic import seed_synthetic
     from tracker.extensions import db
     from tracker.plan.seed import seed_plan
 

@@ -110,7 +110,7 @@ def _seed(database: Path, activities: int, year: int) -> int:
         except ImportError:
             pass
         try:
-            from tracker.activities.demo import seed_demo
+            from tracker.demo.seed import seed_demo
             seed_demo()
         except ImportError:
             pass

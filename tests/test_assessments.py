@@ -7,7 +7,6 @@ from sqlalchemy import event, func, insert, select
 
 from tests.factories import make_assessment, make_indicator, make_value, outcome
 from tracker.assessments import services
-from tracker.assessments.demo import seed_demo_assessments
 from tracker.assessments.models import Assessment
 from tracker.core import review, years
 from tracker.core.errors import DomainError, NotAllowed, ReviewError, YearLocked
@@ -16,6 +15,7 @@ from tracker.plan import responsibles
 from tracker.plan.models import outcome_responsible
 from tracker.review import services as review_services
 from tracker.audit.models import AuditEntry
+from tracker.demo.seed import seed_demo_assessments
 from tracker.extensions import db
 
 CODE = "L2.A2.O3"

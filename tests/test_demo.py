@@ -3,11 +3,17 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from tracker.activities.demo import DEMO_USERS, PROGRAMMES, demo_items, seed_demo, seed_synthetic, synthetic_count
 from tracker.activities.models import Activity, activity_member, activity_outcome
+from tracker.assessments.models import Assessment
+from tracker.core.years import YearLock
+from tracker.audit.models import AuditEntry
 from tracker.auth.models import User
+from tracker.demo.seed import DEMO_USERS, PROGRAMMES, demo_items, seed_demo
+from tracker.demo.synthetic import seed_synthetic, synthetic_count
 from tracker.evidence.models import Evidence
 from tracker.extensions import db
+from tracker.indicators.models import Indicator, IndicatorTarget, IndicatorValue
+from tracker.indicators.seed import seed_indicators
 from tracker.plan.models import Outcome
 
 
@@ -86,6 +92,58 @@ def test_demo_is_idempotent(app):
     assert counts == (db.session.scalar(select(func.count(Activity.id))),
                       db.session.scalar(select(func.count(Evidence.id))),
                       db.session.scalar(select(func.count(User.id))))
+
+
+def _audited(entity_type: str) -> set[int]:
+    return set(db.session.scalars(select(AuditEntry.entity_id).where(AuditEntry.entity_type == entity_type)))
+
+
+def test_every_demo_record_has_an_audit_entry(app):
+    seed_indicators()  # as `seed plan` does before the demo
+    seed_demo()
+    db.session.commit()
+    for model in (Activity, Evidence, Assessment, IndicatorValue, IndicatorTarget, Indicator):
+        ids = set(db.session.scalars(select(model.id)))
+        assert ids, model.__tablename__
+        assert ids <= _audited(model.__tablename__), model.__tablename__
+    sg = db.session.scalar(select(User).where(User.email == "sg@demo.metropolis.org"))
+    reviews = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(("approve", "return")))).all()
+    assert reviews and {e.user_id for e in reviews} == {sg.id}  # the Secretary General reviews the staff's work
+    submitters = set(db.session.scalars(select(AuditEntry.user_id).where(AuditEntry.action == "submit")))
+    assert submitters and sg.id not in submitters
+    activities = db.session.scalars(select(Activity)).all()
+    assert all(a.version == 1 and a.is_demo for a in activities)  # marked as demo without a second save
+    created_by = dict(db.session.execute(select(AuditEntry.entity_id, AuditEntry.user_id).where(
+        AuditEntry.entity_type == "activity", AuditEntry.action == "create")).all())
+    assert all(created_by[a.id] == a.created_by_id for a in activities)
+
+
+def test_demo_leaves_a_locked_year_alone(app):
+    db.session.add(YearLock(year=2021, reason="test"))
+    db.session.commit()
+    created = seed_demo()
+    db.session.commit()
+    assert created["activities"] > 100
+    assert {a.year for a in _demo_activities()} == {2022, 2023}
+    assert db.session.scalar(select(func.count(Assessment.id)).where(Assessment.year == 2021)) == 0
+
+
+def test_synthetic_activities_have_an_audit_entry(app, make_user):
+    make_user("staff")
+    seed_synthetic(30)
+    db.session.commit()
+    ids = set(db.session.scalars(select(Activity.id)))
+    assert len(ids) == 30 and ids == _audited("activity")
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "activity").limit(1))
+    assert entry.action == "create" and entry.after["title"].startswith("Synthetic activity ")
+
+
+def test_synthetic_refuses_a_locked_year(runner, make_user):
+    db.session.add(YearLock(year=2021, reason="test"))
+    db.session.commit()
+    result = runner.invoke(args=["seed", "demo", "--activities", "10"])
+    assert result.exit_code == 1 and "2021 is locked" in result.output
+    assert synthetic_count() == 0
 
 
 def test_demo_items_are_deterministic():

@@ -12,9 +12,9 @@ from tracker.core.errors import DomainError, NotAllowed, ReviewError, YearLocked
 from tracker.core.years import YearLock, lock_year
 from tracker.plan.models import outcome_responsible
 from tracker.audit.models import AuditEntry
+from tracker.demo.seed import seed_demo_measurements
 from tracker.extensions import db
 from tracker.indicators import services
-from tracker.indicators.demo import seed_demo_measurements
 from tracker.indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from tracker.indicators.seed import seed_indicators
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, event, insert, select, update
 
 from tests.factories import make_activity, make_indicator
-from tracker.activities.demo import seed_synthetic
+from tracker.demo.synthetic import seed_synthetic
 from tracker.activities.models import Activity
 from tracker.core import versioning
 from tracker.core.versioning import DataVersion, current_version

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.factories import make_activity, make_assessment, make_indicator, make_note, make_value
-from tracker.activities.demo import seed_synthetic
+from tracker.demo.synthetic import seed_synthetic
 from tracker.extensions import db
 from tracker.indicators.seed import seed_indicators
 from tracker.overview import cache

@@ -102,15 +102,11 @@ def users_list_command():
 
 
 # Features add commands to these groups from their own cli modules, imported here.
-FEATURE_CLI_MODULES: list[str] = [".activities.cli", ".reports.cli", ".backup.cli"]
-
-
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     import importlib
 
-    for module in FEATURE_CLI_MODULES:
-        importlib.import_module(module, __package__)
+    seed_cli.add_command(importlib.import_module(".demo.cli", __package__).seed_demo_command)
     for group in (seed_cli, plan_cli, users_cli):
         app.cli.add_command(group)
     app.cli.add_command(importlib.import_module(".activities.cli", __package__).activities_cli)

@@ -1,44 +1,11 @@
-"""Commands of the activities feature: `seed demo` and `activities export`."""
-import os
+"""Commands of the activities feature: `activities export`."""
 import sys
-import time
 
 import click
 from flask.cli import AppGroup
 
-from ..cli import seed_cli
-from ..extensions import db
 
 activities_cli = AppGroup("activities", help="Export the activity log.")
-
-
-@seed_cli.command("demo")
-@click.option("--activities", "count", type=click.IntRange(min=0, max=1_000_000), default=None,
-              help="Instead of the demo record, top the synthetic set up to N activities (for benchmarks).")
-@click.option("--seed", "rng_seed", type=int, default=1, show_default=True, help="Random seed of the synthetic set.")
-def seed_demo_command(count: int | None, rng_seed: int):
-    """Fill a realistic 2021-2023 demo record (marked as demo), or N synthetic activities; safe to run again."""
-    from .demo import DEMO_USERS, PlanMissing, demo_password, seed_demo, seed_synthetic, synthetic_count
-
-    started = time.perf_counter()
-    try:
-        created = seed_synthetic(count, seed=rng_seed) if count is not None else seed_demo()
-    except PlanMissing as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
-    if count is not None:
-        click.echo(f"Synthetic activities: {created} created, {synthetic_count()} in all "
-                   f"({time.perf_counter() - started:.1f} s).")
-        return
-    if any(created.values()):
-        click.echo("Demo data created: " + ", ".join(f"{n} {kind}" for kind, n in created.items() if n) + ".")
-    else:
-        click.echo("Demo data already present: nothing created.")
-    password = "the one in TRACKER_DEMO_PASSWORD" if os.environ.get("TRACKER_DEMO_PASSWORD") else demo_password()
-    click.echo(f"Demo logins (password: {password}):")
-    for email, name, role in DEMO_USERS:
-        click.echo(f"  {email:<36} {role:<18} {name}")
 
 
 @activities_cli.command("export")

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..audit.services import record
 from ..extensions import db
 from ..plan.models import Outcome
 from .models import Indicator
+from .services import INDICATOR_FIELDS
 
 BASELINE_YEAR = 2020
 
@@ -75,21 +77,23 @@ def seed_indicators() -> dict:
     """Create the starter indicators that are missing; return how many were created. Does not commit."""
     existing = set(db.session.scalars(select(Indicator.code)))
     outcomes = dict(db.session.execute(select(Outcome.code, Outcome.id)).all())
-    created = 0
+    new = []
     for position, (code, name, unit, baseline, definition) in enumerate(PLAN_WIDE, start=1):
         if code in existing:
             continue
-        db.session.add(Indicator(code=code, name=name, definition=definition, outcome_id=None, unit=unit,
-                                 direction="higher", baseline_value=Decimal(baseline), baseline_year=BASELINE_YEAR,
-                                 cumulative=False, method="manual", method_kinds=None, position=position))
-        created += 1
+        new.append(Indicator(code=code, name=name, definition=definition, outcome_id=None, unit=unit,
+                             direction="higher", baseline_value=Decimal(baseline), baseline_year=BASELINE_YEAR,
+                             cumulative=False, method="manual", method_kinds=None, position=position))
     for position, (code, outcome_code, name, method, kinds, unit, direction, cumulative,
                    definition) in enumerate(STARTER, start=1):
         if code in existing or outcome_code not in outcomes:
             continue  # the plan must be seeded first; `seed plan` does both in order
-        db.session.add(Indicator(code=code, name=name, definition=definition, outcome_id=outcomes[outcome_code],
-                                 unit=unit, direction=direction, cumulative=cumulative, method=method,
-                                 method_kinds=kinds, position=position))
-        created += 1
+        new.append(Indicator(code=code, name=name, definition=definition, outcome_id=outcomes[outcome_code],
+                             unit=unit, direction=direction, cumulative=cumulative, method=method,
+                             method_kinds=kinds, position=position))
+    db.session.add_all(new)
     db.session.flush()
-    return {"indicators": created}
+    for indicator in new:  # like an indicator the Secretary General defines, each starts its record
+        record(None, "create", indicator, after={name: getattr(indicator, name) for name in INDICATOR_FIELDS},
+               summary=f"Indicator {indicator.code} seeded")
+    return {"indicators": len(new)}
