@@ -248,8 +248,8 @@ def lookups(url, demo_password: str) -> dict:
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
 
-    from tracker.demo.seed import STAFF_EMAILS
     from tracker.auth.models import User
+    from tracker.demo.seed import STAFF_EMAILS
     from tracker.plan.models import Member, OrientingTheme, Outcome, Partner
     from tracker.reports.models import Report
 
@@ -736,7 +736,7 @@ def _chunks(items: list, size: int = 500):
         yield items[start:start + size]
 
 
-def reconcile(url, evidence_folder: Path, run_id: str, activities: dict, uploads: list[dict]) -> dict:
+def reconcile(url, evidence_folder: Path, run_id: str, activities: dict, uploads: list[dict]) -> dict:  # noqa: C901
     """Check that every activity and file the clients saw saved is in the database and on disk, once."""
     from sqlalchemy import create_engine, func, select
     from sqlalchemy.orm import Session

@@ -139,7 +139,8 @@ def main(argv=None) -> int:
             timed(False)
         runs = [timed(args.cold) for _ in range(args.requests)]
         timings, queries = [run[0] for run in runs], [run[2] for run in runs]
-        log(f"timed page ({'cold' if args.cold else 'warm'}): median {statistics.median(run[1] for run in runs):.1f} ms "
+        cpu = statistics.median(run[1] for run in runs)
+        log(f"timed page ({'cold' if args.cold else 'warm'}): median {cpu:.1f} ms "
             f"CPU per request (wall time also counts other processes on a busy machine)")
         event.remove(engine, "before_cursor_execute", count)
         with app.app_context():

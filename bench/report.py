@@ -133,6 +133,7 @@ def _measure(database: Path, year: int, keep: str | None) -> dict:
     with app.app_context():
         # Import and initialise the libraries first: a server process has them loaded already.
         import weasyprint  # noqa: F401
+
         from tracker.reports import charts, services
         from tracker.reports.build import build_report
         from tracker.reports.pdf import render_html, render_pdf

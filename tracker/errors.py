@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .core.http import render_error, same_origin_referrer
 from .extensions import db
 
+
 def register(app: Flask) -> None:
     """Install the error handlers."""
 

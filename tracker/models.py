@@ -1,12 +1,24 @@
 """Import every feature's models so that SQLAlchemy and Alembic see the whole schema."""
-from .audit.models import AuditEntry  # noqa: F401
-from .auth.models import LoginSession, User  # noqa: F401
-from .plan.models import (ActionLine, Axis, Challenge, ChallengeTopic, KeyIdea, Member,  # noqa: F401
-                          OrientingTheme, Outcome, OutcomeKind, Partner, Plan, outcome_responsible)
 from .activities.models import Activity  # noqa: F401,E402
 from .assessments.models import Assessment  # noqa: F401,E402
+from .audit.models import AuditEntry  # noqa: F401
+from .auth.models import LoginSession, User  # noqa: F401
+from .core.versioning import DataVersion  # noqa: F401,E402
 from .core.years import YearLock  # noqa: F401,E402
 from .evidence.models import Evidence, StoredFile  # noqa: F401,E402
 from .indicators.models import Indicator, IndicatorTarget, IndicatorValue  # noqa: F401,E402
+from .plan.models import (  # noqa: F401
+                          ActionLine,
+                          Axis,
+                          Challenge,
+                          ChallengeTopic,
+                          KeyIdea,
+                          Member,
+                          OrientingTheme,
+                          Outcome,
+                          OutcomeKind,
+                          Partner,
+                          Plan,
+                          outcome_responsible,
+)
 from .reports.models import Report, ReportSummary  # noqa: F401,E402
-from .core.versioning import DataVersion  # noqa: F401,E402

@@ -4,7 +4,6 @@ import sys
 import click
 from flask.cli import AppGroup
 
-
 activities_cli = AppGroup("activities", help="Export the activity log.")
 
 

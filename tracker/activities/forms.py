@@ -2,8 +2,17 @@
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, Field, IntegerField, SelectField, SelectMultipleField, StringField, \
-    SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import HiddenInput, TextInput
 

@@ -3,20 +3,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..core.errors import StaleEdit
-from ..core.years import ensure_unlocked
 from ..audit.services import history, record
 from ..auth.models import User
+from ..core.errors import StaleEdit
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
+from ..core.years import ensure_unlocked
 from ..extensions import db
 from ..plan.models import REGIONS, ActionLine, Axis, Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
-from ..core.years import PLAN_YEARS
-from .models import (ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome,
-                     activity_partner)
+from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome, activity_partner
 
 # Bounds of the input the rules accept; the form and the demo generator use the same numbers.
 MIN_DATE = date(2015, 1, 1)
@@ -418,45 +416,42 @@ def delete_activity(actor, activity: Activity) -> Activity:
 FILTER_KEYS = ("year", "line", "axis", "outcome", "kind", "status", "member", "partner", "region", "responsible", "q")
 
 
+def _in_plan_node(params: dict):
+    """The condition for activities serving an outcome, or any outcome of an axis or of a line, if one is chosen."""
+    for key, column in (("outcome", Outcome.code), ("axis", Axis.code), ("line", ActionLine.code)):
+        if params.get(key):
+            return Activity.id.in_(
+                select(activity_outcome.c.activity_id).join(Outcome, Outcome.id == activity_outcome.c.outcome_id)
+                .join(Axis, Axis.id == Outcome.axis_id).join(ActionLine, ActionLine.id == Axis.line_id)
+                .where(column == params[key]))
+    return None
+
+
+# Each list filter: its parameter and the condition it adds.
+FILTER_CONDITIONS = {
+    "year": lambda year: Activity.year == year,
+    "kind": lambda kinds: Activity.kind.in_(kinds),
+    "status": lambda statuses: Activity.status.in_(statuses),
+    "member": lambda member_id: Activity.id.in_(
+        select(activity_member.c.activity_id).where(activity_member.c.member_id == member_id)),
+    "partner": lambda partner_id: Activity.id.in_(
+        select(activity_partner.c.activity_id).where(activity_partner.c.partner_id == partner_id)),
+    "region": lambda region: Activity.id.in_(
+        select(activity_member.c.activity_id).join(Member, Member.id == activity_member.c.member_id)
+        .where(Member.region == region)),
+    "responsible": lambda user_id: Activity.responsible_id == user_id,
+    "q": lambda needle: or_(Activity.title.icontains(needle, autoescape=True),
+                            Activity.description.icontains(needle, autoescape=True),
+                            Activity.place.icontains(needle, autoescape=True)),
+}
+
+
 def filtered_query(params: dict) -> Select:
     """One select of the non-deleted activities matching the list filters, newest first."""
-    stmt = select(Activity).where(Activity.live())
-    if params.get("year"):
-        stmt = stmt.where(Activity.year == params["year"])
-    outcome_clause = None
-    if params.get("outcome"):
-        outcome_clause = Outcome.code == params["outcome"]
-    elif params.get("axis"):
-        outcome_clause = Axis.code == params["axis"]
-    elif params.get("line"):
-        outcome_clause = ActionLine.code == params["line"]
-    if outcome_clause is not None:
-        stmt = stmt.where(Activity.id.in_(
-            select(activity_outcome.c.activity_id).join(Outcome, Outcome.id == activity_outcome.c.outcome_id)
-            .join(Axis, Axis.id == Outcome.axis_id).join(ActionLine, ActionLine.id == Axis.line_id)
-            .where(outcome_clause)))
-    if params.get("kind"):
-        stmt = stmt.where(Activity.kind.in_(params["kind"]))
-    if params.get("status"):
-        stmt = stmt.where(Activity.status.in_(params["status"]))
-    if params.get("member"):
-        stmt = stmt.where(Activity.id.in_(
-            select(activity_member.c.activity_id).where(activity_member.c.member_id == params["member"])))
-    if params.get("partner"):
-        stmt = stmt.where(Activity.id.in_(
-            select(activity_partner.c.activity_id).where(activity_partner.c.partner_id == params["partner"])))
-    if params.get("region"):
-        stmt = stmt.where(Activity.id.in_(
-            select(activity_member.c.activity_id).join(Member, Member.id == activity_member.c.member_id)
-            .where(Member.region == params["region"])))
-    if params.get("responsible"):
-        stmt = stmt.where(Activity.responsible_id == params["responsible"])
-    if params.get("q"):
-        needle = params["q"]
-        stmt = stmt.where(or_(Activity.title.icontains(needle, autoescape=True),
-                              Activity.description.icontains(needle, autoescape=True),
-                              Activity.place.icontains(needle, autoescape=True)))
-    return stmt.order_by(Activity.start_date.desc(), Activity.id.desc())
+    conditions = [Activity.live(), _in_plan_node(params)]
+    conditions += [condition(params[key]) for key, condition in FILTER_CONDITIONS.items() if params.get(key)]
+    return (select(Activity).where(*[c for c in conditions if c is not None])
+            .order_by(Activity.start_date.desc(), Activity.id.desc()))
 
 
 def list_page(params: dict, page: int, per_page: int):

@@ -7,9 +7,9 @@ from ..core.access import allow
 from ..core.errors import StaleEdit
 from ..core.roles import EDITORS, EVERYONE
 from ..core.transaction import attempt, show_error
-from .sections import activity_page
 from . import services
 from .forms import ActivityFilterForm, ActivityForm, EditActivityForm
+from .sections import activity_page
 from .services import FIELD_LABELS, display_value
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")

@@ -4,9 +4,9 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.forms import NewPasswordMixin
-from ..core.roles import ROLE_LABELS, ROLES
 from ..auth.services import find_user_by_email
 from ..core.forms import NoControlCharacters, strip_filter
+from ..core.roles import ROLE_LABELS, ROLES
 
 ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
 

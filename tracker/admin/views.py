@@ -4,8 +4,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import services
-from ..core.access import allow
 from ..auth.models import User
+from ..core.access import allow
 from ..core.roles import ADMINS
 from ..core.transaction import attempt
 from ..extensions import db

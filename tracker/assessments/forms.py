@@ -1,7 +1,7 @@
 """Forms for assessments, reviews, responsibles and the yearly lock."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..core.forms import NoControlCharacters, strip_filter
 from ..core.years import PLAN_YEARS

@@ -1,13 +1,12 @@
 """The assessments block of an outcome's page: one card per plan year and the responsible staff."""
 from flask_login import current_user
 
-from ..core.years import PLAN_YEARS
-from ..plan.sections import outcome_section
 from ..core.access import can_review, can_write
 from ..core.forms import review_form
 from ..core.review import ReviewState
-from ..core.years import locked_years
+from ..core.years import PLAN_YEARS, locked_years
 from ..plan.responsibles import assignable_users, responsibles_by_outcome
+from ..plan.sections import outcome_section
 from .forms import ResponsiblesForm
 from .services import assessments_of_outcome
 
@@ -35,7 +34,8 @@ def assessments_section(outcome) -> dict:
             "assessment": assessment,
             "locked": year in locked,
             "can_edit": editable,
-            "can_submit": editable and assessment is not None and assessment.review_state in (ReviewState.DRAFT, ReviewState.RETURNED),
+            "can_submit": editable and assessment is not None
+            and assessment.review_state in (ReviewState.DRAFT, ReviewState.RETURNED),
             "can_review": reviewer and year not in locked and assessment is not None
             and assessment.review_state in (ReviewState.SUBMITTED, ReviewState.APPROVED),
             "review_form": review_form(f"a{assessment.id}") if assessment is not None and reviewer else None,

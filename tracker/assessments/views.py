@@ -11,8 +11,10 @@ from ..extensions import db
 from ..plan.queries import outcome_by_code
 from ..plan.responsibles import assignable_users, set_responsibles
 from ..urls import local_path
-from . import sections  # noqa: F401  (registers the outcome page section)
-from . import services
+from . import (
+    sections,  # noqa: F401  (registers the outcome page section)
+    services,
+)
 from .forms import AssessmentForm, LockForm, ReopenForm, ResponsiblesForm
 from .models import ASSESSMENT_STATUSES, Assessment
 

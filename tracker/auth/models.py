@@ -11,9 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
 from ..core.models import utcnow
-from ..extensions import db
 from ..core.roles import ROLE_LABELS, ROLES
-
+from ..extensions import db
 
 ARGON2_PREFIX = "$argon2id$"
 _HASHERS: dict[tuple, PasswordHasher] = {}

@@ -6,10 +6,10 @@ from sqlalchemy import func, select, update
 
 from ..core.audit import record
 from ..core.errors import Invalid
-from ..extensions import db
-from .models import LoginSession, User
 from ..core.models import utcnow
 from ..core.roles import ROLES
+from ..extensions import db
+from .models import LoginSession, User
 
 MIN_PASSWORD_LENGTH = 10
 # Hash checked when the email is unknown, so that response time does not reveal which accounts exist.

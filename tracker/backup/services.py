@@ -327,6 +327,26 @@ def _read_manifest(data: bytes) -> dict:
     return manifest
 
 
+def _members(archive: tarfile.TarFile, archive_path: Path) -> list[tarfile.TarInfo]:
+    """The archive's members, refusing a damaged listing or a name given twice."""
+    try:
+        members = archive.getmembers()
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        raise BackupError(f"{archive_path} is damaged: {error}. Nothing was restored.") from None
+    names = [m.name for m in members]
+    if len(names) != len(set(names)):
+        raise BackupError("The archive lists the same file twice. Nothing was restored.")
+    return members
+
+
+def _stage_member(archive: tarfile.TarFile, archive_path: Path, member: tarfile.TarInfo, target: Path):
+    """Copy one member to its staging place, returning its hash and size."""
+    try:
+        return _copy_hashing(archive.extractfile(member), target, member.size)
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        raise BackupError(f"{archive_path} is damaged at {member.name}: {error}. Nothing was restored.") from None
+
+
 def _stage(archive_path: Path, staging: Path) -> tuple[dict, Path, dict[str, Path]]:
     """Extract the archive into a staging folder, member by member, checking names, sizes and hashes."""
     manifest, databases, evidence = None, {}, {}
@@ -336,37 +356,22 @@ def _stage(archive_path: Path, staging: Path) -> tuple[dict, Path, dict[str, Pat
     except (tarfile.TarError, OSError) as error:
         raise BackupError(f"{archive_path} is not a readable backup archive: {error}") from None
     with archive:
-        try:
-            members = archive.getmembers()
-        except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
-            raise BackupError(f"{archive_path} is damaged: {error}. Nothing was restored.") from None
-        names = [m.name for m in members]
-        if len(names) != len(set(names)):
-            raise BackupError("The archive lists the same file twice. Nothing was restored.")
+        members = _members(archive, archive_path)
         kinds = {m.name: _check_member(m, set(DATABASE_NAMES.values())) for m in members}
         for member in members:
             kind = kinds[member.name]
-            if kind == "dir":
-                continue
-            source = archive.extractfile(member)
             if kind == "manifest":
-                manifest = _read_manifest(source.read(member.size + 1))
-                continue
-            if kind == "database":
+                manifest = _read_manifest(archive.extractfile(member).read(member.size + 1))
+            elif kind == "database":
                 target = staging / member.name
-            else:
-                target = staging / "evidence" / member.name.removeprefix(EVIDENCE_PREFIX)
-                target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                digest, size = _copy_hashing(source, target, member.size)
-            except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
-                raise BackupError(f"{archive_path} is damaged at {member.name}: {error}. Nothing was restored.") \
-                    from None
-            hashes[member.name] = (digest, size)
-            if kind == "database":
+                hashes[member.name] = _stage_member(archive, archive_path, member, target)
                 databases[member.name] = target
-            else:
-                evidence[member.name.removeprefix(EVIDENCE_PREFIX)] = target
+            elif kind != "dir":
+                name = member.name.removeprefix(EVIDENCE_PREFIX)
+                target = staging / "evidence" / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                hashes[member.name] = _stage_member(archive, archive_path, member, target)
+                evidence[name] = target
     if manifest is None:
         raise BackupError("The archive has no manifest.json: it is not a tracker backup.")
     _check_against_manifest(manifest, databases, evidence, hashes)

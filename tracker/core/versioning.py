@@ -135,7 +135,7 @@ def _after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction) -> None:
-    """Start the next transaction clean: a rolled-back one changed nothing (a savepoint's end leaves the outer count)."""
+    """Start the next transaction clean: a rolled-back one changed nothing (a savepoint leaves the outer mark)."""
     if transaction.parent is None:
         session.info.pop(_CHANGED, None)
         session.info.pop(_BUMPED, None)

@@ -21,19 +21,19 @@ from ..assessments import services as assessment_services
 from ..assessments.models import Assessment
 from ..audit.services import record
 from ..auth.models import User
+from ..auth.services import find_user_by_email, user_snapshot
 from ..core import review
 from ..core.errors import Invalid
 from ..core.roles import EDITORS, SECRETARY_GENERAL, STAFF, STEERING
 from ..core.years import PLAN_YEARS, locked_years
-from ..auth.services import find_user_by_email, user_snapshot
 from ..evidence import services as evidence_services
 from ..evidence.models import Evidence
 from ..extensions import db
 from ..indicators import services as indicator_services
 from ..indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from ..indicators.seed import seed_indicators
-from ..plan.responsibles import responsibles_by_outcome, set_responsibles
 from ..plan.models import Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
+from ..plan.responsibles import responsibles_by_outcome, set_responsibles
 
 DATA = Path(__file__).with_name("data")
 DEFAULT_DEMO_PASSWORD = "metropolis-demo-2021"

@@ -8,14 +8,20 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select
 
-from ..activities.models import (ACTIVITY_KINDS, Activity, activity_member, activity_outcome, activity_partner,
-                                 activity_theme)
-from ..core.errors import YearLocked
-from ..core.years import PLAN_YEARS, locked_years
+from ..activities.models import (
+    ACTIVITY_KINDS,
+    Activity,
+    activity_member,
+    activity_outcome,
+    activity_partner,
+    activity_theme,
+)
 from ..audit.models import AuditEntry
 from ..auth.models import User
+from ..core.errors import YearLocked
 from ..core.models import utcnow
 from ..core.roles import EDITORS
+from ..core.years import PLAN_YEARS, locked_years
 from ..extensions import db
 from ..plan.models import Member, OrientingTheme, Outcome, Partner
 from .seed import STAFF_EMAILS, PlanMissing, activity_status, money

@@ -5,11 +5,11 @@ from sqlalchemy.orm import selectinload
 
 from ..activities.models import Activity, activity_outcome
 from ..activities.rules import COMPLETED, counted
-from ..core.errors import Invalid, NotAllowed, Unavailable, YearLocked
-from ..core.years import PLAN_YEARS, is_locked
 from ..audit.services import record
+from ..core.errors import Invalid, NotAllowed, Unavailable, YearLocked
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF
+from ..core.years import PLAN_YEARS, is_locked
 from ..extensions import db
 from ..plan.models import Outcome
 from . import storage, validation

@@ -12,14 +12,18 @@ from werkzeug.routing import BuildError
 from ..activities.models import Activity
 from ..core.access import allow
 from ..core.errors import StaleEdit
-from ..core.transaction import attempt, show_error
-from ..core.roles import EDITORS, EVERYONE
 from ..core.http import render_error
+from ..core.roles import EDITORS, EVERYONE
+from ..core.transaction import attempt, show_error
 from ..extensions import db
-from ..urls import local_path
 from ..plan.models import Outcome
-from . import sections  # noqa: F401  (registers the outcome page section)
-from . import services, storage, validation
+from ..urls import local_path
+from . import (
+    sections,  # noqa: F401  (registers the outcome page section)
+    services,
+    storage,
+    validation,
+)
 from .forms import AddEvidenceForm, DeleteEvidenceForm, EditEvidenceForm
 from .models import EVIDENCE_KINDS, Evidence
 

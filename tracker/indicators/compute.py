@@ -19,7 +19,7 @@ Rules (shared with the trace links, so that a number can always be explained):
   and women's share are None when no activity recorded them, so that no status comes from missing data.
 """
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app, url_for
@@ -27,9 +27,9 @@ from sqlalchemy import and_, case, extract, func, select
 
 from ..activities.models import Activity, activity_member, activity_outcome, activity_partner
 from ..activities.rules import COMPLETED_STATUSES, DONE_STATUSES, counted
+from ..core.years import PLAN_YEARS
 from ..evidence.models import Evidence
 from ..extensions import db
-from ..core.years import PLAN_YEARS
 from .models import Indicator, IndicatorValue
 
 PLAN_START = PLAN_YEARS[0]
@@ -242,59 +242,74 @@ def _from_distinct(indicator: Indicator, years: list[int], distinct: dict, kinds
     return Decimal(len(seen))
 
 
-def actuals(indicators: list[Indicator], years: list[int]) -> dict[tuple[int, int], Decimal | None]:
-    """Every indicator's actual value for every year, keyed (indicator_id, year), in a fixed number of queries."""
-    years = sorted(set(years))
-    result: dict[tuple[int, int], Decimal | None] = {}
-    if not indicators or not years:
-        return result
-    periods = {(ind.id, year): period(ind, year) for ind in indicators for year in years}
+@dataclass
+class _Inputs:
+    """What the computed methods read, fetched once for every indicator of a page or report."""
 
-    def needs(methods) -> tuple[set[int], set[int], bool]:
-        """Years, outcomes and whether plan-wide figures are needed for these methods."""
-        chosen = [ind for ind in indicators if ind.method in methods]
-        span = {y for ind in chosen for year in years for y in periods[(ind.id, year)]}
-        outcome_ids = {ind.outcome_id for ind in chosen if ind.outcome_id is not None}
-        return span, outcome_ids, any(ind.outcome_id is None for ind in chosen)
+    periods: dict
+    aggregates: dict = field(default_factory=dict)
+    aggregate_index: dict = field(default_factory=lambda: defaultdict(list))
+    outcome_evidence: dict = field(default_factory=dict)
+    distinct: dict = field(default_factory=dict)
+    approved: dict = field(default_factory=dict)
 
-    aggregates: dict = {}
-    aggregate_index: dict = defaultdict(list)
-    outcome_evidence: dict = {}
-    span, outcome_ids, plan_wide = needs(AGGREGATE_METHODS)
-    if span:
-        aggregates = _aggregates(span, outcome_ids, plan_wide)
-        for scope, year, kind, status in aggregates:
-            aggregate_index[(scope, year)].append((kind, status))
-        if any(ind.method == "evidence_count" for ind in indicators):
-            ev_span, ev_outcomes, ev_plan_wide = needs({"evidence_count"})
-            outcome_evidence = _outcome_evidence(ev_span, ev_outcomes, ev_plan_wide)
 
-    distinct: dict[str, tuple[dict, dict]] = {}
+def _needs(indicators: list[Indicator], years: list[int], periods: dict, methods) -> tuple[set[int], set[int], bool]:
+    """Years, outcomes and whether plan-wide figures are needed for the indicators of these methods."""
+    chosen = [ind for ind in indicators if ind.method in methods]
+    span = {y for ind in chosen for year in years for y in periods[(ind.id, year)]}
+    outcome_ids = {ind.outcome_id for ind in chosen if ind.outcome_id is not None}
+    return span, outcome_ids, any(ind.outcome_id is None for ind in chosen)
+
+
+def _load_aggregates(inputs: _Inputs, indicators: list[Indicator], years: list[int]) -> None:
+    """The grouped activity aggregates (and outcome evidence) that the aggregate methods read."""
+    span, outcome_ids, plan_wide = _needs(indicators, years, inputs.periods, AGGREGATE_METHODS)
+    if not span:
+        return
+    inputs.aggregates = _aggregates(span, outcome_ids, plan_wide)
+    for scope, year, kind, status in inputs.aggregates:
+        inputs.aggregate_index[(scope, year)].append((kind, status))
+    if any(ind.method == "evidence_count" for ind in indicators):
+        inputs.outcome_evidence = _outcome_evidence(*_needs(indicators, years, inputs.periods, {"evidence_count"}))
+
+
+def _load_distinct(inputs: _Inputs, indicators: list[Indicator], years: list[int]) -> None:
+    """The distinct members and partners engaged, for the methods that count them."""
     for method in DISTINCT_TABLES:
-        span, outcome_ids, plan_wide = needs({method})
+        span, outcome_ids, plan_wide = _needs(indicators, years, inputs.periods, {method})
         if span:
             rows = _distinct(method, span, outcome_ids, plan_wide)
             kinds_index: dict = defaultdict(set)
             for scope, year, kind in rows:
                 kinds_index[(scope, year)].add(kind)
-            distinct[method] = (rows, kinds_index)
+            inputs.distinct[method] = (rows, kinds_index)
 
+
+def _value(ind: Indicator, year: int, inputs: _Inputs) -> Decimal | None:
+    """One indicator's actual value for one year, from the inputs."""
+    if ind.method == "manual":
+        return inputs.approved.get((ind.id, year))
+    if ind.method in DISTINCT_TABLES:
+        rows, kinds_index = inputs.distinct[ind.method]
+        return _from_distinct(ind, inputs.periods[(ind.id, year)], rows, kinds_index)
+    if ind.method in AGGREGATE_METHODS:
+        return _from_aggregates(ind, inputs.periods[(ind.id, year)], inputs.aggregates, inputs.aggregate_index,
+                                inputs.outcome_evidence)
+    return None  # an unknown method gives no data rather than a wrong number
+
+
+def actuals(indicators: list[Indicator], years: list[int]) -> dict[tuple[int, int], Decimal | None]:
+    """Every indicator's actual value for every year, keyed (indicator_id, year), in a fixed number of queries."""
+    years = sorted(set(years))
+    if not indicators or not years:
+        return {}
+    inputs = _Inputs(periods={(ind.id, year): period(ind, year) for ind in indicators for year in years})
+    _load_aggregates(inputs, indicators, years)
+    _load_distinct(inputs, indicators, years)
     manual_ids = [ind.id for ind in indicators if ind.method == "manual"]
-    approved = _approved_values(manual_ids, set(years)) if manual_ids else {}
-
-    for ind in indicators:
-        for year in years:
-            if ind.method == "manual":
-                value = approved.get((ind.id, year))
-            elif ind.method in DISTINCT_TABLES:
-                rows, kinds_index = distinct[ind.method]
-                value = _from_distinct(ind, periods[(ind.id, year)], rows, kinds_index)
-            elif ind.method in AGGREGATE_METHODS:
-                value = _from_aggregates(ind, periods[(ind.id, year)], aggregates, aggregate_index, outcome_evidence)
-            else:
-                value = None  # an unknown method gives no data rather than a wrong number
-            result[(ind.id, year)] = value
-    return result
+    inputs.approved = _approved_values(manual_ids, set(years)) if manual_ids else {}
+    return {(ind.id, year): _value(ind, year, inputs) for ind in indicators for year in years}
 
 
 def trace_url(indicator: Indicator, year: int, *, outcome_code: str | None = None) -> str | None:

@@ -2,8 +2,17 @@
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..activities.models import ACTIVITY_KINDS

@@ -4,8 +4,17 @@ Pure arithmetic on Decimals: no database, no request. A missing target or a miss
 progress and no status (the page then says "no data" rather than guessing a colour).
 """
 from dataclasses import dataclass
-from decimal import (MAX_EMAX, MIN_EMIN, ROUND_FLOOR, Decimal, DivisionByZero, InvalidOperation, Overflow,
-                     Underflow, localcontext)
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_FLOOR,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    Underflow,
+    localcontext,
+)
 
 from flask import current_app
 

@@ -16,11 +16,11 @@ from ..core.access import can_review, can_write, require_steering, require_write
 from ..core.audit import record
 from ..core.errors import Invalid, NotAllowed
 from ..core.models import utcnow
+from ..core.years import ensure_unlocked, require_plan_year
 from ..evidence.models import Evidence
 from ..extensions import db
 from ..plan.models import Axis, Outcome
 from ..plan.responsibles import is_responsible
-from ..core.years import PLAN_YEARS, ensure_unlocked, require_plan_year
 from . import compute
 from .models import DIRECTIONS, METHODS, STATUSES, UNITS, Indicator, IndicatorTarget, IndicatorValue
 from .progress import evaluate, thresholds

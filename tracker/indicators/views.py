@@ -14,10 +14,12 @@ from ..core.years import PLAN_YEARS, current_plan_year, is_locked, locked_years
 from ..extensions import db
 from ..plan.queries import all_outcomes, current_plan
 from ..urls import local_path
-from . import sections  # noqa: F401  (registers the outcome page section)
-from . import compute, services
-from .forms import (PLAN_WIDE, IndicatorForm, OverrideForm, ValueForm, decimal_or_none, targets_form,
-                    targets_from_form)
+from . import (
+    compute,
+    sections,  # noqa: F401  (registers the outcome page section)
+    services,
+)
+from .forms import PLAN_WIDE, IndicatorForm, OverrideForm, ValueForm, decimal_or_none, targets_form, targets_from_form
 from .models import METHODS, STATUSES, Indicator, IndicatorValue
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")

@@ -26,12 +26,12 @@ from ..activities.models import Activity, activity_member, activity_outcome, act
 from ..activities.rules import COMPLETED_STATUSES, DONE_STATUSES, WORK_PLAN_STATUSES, counted
 from ..assessments.models import ASSESSMENT_STATUSES, Assessment
 from ..auth.models import User
+from ..core.review import REVIEW_LABELS
+from ..core.years import PLAN_YEARS
 from ..evidence.models import Evidence
 from ..extensions import db
 from ..indicators.models import Indicator, IndicatorValue
 from ..plan.models import REGIONS, ActionLine, Axis, Member, Outcome, Partner
-from ..core.review import REVIEW_LABELS
-from ..core.years import PLAN_YEARS
 
 # Worst first: the status a line or axis takes from its outcomes' approved assessments.
 STATUS_SEVERITY = ("off_track", "needs_attention", "not_started", "on_track", "achieved")

@@ -11,22 +11,28 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 
+from ..activities.models import (
+    ACTIVITY_KINDS,
+    ACTIVITY_STATUSES,
+    Activity,
+    activity_member,
+    activity_outcome,
+    activity_partner,
+)
 from ..activities.rules import CANCELLED, COMPLETED, counted
-from ..activities.models import (ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome,
-                                 activity_partner)
 from ..assessments.models import ASSESSMENT_STATUSES, Assessment
+from ..core.errors import Invalid
+from ..core.years import PLAN_YEARS
 from ..evidence.models import Evidence
 from ..extensions import db
 from ..indicators import services as indicator_services
 from ..indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from ..overview import queries as overview
 from ..plan.models import REGIONS, Member, Partner
-from ..core.years import PLAN_YEARS
 from ..plan.queries import current_plan
 from . import charts
 from .models import ReportSummary
 from .pdf import AUTHOR
-from ..core.errors import Invalid
 
 KINDS = ("board", "final")
 MAIN_ACTIVITIES = {"board": 5, "final": 8}  # per outcome; the annex lists every activity
@@ -405,87 +411,22 @@ def build_report(kind: str, year: int | None = None, *, now: datetime | None = N
     headline = [{"label": label, **_headline(figures[y]["headline"])} for label, y in periods]
     headline_main = headline[-1]
 
-    # Readiness: the draft rule (every outcome approved, every indicator targeted, no value awaiting review).
-    not_assessed = sum(1 for oid in outcomes for y in years
-                       if (assessments.get((oid, y)) or {}).get("review_state") != "approved")
-    no_target, unapproved_values = _indicator_gaps(years, outcome_codes)
-    reasons = []
-    if not_assessed:
-        reasons.append(f"{not_assessed} outcome assessment{'s' if not_assessed != 1 else ''} "
-                       f"{'are' if not_assessed != 1 else 'is'} not approved")
-    if unapproved_values:
-        reasons.append(f"{len(unapproved_values)} indicator value{'s' if len(unapproved_values) != 1 else ''} "
-                       f"await{'' if len(unapproved_values) != 1 else 's'} approval")
-    if no_target:
-        reasons.append(f"{len(no_target)} indicator{'s' if len(no_target) != 1 else ''} "
-                       f"lack{'' if len(no_target) != 1 else 's'} a target")
-    draft = bool(reasons)
-    readiness = {"reasons": reasons, "outcomes": _readiness_rows(trees) if draft else [],
-                 "values": unapproved_values, "targets": no_target}
+    readiness = _readiness(outcomes, years, assessments, outcome_codes, trees)
+    draft = bool(readiness["reasons"])
 
-    # Charts: members by region; activities by status per line (and per axis below); completed per year (final).
-    chart_list = [charts.members_by_region_chart(headline_main["members_by_region"])] \
-        if headline_main["members_by_region"] else []
-    line_counts = []
-    for line in plan["lines"]:
-        seen = {a["id"]: a for axis in line["axes"] for o in axis["outcomes"] for a in by_outcome.get(o["id"], [])}
-        line_counts.append({"label": f"Line {line['number']}", "counts": Counter(a["status"] for a in seen.values()),
-                            "by_year": Counter(a["year"] for a in seen.values() if a["status"] == COMPLETED)})
-    chart_list.append(charts.activities_by_status_chart("Activities by action line and status", line_counts))
-    if kind == "final":
-        chart_list.append(charts.completed_by_year_chart("Completed activities by action line and year",
-                                                         line_counts, years))
+    chart_list = _charts(kind, plan, years, by_outcome, headline_main)
 
     summary = db.session.get(ReportSummary, str(year) if kind == "board" else "final")
 
-    lines = []
-    for line in plan["lines"]:
-        axes = []
-        axis_groups = []
-        for axis in line["axes"]:
-            axis_activities = {a["id"]: a for o in axis["outcomes"] for a in by_outcome.get(o["id"], [])}
-            axis_groups.append({"label": f"{axis['code']} {_short(axis['title'], 34)}",
-                                "counts": Counter(a["status"] for a in axis_activities.values())})
-            outcome_items = [_outcome_section(o, years, assessments, main, by_outcome, evidence_by_activity,
-                                              evidence_by_outcome, indicator_tables) for o in axis["outcomes"]]
-            axes.append({"code": axis["code"], "number": axis["number"], "title": axis["title"],
-                         "anchor": "a-" + axis["code"].replace(".", "-"), "outcomes": outcome_items,
-                         "statuses": [_node_status(node_status.get((axis["code"], y)), y) for y in years],
-                         "activity_count": len(axis_activities),
-                         "completed_count": sum(1 for a in axis_activities.values() if a["status"] == COMPLETED)})
-        lines.append({"code": line["code"], "number": line["number"], "title": line["title"],
-                      "anchor": "l-" + line["code"], "key_ideas": line["key_ideas"], "axes": axes,
-                      "statuses": [_node_status(node_status.get((line["code"], y)), y) for y in years],
-                      "chart": charts.activities_by_status_chart(
-                          f"Action Line {line['number']}: activities by axis and status", axis_groups)})
+    lines = [_line_section(line, years, node_status, by_outcome,
+                           lambda o: _outcome_section(o, years, assessments, main, by_outcome, evidence_by_activity,
+                                                      evidence_by_outcome, indicator_tables))
+             for line in plan["lines"]]
 
-    # Annexes: every activity; members and partners of completed activities (the overview's counting rule).
     completed = [a for a in activities if a["status"] == COMPLETED]
-    engaged_members = Counter(mid for a in completed for mid in set(a["member_ids"]))
-    regions: dict[str, dict] = {}
-    for m in db.session.execute(select(Member.id, Member.city, Member.region).order_by(Member.city)):
-        region = regions.setdefault(m.region, {"region": m.region, "engaged": 0, "total": 0, "members": []})
-        region["total"] += 1
-        if m.id in engaged_members:
-            region["engaged"] += 1
-            region["members"].append(f"{m.city} ({engaged_members[m.id]})")
-    region_rows = [regions[r] for r in REGIONS if r in regions] + \
-        [regions[r] for r in sorted(set(regions) - set(REGIONS))]
-    engaged_partners = Counter(pid for a in completed for pid in set(a["partner_ids"]))
-    partners = [{"name": p.name, "acronym": p.acronym or "", "kind": p.kind, "activities": engaged_partners[p.id]}
-                for p in db.session.execute(select(Partner.id, Partner.name, Partner.acronym, Partner.kind)
-                                            .order_by(Partner.name))
-                if p.id in engaged_partners]
+    region_rows, partners = _engaged(completed)
 
-    toc = [{"anchor": "readiness", "label": "Readiness: what is missing", "level": 1}] if draft else []
-    toc += [{"anchor": "summary", "label": "Summary by the Secretary General", "level": 1},
-            {"anchor": "headline", "label": "Headline figures", "level": 1}]
-    for line in lines:
-        toc.append({"anchor": line["anchor"], "label": f"Action Line {line['number']}: {line['title']}", "level": 1})
-        toc += [{"anchor": a["anchor"], "label": f"{a['code']} {a['title']}", "level": 2} for a in line["axes"]]
-    toc += [{"anchor": "annex-activities", "label": "Annex A: activities", "level": 1},
-            {"anchor": "annex-members", "label": "Annex B: members engaged by region", "level": 1},
-            {"anchor": "annex-partners", "label": "Annex C: partners engaged", "level": 1}]
+    toc = _toc(draft, lines)
 
     return {
         "kind": kind, "year": year, "years": years,
@@ -502,6 +443,96 @@ def build_report(kind: str, year: int | None = None, *, now: datetime | None = N
                   "partners": partners, "completed": len(completed)},
         "toc": toc,
     }
+
+
+def _readiness(outcomes: dict, years: list[int], assessments: dict, outcome_codes: dict, trees: dict) -> dict:
+    """The draft rule: every outcome approved, every indicator targeted, no value awaiting review."""
+    not_assessed = sum(1 for oid in outcomes for y in years
+                       if (assessments.get((oid, y)) or {}).get("review_state") != "approved")
+    no_target, unapproved_values = _indicator_gaps(years, outcome_codes)
+    reasons = []
+    if not_assessed:
+        reasons.append(f"{not_assessed} outcome assessment{'s' if not_assessed != 1 else ''} "
+                       f"{'are' if not_assessed != 1 else 'is'} not approved")
+    if unapproved_values:
+        reasons.append(f"{len(unapproved_values)} indicator value{'s' if len(unapproved_values) != 1 else ''} "
+                       f"await{'' if len(unapproved_values) != 1 else 's'} approval")
+    if no_target:
+        reasons.append(f"{len(no_target)} indicator{'s' if len(no_target) != 1 else ''} "
+                       f"lack{'' if len(no_target) != 1 else 's'} a target")
+    return {"reasons": reasons, "outcomes": _readiness_rows(trees) if reasons else [],
+            "values": unapproved_values, "targets": no_target}
+
+
+def _charts(kind: str, plan: dict, years: list[int], by_outcome: dict, headline_main: dict) -> list:
+    """Members by region; activities by status per line; completed per year (final evaluation only)."""
+    chart_list = [charts.members_by_region_chart(headline_main["members_by_region"])] \
+        if headline_main["members_by_region"] else []
+    line_counts = []
+    for line in plan["lines"]:
+        seen = {a["id"]: a for axis in line["axes"] for o in axis["outcomes"] for a in by_outcome.get(o["id"], [])}
+        line_counts.append({"label": f"Line {line['number']}", "counts": Counter(a["status"] for a in seen.values()),
+                            "by_year": Counter(a["year"] for a in seen.values() if a["status"] == COMPLETED)})
+    chart_list.append(charts.activities_by_status_chart("Activities by action line and status", line_counts))
+    if kind == "final":
+        chart_list.append(charts.completed_by_year_chart("Completed activities by action line and year",
+                                                         line_counts, years))
+    return chart_list
+
+
+def _line_section(line: dict, years: list[int], node_status: dict, by_outcome: dict, outcome_section) -> dict:
+    """One action line of the report: its axes with their outcomes, statuses and activity counts, and its chart."""
+    axes = []
+    axis_groups = []
+    for axis in line["axes"]:
+        axis_activities = {a["id"]: a for o in axis["outcomes"] for a in by_outcome.get(o["id"], [])}
+        axis_groups.append({"label": f"{axis['code']} {_short(axis['title'], 34)}",
+                            "counts": Counter(a["status"] for a in axis_activities.values())})
+        axes.append({"code": axis["code"], "number": axis["number"], "title": axis["title"],
+                     "anchor": "a-" + axis["code"].replace(".", "-"),
+                     "outcomes": [outcome_section(o) for o in axis["outcomes"]],
+                     "statuses": [_node_status(node_status.get((axis["code"], y)), y) for y in years],
+                     "activity_count": len(axis_activities),
+                     "completed_count": sum(1 for a in axis_activities.values() if a["status"] == COMPLETED)})
+    return {"code": line["code"], "number": line["number"], "title": line["title"],
+            "anchor": "l-" + line["code"], "key_ideas": line["key_ideas"], "axes": axes,
+            "statuses": [_node_status(node_status.get((line["code"], y)), y) for y in years],
+            "chart": charts.activities_by_status_chart(
+                f"Action Line {line['number']}: activities by axis and status", axis_groups)}
+
+
+def _engaged(completed: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Members by region and partners, as engaged in completed activities (the overview's counting rule)."""
+    engaged_members = Counter(mid for a in completed for mid in set(a["member_ids"]))
+    regions: dict[str, dict] = {}
+    for m in db.session.execute(select(Member.id, Member.city, Member.region).order_by(Member.city)):
+        region = regions.setdefault(m.region, {"region": m.region, "engaged": 0, "total": 0, "members": []})
+        region["total"] += 1
+        if m.id in engaged_members:
+            region["engaged"] += 1
+            region["members"].append(f"{m.city} ({engaged_members[m.id]})")
+    region_rows = [regions[r] for r in REGIONS if r in regions] + \
+        [regions[r] for r in sorted(set(regions) - set(REGIONS))]
+    engaged_partners = Counter(pid for a in completed for pid in set(a["partner_ids"]))
+    partners = [{"name": p.name, "acronym": p.acronym or "", "kind": p.kind, "activities": engaged_partners[p.id]}
+                for p in db.session.execute(select(Partner.id, Partner.name, Partner.acronym, Partner.kind)
+                                            .order_by(Partner.name))
+                if p.id in engaged_partners]
+    return region_rows, partners
+
+
+def _toc(draft: bool, lines: list[dict]) -> list[dict]:
+    """The contents page."""
+    toc = [{"anchor": "readiness", "label": "Readiness: what is missing", "level": 1}] if draft else []
+    toc += [{"anchor": "summary", "label": "Summary by the Secretary General", "level": 1},
+            {"anchor": "headline", "label": "Headline figures", "level": 1}]
+    for line in lines:
+        toc.append({"anchor": line["anchor"], "label": f"Action Line {line['number']}: {line['title']}", "level": 1})
+        toc += [{"anchor": a["anchor"], "label": f"{a['code']} {a['title']}", "level": 2} for a in line["axes"]]
+    toc += [{"anchor": "annex-activities", "label": "Annex A: activities", "level": 1},
+            {"anchor": "annex-members", "label": "Annex B: members engaged by region", "level": 1},
+            {"anchor": "annex-partners", "label": "Annex C: partners engaged", "level": 1}]
+    return toc
 
 
 def _node_status(node: dict | None, year: int) -> dict:

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
-from ..extensions import db
+from ..core.errors import DomainError
 from ..core.years import PLAN_YEARS
+from ..extensions import db
 from .build import KINDS, build_report
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
-from ..core.errors import DomainError
 
 SUMMARY_SCOPES = tuple(str(y) for y in PLAN_YEARS) + ("final",)
 SUMMARY_MAX = 20_000

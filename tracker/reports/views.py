@@ -4,10 +4,10 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from ..core.years import current_plan_year
 from ..core.access import allow
 from ..core.roles import EVERYONE, STEERING
 from ..core.transaction import attempt
+from ..core.years import current_plan_year
 from ..extensions import db
 from . import services
 from .forms import GenerateReportForm, MarkFinalForm, SummaryForm
