@@ -1,17 +1,21 @@
 """Test fixtures: one schema per test session (SQLite, or PostgreSQL via TEST_DATABASE_URL), emptied after each test."""
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import delete, text
+from sqlalchemy import delete, event, select, text
 from sqlalchemy.engine import make_url
 
 from tracker import create_app
 from tracker.auth.models import LoginSession, User
 from tracker.extensions import db
+from tracker.plan.models import Challenge, OrientingTheme
 from tracker.plan.seed import seed_plan
+
+from . import factories
 
 # Tables filled by `seed plan`: kept for the whole session, never emptied between tests.
 REFERENCE_TABLES = frozenset({
@@ -108,6 +112,12 @@ def app(_app):
 
 
 @pytest.fixture
+def reset_data(app):
+    """reset_data() deletes every row the test wrote so far (the seeded plan stays), as between two tests."""
+    return _empty_data_tables
+
+
+@pytest.fixture
 def client(app):
     """A test client."""
     return app.test_client()
@@ -170,3 +180,128 @@ def client_as(app, make_user, login):
         return test_client
 
     return factory
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count SQL statements: `with count_queries() as statements: ...` gives the list of the statements (their SQL
+    text, in order) that the app's engine sent to the database inside the block; `len(statements)` is the count.
+
+    count_queries(engine) listens to another engine instead. Statements run after the block are not recorded.
+    """
+
+    @contextmanager
+    def counting(engine=None):
+        target = engine if engine is not None else db.engine
+        statements: list[str] = []
+
+        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(target, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield statements
+        finally:
+            event.remove(target, "before_cursor_execute", before_cursor_execute)
+
+    return counting
+
+
+# --- row factories (tests/factories.py), as fixtures that return callables ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def row_factories():
+    """Every factory of tests/factories.py, for fixtures of a wider scope than a test (a live server's instance):
+    they write through whichever app context is current. Tests request the per-test fixtures below instead."""
+    return factories
+
+
+@pytest.fixture
+def make_activity(app):
+    """Factory: make_activity(title=..., outcomes=("L1.A1.O1",), members=(cities), partners=(names), ...) -> Activity.
+
+    See tests/factories.py for every keyword; commit=False leaves the row in the open transaction.
+    """
+    return factories.make_activity
+
+
+@pytest.fixture
+def make_note(app):
+    """Factory: make_note(activity=... or outcome_code=..., title=, note=, added_by=) -> an Evidence note."""
+    return factories.make_note
+
+
+@pytest.fixture
+def make_indicator(app):
+    """Factory: make_indicator(code=, name=, outcome_code=, method=, targets={year: value or (low, high)}, ...)."""
+    return factories.make_indicator
+
+
+@pytest.fixture
+def make_value(app):
+    """Factory: make_value(indicator, year, value, state="approved", entered_by=None) -> IndicatorValue."""
+    return factories.make_value
+
+
+@pytest.fixture
+def make_assessment(app):
+    """Factory: make_assessment(outcome_code, year, status=, state="approved", achieved=, author=) -> Assessment."""
+    return factories.make_assessment
+
+
+@pytest.fixture
+def find_outcome(app):
+    """Look-up: find_outcome(code) -> the seeded Outcome."""
+    return factories.outcome
+
+
+@pytest.fixture
+def find_member(app):
+    """Look-up: find_member(city) -> the seeded Member."""
+    return factories.member
+
+
+@pytest.fixture
+def find_partner(app):
+    """Look-up: find_partner(name or acronym) -> the seeded Partner."""
+    return factories.partner
+
+
+@pytest.fixture
+def activity_form_data(app, find_member, find_outcome, find_partner):
+    """activity_form_data(person, **overrides) -> a valid activity form post (person is the responsible);
+    overrides replace fields, None removes one."""
+
+    def form_data(person, **overrides) -> dict:
+        """A valid activity form post; overrides replace fields (None removes one)."""
+        data = {
+            "title": "Policy Debate on metropolitan finance",
+            "kind": "policy_debate",
+            "status": "completed",
+            "outcome_kind": "policy",
+            "start_date": "2022-05-10",
+            "end_date": "2022-05-11",
+            "place": "Bogota",
+            "description": "Leaders debated fiscal autonomy.",
+            "outcomes": [str(find_outcome("L1.A1.O2").id), str(find_outcome("L3.A2.O1").id)],
+            "themes": [str(db.session.scalar(select(OrientingTheme.id)
+                                             .where(OrientingTheme.name == "Gender equality")))],
+            "challenges": [str(db.session.scalar(select(Challenge.id).where(Challenge.name == "Resilience")))],
+            "members": [str(find_member("Bogota").id), str(find_member("Seoul").id)],
+            "partners": [str(find_partner("UCLG").id)],
+            "participants_total": "120",
+            "participants_women": "64",
+            "participants_men": "52",
+            "budget_planned": "15000",
+            "budget_spent": "14250.50",
+            "responsible": str(person.id),
+        }
+        for key, value in overrides.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        return data
+
+    return form_data

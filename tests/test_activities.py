@@ -4,47 +4,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from tests.factories import make_activity, make_note, member, outcome, partner
 from tracker.activities import services
 from tracker.activities.models import Activity
 from tracker.audit.models import AuditEntry
 from tracker.core.roles import ROLES
-from tracker.extensions import db
-from tracker.plan.models import Challenge, OrientingTheme
 from tracker.evidence import services as evidence_services
-
-
-def form_data(person, **overrides) -> dict:
-    """A valid activity form post; overrides replace fields (None removes one)."""
-    data = {
-        "title": "Policy Debate on metropolitan finance",
-        "kind": "policy_debate",
-        "status": "completed",
-        "outcome_kind": "policy",
-        "start_date": "2022-05-10",
-        "end_date": "2022-05-11",
-        "place": "Bogota",
-        "description": "Leaders debated fiscal autonomy.",
-        "outcomes": [str(outcome("L1.A1.O2").id), str(outcome("L3.A2.O1").id)],
-        "themes": [str(db.session.scalar(select(OrientingTheme.id).where(OrientingTheme.name == "Gender equality")))],
-        "challenges": [str(db.session.scalar(select(Challenge.id).where(Challenge.name == "Resilience")))],
-        "members": [str(member("Bogota").id), str(member("Seoul").id)],
-        "partners": [str(partner("UCLG").id)],
-        "participants_total": "120",
-        "participants_women": "64",
-        "participants_men": "52",
-        "budget_planned": "15000",
-        "budget_spent": "14250.50",
-        "responsible": str(person.id),
-    }
-    for key, value in overrides.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+from tracker.extensions import db
 
 
 def count_activities() -> int:
@@ -69,9 +36,9 @@ def edit_version(client, activity_id) -> str:
 # --- create, view, edit, delete --------------------------------------------------------------------------------------
 
 
-def test_staff_creates_an_activity_with_every_field(client_as):
+def test_staff_creates_an_activity_with_every_field(client_as, activity_form_data):
     staff = client_as("staff")
-    response = staff.post("/activities/new", data=form_data(staff.user))
+    response = staff.post("/activities/new", data=activity_form_data(staff.user))
     assert response.status_code == 302
     activity = db.session.scalar(select(Activity))
     assert response.headers["Location"] == f"/activities/{activity.id}"
@@ -90,15 +57,15 @@ def test_staff_creates_an_activity_with_every_field(client_as):
     assert activity.version == 1 and not activity.is_demo and activity.deleted_at is None
 
 
-def test_year_follows_the_start_date(client_as):
+def test_year_follows_the_start_date(client_as, activity_form_data):
     staff = client_as("staff")
-    staff.post("/activities/new", data=form_data(staff.user, start_date="2023-12-30", end_date="2024-01-02"))
+    staff.post("/activities/new", data=activity_form_data(staff.user, start_date="2023-12-30", end_date="2024-01-02"))
     assert db.session.scalar(select(Activity.year)) == 2023
 
 
-def test_online_checkbox_stores_online(client_as):
+def test_online_checkbox_stores_online(client_as, activity_form_data):
     staff = client_as("staff")
-    assert staff.post("/activities/new", data=form_data(staff.user, place="", online="y")).status_code == 302
+    assert staff.post("/activities/new", data=activity_form_data(staff.user, place="", online="y")).status_code == 302
     activity = db.session.scalar(select(Activity))
     assert activity.place == "online"
     html = staff.get(f"/activities/{activity.id}").get_data(as_text=True)
@@ -115,7 +82,7 @@ def test_new_form_defaults_to_the_current_user_as_responsible(client_as):
     assert html.count('name="members"') == 141 and html.count('name="outcomes"') == 35
 
 
-def test_detail_page_shows_everything(client_as, make_user):
+def test_detail_page_shows_everything(client_as, make_user, make_activity):
     responsible = make_user("staff", name="Mariam Diallo")
     activity = make_activity(title="MITI training on finance", outcomes=("L2.A2.O3",), members=("Seoul",),
                              partners=("UCLG",), participants=200, women=110, men=88, planned=5000, spent=4800.5,
@@ -133,54 +100,54 @@ def test_detail_of_missing_activity_is_404(client_as):
     assert client_as("admin").get("/activities/999999").status_code == 404
 
 
-def test_edit_changes_fields_and_bumps_the_version(client_as):
+def test_edit_changes_fields_and_bumps_the_version(client_as, make_activity, find_outcome, activity_form_data):
     staff = client_as("staff")
     activity = make_activity(responsible=staff.user, outcomes=("L1.A1.O1",))
-    response = staff.post(f"/activities/{activity.id}/edit", data=form_data(
-        staff.user, title="Renamed", outcomes=[str(outcome("L2.A2.O2").id)], members=[], version="1"))
+    response = staff.post(f"/activities/{activity.id}/edit", data=activity_form_data(
+        staff.user, title="Renamed", outcomes=[str(find_outcome("L2.A2.O2").id)], members=[], version="1"))
     assert response.status_code == 302
     db.session.refresh(activity)
     assert activity.title == "Renamed" and activity.version == 2
     assert [o.code for o in activity.outcomes] == ["L2.A2.O2"] and activity.members == []
 
 
-def test_edit_form_is_filled_with_the_activity(client_as):
+def test_edit_form_is_filled_with_the_activity(client_as, make_activity, find_member, find_outcome):
     staff = client_as("staff")
     activity = make_activity(title="Board meeting", responsible=staff.user, outcomes=("L3.A3.O2",),
                              members=("Seoul",), planned=1200)
     html = staff.get(f"/activities/{activity.id}/edit").get_data(as_text=True)
     assert 'value="Board meeting"' in html and 'value="1200.00"' in html
-    assert re.search(rf'value="{outcome("L3.A3.O2").id}" id="outcomes-\d+" checked', html)
-    assert re.search(rf'value="{member("Seoul").id}" id="members-\d+" checked', html)
+    assert re.search(rf'value="{find_outcome("L3.A3.O2").id}" id="outcomes-\d+" checked', html)
+    assert re.search(rf'value="{find_member("Seoul").id}" id="members-\d+" checked', html)
     assert 'name="version" type="hidden" value="1"' in html
 
 
-def test_changing_only_links_still_moves_the_version(client_as):
+def test_changing_only_links_still_moves_the_version(client_as, find_member, activity_form_data):
     staff = client_as("staff")
-    staff.post("/activities/new", data=form_data(staff.user))
+    staff.post("/activities/new", data=activity_form_data(staff.user))
     activity = db.session.scalar(select(Activity))
-    response = staff.post(f"/activities/{activity.id}/edit", data=form_data(
-        staff.user, members=[str(member("Berlin").id)], version="1"))
+    response = staff.post(f"/activities/{activity.id}/edit", data=activity_form_data(
+        staff.user, members=[str(find_member("Berlin").id)], version="1"))
     assert response.status_code == 302
     db.session.refresh(activity)
     assert activity.version == 2 and [m.city for m in activity.members] == ["Berlin"]
 
 
-def test_responsible_staff_may_edit_an_activity_they_did_not_create(client_as, make_user):
+def test_responsible_staff_may_edit_an_activity_they_did_not_create(client_as, make_user, make_activity):
     staff = client_as("staff")
     activity = make_activity(responsible=staff.user, created_by=make_user("secretary_general"))
     assert staff.get(f"/activities/{activity.id}/edit").status_code == 200
 
 
-def test_an_inactive_responsible_may_stay_but_not_be_chosen(client_as, make_user):
+def test_an_inactive_responsible_may_stay_but_not_be_chosen(client_as, make_user, make_activity, activity_form_data):
     sg = client_as("secretary_general")
     gone = make_user("staff", name="Gone Person")
     activity = make_activity(responsible=gone, created_by=sg.user)
     gone.active = False
     db.session.commit()
-    assert sg.post(f"/activities/{activity.id}/edit", data=form_data(gone, title="Kept", version="1")
+    assert sg.post(f"/activities/{activity.id}/edit", data=activity_form_data(gone, title="Kept", version="1")
                    ).status_code == 302  # unchanged: allowed
-    response = sg.post("/activities/new", data=form_data(gone))
+    response = sg.post("/activities/new", data=activity_form_data(gone))
     assert response.status_code == 200 and "Choose an active staff member" in response.get_data(as_text=True)
 
 
@@ -189,15 +156,15 @@ def test_an_inactive_responsible_may_stay_but_not_be_chosen(client_as, make_user
 OWN, OTHERS = "own", "others"
 
 
-def _route_calls(activity_id, responsible):
+def _route_calls(activity_id, responsible, activity_form_data):
     """(name, method, url, data) for every activities route."""
     return [
         ("index", "GET", "/activities/", None),
         ("detail", "GET", f"/activities/{activity_id}", None),
         ("new-form", "GET", "/activities/new", None),
-        ("new-post", "POST", "/activities/new", form_data(responsible, title="Posted")),
+        ("new-post", "POST", "/activities/new", activity_form_data(responsible, title="Posted")),
         ("edit-form", "GET", f"/activities/{activity_id}/edit", None),
-        ("edit-post", "POST", f"/activities/{activity_id}/edit", form_data(responsible, title="Edited",
+        ("edit-post", "POST", f"/activities/{activity_id}/edit", activity_form_data(responsible, title="Edited",
                                                                            version="1")),
         ("delete", "POST", f"/activities/{activity_id}/delete", {}),
     ]
@@ -220,12 +187,13 @@ EXPECTED = {
 
 @pytest.mark.parametrize("role,owner", list(EXPECTED))
 @pytest.mark.parametrize("route", ["index", "detail", "new-form", "new-post", "edit-form", "edit-post", "delete"])
-def test_role_matrix(client_as, make_user, role, owner, route):
+def test_role_matrix(client_as, make_user, role, owner, route, make_activity, activity_form_data):
     client = client_as(role)
     author = client.user if owner == OWN else make_user("staff")
     activity = make_activity(title="Original", responsible=author, created_by=author)
     responsible = client.user if role != "board" else author
-    name, method, url, data = next(call for call in _route_calls(activity.id, responsible) if call[0] == route)
+    name, method, url, data = next(call for call in _route_calls(activity.id, responsible, activity_form_data)
+                                   if call[0] == route)
     before = (count_activities(), len(audit_entries()))
     response = client.open(url, method=method, data=data)
     assert response.status_code == EXPECTED[(role, owner)][route], (role, owner, route)
@@ -247,7 +215,7 @@ def test_anonymous_is_refused(client, method, url):
         assert response.status_code == 401
 
 
-def test_can_edit_activity_rule(make_user):
+def test_can_edit_activity_rule(make_user, make_activity):
     staff, other, sg, admin, board = (make_user(r) for r in ("staff", "staff", "secretary_general", "admin",
                                                                 "board"))
     mine = make_activity(responsible=staff, created_by=staff)
@@ -266,9 +234,9 @@ def test_list_offers_new_and_edit_only_to_those_who_may(client_as):
 # --- the record ----------------------------------------------------------------------------------------------------
 
 
-def test_create_update_delete_each_write_one_audit_entry(client_as):
+def test_create_update_delete_each_write_one_audit_entry(client_as, find_partner, activity_form_data):
     staff = client_as("staff")
-    staff.post("/activities/new", data=form_data(staff.user))
+    staff.post("/activities/new", data=activity_form_data(staff.user))
     activity = db.session.scalar(select(Activity))
     entries = audit_entries(activity.id)
     assert [e.action for e in entries] == ["create"]
@@ -277,13 +245,13 @@ def test_create_update_delete_each_write_one_audit_entry(client_as):
     assert create.after["title"] == "Policy Debate on metropolitan finance"
     assert create.after["outcomes"] == ["L1.A1.O2", "L3.A2.O1"]
     assert {m["city"] for m in create.after["members"]} == {"Bogota", "Seoul"}
-    assert create.after["partners"] == [{"id": partner("UCLG").id, "name": "United Cities and Local Governments"}]
+    assert create.after["partners"] == [{"id": find_partner("UCLG").id, "name": "United Cities and Local Governments"}]
     assert create.after["themes"] == ["Gender equality"] and create.after["challenges"] == ["Resilience"]
     assert create.after["budget_spent"] == "14250.50" and create.after["responsible_id"] == staff.user.id
     assert create.after["start_date"] == "2022-05-10"
 
-    staff.post(f"/activities/{activity.id}/edit", data=form_data(staff.user, title="New title", budget_spent="99",
-                                                                 version="1"))
+    staff.post(f"/activities/{activity.id}/edit",
+               data=activity_form_data(staff.user, title="New title", budget_spent="99", version="1"))
     entries = audit_entries(activity.id)
     assert [e.action for e in entries] == ["create", "update"]
     update = entries[1]
@@ -296,20 +264,21 @@ def test_create_update_delete_each_write_one_audit_entry(client_as):
     assert entries[2].before["deleted_at"] is None and entries[2].after["deleted_at"] is not None
 
 
-def test_invalid_post_writes_no_audit_entry(client_as):
+def test_invalid_post_writes_no_audit_entry(client_as, make_activity, activity_form_data):
     staff = client_as("staff")
-    staff.post("/activities/new", data=form_data(staff.user, title=""))
+    staff.post("/activities/new", data=activity_form_data(staff.user, title=""))
     activity = make_activity(responsible=staff.user)
-    staff.post(f"/activities/{activity.id}/edit", data=form_data(staff.user, end_date="2000-01-01", version="1"))
+    staff.post(f"/activities/{activity.id}/edit",
+               data=activity_form_data(staff.user, end_date="2000-01-01", version="1"))
     assert audit_entries() == []
 
 
-def test_history_is_shown_on_the_activity_page(client_as, make_user):
+def test_history_is_shown_on_the_activity_page(client_as, make_user, activity_form_data):
     staff = client_as("staff", name="Jordi Serra")
     other = make_user("staff", name="Chen Wei")
-    staff.post("/activities/new", data=form_data(staff.user, title="First title"))
+    staff.post("/activities/new", data=activity_form_data(staff.user, title="First title"))
     activity = db.session.scalar(select(Activity))
-    staff.post(f"/activities/{activity.id}/edit", data=form_data(other, title="Second title", version="1"))
+    staff.post(f"/activities/{activity.id}/edit", data=activity_form_data(other, title="Second title", version="1"))
     html = client_as("board").get(f"/activities/{activity.id}").get_data(as_text=True)
     history = html[html.index('id="history-heading"'):]
     assert "Jordi Serra" in history and "created it" in history and "changed it" in history
@@ -320,7 +289,7 @@ def test_history_is_shown_on_the_activity_page(client_as, make_user):
 # --- soft deletion -------------------------------------------------------------------------------------------------
 
 
-def test_soft_deletion_hides_everywhere_but_keeps_the_row(client_as):
+def test_soft_deletion_hides_everywhere_but_keeps_the_row(client_as, make_activity, find_outcome):
     staff = client_as("staff")
     make_activity(title="Kept activity", responsible=staff.user, outcomes=("L2.A2.O3",), start=date(2022, 1, 5),
                          participants=10, women=5, men=5)
@@ -336,8 +305,8 @@ def test_soft_deletion_hides_everywhere_but_keeps_the_row(client_as):
     assert services.list_summary({})["participants"] == 10
     outcome_page = staff.get("/plan/outcomes/L2.A2.O3").get_data(as_text=True)
     assert "Kept activity" in outcome_page and "Removed activity" not in outcome_page
-    assert evidence_services.outcome_year_counts(outcome("L2.A2.O3").id)[1] == {"year": 2022, "total": 1, "completed": 1,
-                                                                       "evidence": 0}
+    counts = evidence_services.outcome_year_counts(find_outcome("L2.A2.O3").id)
+    assert counts[1] == {"year": 2022, "total": 1, "completed": 1, "evidence": 0}
 
     db.session.refresh(gone)
     assert gone.deleted_at is not None and count_activities() == 2  # still in the database
@@ -346,7 +315,7 @@ def test_soft_deletion_hides_everywhere_but_keeps_the_row(client_as):
 
 @pytest.mark.parametrize("role,visible", [("admin", True), ("secretary_general", True), ("staff", False),
                                           ("board", False)])
-def test_deleted_activity_page_only_for_steering(client_as, role, visible):
+def test_deleted_activity_page_only_for_steering(client_as, role, visible, make_activity):
     activity = make_activity(title="Removed activity", deleted=True)
     response = client_as(role).get(f"/activities/{activity.id}")
     if visible:
@@ -358,11 +327,12 @@ def test_deleted_activity_page_only_for_steering(client_as, role, visible):
         assert response.status_code == 404
 
 
-def test_deleted_activity_cannot_be_edited_or_deleted_again(client_as):
+def test_deleted_activity_cannot_be_edited_or_deleted_again(client_as, make_activity, activity_form_data):
     admin = client_as("admin")
     activity = make_activity(deleted=True)
     assert admin.get(f"/activities/{activity.id}/edit").status_code == 404
-    assert admin.post(f"/activities/{activity.id}/edit", data=form_data(admin.user, version="1")).status_code == 404
+    assert admin.post(f"/activities/{activity.id}/edit",
+                      data=activity_form_data(admin.user, version="1")).status_code == 404
     assert admin.post(f"/activities/{activity.id}/delete").status_code == 404
     assert audit_entries() == []
 
@@ -370,7 +340,7 @@ def test_deleted_activity_cannot_be_edited_or_deleted_again(client_as):
 # --- the outcome page ---------------------------------------------------------------------------------------------
 
 
-def test_outcome_section_lists_activities_and_counts_per_year(client_as):
+def test_outcome_section_lists_activities_and_counts_per_year(client_as, make_activity, make_note):
     make_activity(title="A 2021 done", outcomes=("L1.A3.O2",), start=date(2021, 3, 1))
     done_2022 = make_activity(title="A 2022 done", outcomes=("L1.A3.O2", "L1.A1.O1"), start=date(2022, 3, 1))
     make_note(activity=done_2022, title="Minutes")
@@ -392,16 +362,11 @@ def test_outcome_section_lists_activities_and_counts_per_year(client_as):
         assert f'data-year="{year}" data-kind="evidence">{evidence}<' in html
 
 
-def test_outcome_year_counts_is_one_grouped_query(app):
+def test_outcome_year_counts_is_one_grouped_query(app, count_queries, make_activity, find_outcome):
     make_activity(outcomes=("L1.A3.O2",), start=date(2021, 3, 1))
-    outcome_id = outcome("L1.A3.O2").id
-    statements = []
-    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    outcome_id = find_outcome("L1.A3.O2").id
+    with count_queries() as statements:
         counts = evidence_services.outcome_year_counts(outcome_id)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1 and "GROUP BY" in statements[0]
     assert counts[0] == {"year": 2021, "total": 1, "completed": 1, "evidence": 0}
 
@@ -409,38 +374,39 @@ def test_outcome_year_counts_is_one_grouped_query(app):
 # --- a fixed number of queries ---------------------------------------------------------------------------------------
 
 
-def _queries_for(client, url) -> int:
-    statements = []
-    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(statements)
+@pytest.fixture
+def queries_for(count_queries):
+    """queries_for(client, url) -> how many SQL statements a GET of the page sends (it must answer 200)."""
+
+    def count(client, url) -> int:
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    return count
 
 
-def test_list_page_uses_a_fixed_number_of_queries(client_as, make_user):
+def test_list_page_uses_a_fixed_number_of_queries(client_as, make_user, make_activity, queries_for):
     client = client_as("board")
     people = [make_user("staff") for _ in range(3)]
     for i in range(3):
         make_activity(title=f"Few {i}", outcomes=("L1.A1.O1", "L2.A2.O2"), responsible=people[i])
-    few = _queries_for(client, "/activities/")
+    few = queries_for(client, "/activities/")
     for i in range(22):
         make_activity(title=f"Many {i}", outcomes=("L1.A1.O1", "L3.A1.O1"), responsible=people[i % 3],
                       members=("Seoul",))
-    assert _queries_for(client, "/activities/") == few
+    assert queries_for(client, "/activities/") == few
 
 
-def test_detail_page_uses_a_fixed_number_of_queries(client_as):
+def test_detail_page_uses_a_fixed_number_of_queries(client_as, make_activity, queries_for):
     client = client_as("admin")
     small = make_activity(outcomes=("L1.A1.O1",))
     large = make_activity(outcomes=("L1.A1.O1", "L1.A1.O2", "L2.A1.O1", "L3.A1.O1"),
                           members=("Seoul", "Berlin", "Bogota", "Montréal"), partners=("UCLG", "LSE"))
-    assert _queries_for(client, f"/activities/{small.id}") == _queries_for(client, f"/activities/{large.id}")
+    assert queries_for(client, f"/activities/{small.id}") == queries_for(client, f"/activities/{large.id}")
 
 
-def test_every_role_sees_the_activity_pages_without_errors(client_as):
+def test_every_role_sees_the_activity_pages_without_errors(client_as, make_activity):
     activity = make_activity()
     for role in ROLES:
         client = client_as(role)
@@ -448,7 +414,7 @@ def test_every_role_sees_the_activity_pages_without_errors(client_as):
             assert client.get(url).status_code == 200, (role, url)
 
 
-def test_pages_have_no_inline_script_or_style(client_as):
+def test_pages_have_no_inline_script_or_style(client_as, make_activity):
     staff = client_as("staff")
     activity = make_activity(responsible=staff.user)
     for url in ("/activities/", "/activities/new", f"/activities/{activity.id}", f"/activities/{activity.id}/edit",

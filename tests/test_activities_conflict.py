@@ -4,15 +4,14 @@ import re
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
-from tests.factories import make_activity
-from tests.test_activities import audit_entries, edit_version, form_data
+from tests.test_activities import audit_entries, edit_version
 from tracker.activities.models import Activity
 from tracker.extensions import db
 
 MESSAGE = "Someone else saved this activity since you opened it."
 
 
-def test_second_save_is_refused_and_shows_the_other_change(client_as):
+def test_second_save_is_refused_and_shows_the_other_change(client_as, make_activity, activity_form_data):
     first = client_as("secretary_general", name="Laia Ferrer")
     second = client_as("admin", name="Marc Puig")
     activity = make_activity(title="Original title", place="Barcelona", responsible=first.user, planned=1000)
@@ -21,11 +20,11 @@ def test_second_save_is_refused_and_shows_the_other_change(client_as):
     version_second = edit_version(second, activity.id)
     assert version_first == version_second == "1"
 
-    response = first.post(f"/activities/{activity.id}/edit", data=form_data(
+    response = first.post(f"/activities/{activity.id}/edit", data=activity_form_data(
         first.user, title="Title from Laia", place="Seoul", budget_planned="1000", version=version_first))
     assert response.status_code == 302
 
-    response = second.post(f"/activities/{activity.id}/edit", data=form_data(
+    response = second.post(f"/activities/{activity.id}/edit", data=activity_form_data(
         first.user, title="Title from Marc", place="Seoul", budget_planned="2500", version=version_second))
     assert response.status_code == 409
     page = response.get_data(as_text=True)
@@ -44,26 +43,26 @@ def test_second_save_is_refused_and_shows_the_other_change(client_as):
 
     # The re-rendered form carries the version now seen: saving again is a deliberate choice, and works.
     assert 'name="version" type="hidden" value="2"' in page
-    response = second.post(f"/activities/{activity.id}/edit", data=form_data(
+    response = second.post(f"/activities/{activity.id}/edit", data=activity_form_data(
         first.user, title="Title from Marc", version="2"))
     assert response.status_code == 302
     db.session.refresh(activity)
     assert activity.title == "Title from Marc" and activity.version == 3
 
 
-def test_conflict_with_the_same_person_in_two_tabs(client_as):
+def test_conflict_with_the_same_person_in_two_tabs(client_as, make_activity, activity_form_data):
     staff = client_as("staff")
     activity = make_activity(title="Original title", responsible=staff.user)
-    assert staff.post(f"/activities/{activity.id}/edit", data=form_data(staff.user, title="Tab one",
+    assert staff.post(f"/activities/{activity.id}/edit", data=activity_form_data(staff.user, title="Tab one",
                                                                         version="1")).status_code == 302
-    response = staff.post(f"/activities/{activity.id}/edit", data=form_data(staff.user, title="Tab two",
+    response = staff.post(f"/activities/{activity.id}/edit", data=activity_form_data(staff.user, title="Tab two",
                                                                             version="1"))
     assert response.status_code == 409 and MESSAGE in response.get_data(as_text=True)
     db.session.refresh(activity)
     assert activity.title == "Tab one"
 
 
-def test_save_racing_another_commit_is_refused_without_writing(client_as, make_user):
+def test_save_racing_another_commit_is_refused_without_writing(client_as, make_user, make_activity, activity_form_data):
     """The other save lands between our version check and our write: StaleDataError, answered the same way."""
     staff = client_as("staff")
     activity = make_activity(title="Original title", responsible=staff.user)
@@ -79,7 +78,7 @@ def test_save_racing_another_commit_is_refused_without_writing(client_as, make_u
 
     event.listen(Session, "before_flush", other_save_lands)
     try:
-        response = staff.post(f"/activities/{activity.id}/edit", data=form_data(staff.user, title="Mine",
+        response = staff.post(f"/activities/{activity.id}/edit", data=activity_form_data(staff.user, title="Mine",
                                                                                 version="1"))
     finally:
         event.remove(Session, "before_flush", other_save_lands)
@@ -92,20 +91,20 @@ def test_save_racing_another_commit_is_refused_without_writing(client_as, make_u
     assert audit_entries(activity.id) == []  # rolled back: no entry for the refused save
 
 
-def test_activity_deleted_while_editing(client_as):
+def test_activity_deleted_while_editing(client_as, make_activity, activity_form_data):
     sg = client_as("secretary_general")
     staff = client_as("staff")
     activity = make_activity(title="Original title", responsible=staff.user)
     version = edit_version(staff, activity.id)
     assert sg.post(f"/activities/{activity.id}/delete").status_code == 302
-    response = staff.post(f"/activities/{activity.id}/edit", data=form_data(staff.user, title="Late",
+    response = staff.post(f"/activities/{activity.id}/edit", data=activity_form_data(staff.user, title="Late",
                                                                             version=version))
     assert response.status_code == 404
     db.session.refresh(activity)
     assert activity.title == "Original title"
 
 
-def test_delete_racing_another_save_deletes_nothing(client_as):
+def test_delete_racing_another_save_deletes_nothing(client_as, make_activity):
     staff = client_as("staff")
     activity = make_activity(title="Original title", responsible=staff.user)
     fired = []

@@ -4,12 +4,11 @@ from datetime import date
 
 import pytest
 
-from tests.factories import make_activity, member, partner
 from tracker.activities import services
 
 
 @pytest.fixture
-def log(make_user):
+def log(make_user, make_activity):
     """A small activity log whose rows differ in every filtered attribute."""
     ana, jordi = make_user("staff", name="Ana"), make_user("staff", name="Jordi")
     rows = {
@@ -72,11 +71,11 @@ def test_each_filter_narrows(client_as, log, query, expected):
     assert set(titles(client_as("staff"), query)) == expected
 
 
-def test_member_partner_and_responsible_filters(client_as, log):
+def test_member_partner_and_responsible_filters(client_as, log, find_member, find_partner):
     rows, ana, jordi = log
     client = client_as("board")
-    assert titles(client, f"?member={member('Bogota').id}") == ["Policy Debate on housing"]
-    assert titles(client, f"?partner={partner('UCLG').id}") == ["Policy Debate on housing"]
+    assert titles(client, f"?member={find_member('Bogota').id}") == ["Policy Debate on housing"]
+    assert titles(client, f"?partner={find_partner('UCLG').id}") == ["Policy Debate on housing"]
     assert titles(client, f"?responsible={ana.id}") == ["Global Taskforce retreat", "MITI training in Seoul"]
     assert titles(client, f"?responsible={jordi.id}&year=2022") == ["Policy Debate on housing",
                                                                    "External audit 100% done"]
@@ -100,7 +99,7 @@ def test_unknown_filter_value_is_flagged_next_to_it(client_as, log):
     assert 'id="outcome-errors"' in html and "this filter was ignored" in html
 
 
-def test_pagination(app, client_as, monkeypatch):
+def test_pagination(app, client_as, monkeypatch, make_activity):
     monkeypatch.setitem(app.config, "PAGE_SIZE", 5)
     for day in range(1, 13):
         make_activity(title=f"Activity {day:02d}", start=date(2022, 1, day), kind="event")
@@ -117,9 +116,9 @@ def test_pagination(app, client_as, monkeypatch):
     assert 'aria-current="page">2<' in html
 
 
-def test_filtered_query_is_one_select(app, log):
+def test_filtered_query_is_one_select(app, log, find_member, find_partner):
     stmt = services.filtered_query({"year": 2022, "line": "L1", "kind": ["policy_debate"], "status": ["completed"],
-                                    "member": member("Bogota").id, "partner": partner("UCLG").id,
+                                    "member": find_member("Bogota").id, "partner": find_partner("UCLG").id,
                                     "region": "Latin America and the Caribbean", "q": "housing"})
     assert [a.title for a in app.extensions["sqlalchemy"].session.scalars(stmt)] == ["Policy Debate on housing"]
 
@@ -130,10 +129,11 @@ def test_summary_compares_plan_and_delivery(app, log):
     assert by_status == {"planned": 0, "in_progress": 0, "completed": 1, "cancelled": 1}
 
 
-def test_links_from_other_pages_use_the_shared_parameters(client_as, log):
+def test_links_from_other_pages_use_the_shared_parameters(client_as, log, find_member, find_partner):
     rows, ana, jordi = log
     client = client_as("board")
     query = f"?year=2022&line=L1&axis=L1.A1&outcome=L1.A1.O2&kind=policy_debate&status=completed" \
-            f"&member={member('Bogota').id}&partner={partner('UCLG').id}&region=Latin+America+and+the+Caribbean" \
+            f"&member={find_member('Bogota').id}&partner={find_partner('UCLG').id}" \
+            f"&region=Latin+America+and+the+Caribbean" \
             f"&responsible={jordi.id}&q=housing"
     assert titles(client, query) == ["Policy Debate on housing"]

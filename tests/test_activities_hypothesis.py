@@ -6,7 +6,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.factories import make_activity
 from tracker.activities.models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity
 from tracker.audit.models import AuditEntry
 from tracker.extensions import db
@@ -120,7 +119,7 @@ def test_new_activity_never_fails(client_as, data):
 
 @SETTINGS
 @given(data=st.data())
-def test_edit_activity_never_fails(client_as, data):
+def test_edit_activity_never_fails(client_as, data, make_activity):
     client = client_as("staff")
     activity = make_activity(title="Before", responsible=client.user)
     payload = _payload(data.draw, str(client.user.id))

@@ -5,8 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import make_activity
-from tests.test_activities import audit_entries, count_activities, form_data
+from tests.test_activities import audit_entries, count_activities
 from tracker.activities.models import Activity
 from tracker.extensions import db
 
@@ -76,9 +75,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("overrides,field,message", CASES, ids=[f"{c[1]}-{i}" for i, c in enumerate(CASES)])
-def test_new_activity_rule(client_as, overrides, field, message):
+def test_new_activity_rule(client_as, overrides, field, message, activity_form_data):
     staff = client_as("staff")
-    response = staff.post("/activities/new", data=form_data(staff.user, **overrides))
+    response = staff.post("/activities/new", data=activity_form_data(staff.user, **overrides))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert message in error_next_to(page, field), page[:0]
@@ -88,10 +87,11 @@ def test_new_activity_rule(client_as, overrides, field, message):
 
 @pytest.mark.parametrize("overrides,field,message", CASES[::3], ids=[f"{c[1]}-{i}" for i, c in
                                                                    enumerate(CASES[::3])])
-def test_edit_activity_rule_changes_nothing(client_as, overrides, field, message):
+def test_edit_activity_rule_changes_nothing(client_as, overrides, field, message, make_activity, activity_form_data):
     staff = client_as("staff")
     activity = make_activity(title="Original title", responsible=staff.user, participants=10, women=5, men=5)
-    response = staff.post(f"/activities/{activity.id}/edit", data=form_data(staff.user, version="1", **overrides))
+    response = staff.post(f"/activities/{activity.id}/edit",
+                          data=activity_form_data(staff.user, version="1", **overrides))
     assert response.status_code == 200
     assert message in error_next_to(response.get_data(as_text=True), field)
     db.session.refresh(activity)
@@ -99,32 +99,32 @@ def test_edit_activity_rule_changes_nothing(client_as, overrides, field, message
     assert audit_entries() == []
 
 
-def test_the_form_keeps_what_was_typed(client_as):
+def test_the_form_keeps_what_was_typed(client_as, activity_form_data):
     staff = client_as("staff")
-    response = staff.post("/activities/new", data=form_data(staff.user, title="Keep me", budget_planned="abc",
+    response = staff.post("/activities/new", data=activity_form_data(staff.user, title="Keep me", budget_planned="abc",
                                                             participants_total="oops"))
     page = response.get_data(as_text=True)
     assert 'value="Keep me"' in page and 'value="abc"' in page and 'value="oops"' in page
 
 
-def test_responsible_must_be_an_active_editor(client_as, make_user):
+def test_responsible_must_be_an_active_editor(client_as, make_user, activity_form_data):
     staff = client_as("staff")
     for person in (make_user("board"), make_user("staff", active=False)):
-        response = staff.post("/activities/new", data=form_data(person))
+        response = staff.post("/activities/new", data=activity_form_data(person))
         assert "Choose an active staff member, the Secretary General or an administrator." in error_next_to(
             response.get_data(as_text=True), "responsible")
     assert count_activities() == 0
 
 
 @pytest.mark.parametrize("role", ["secretary_general", "admin"])
-def test_steering_roles_can_be_responsible(client_as, make_user, role):
+def test_steering_roles_can_be_responsible(client_as, make_user, role, activity_form_data):
     staff = client_as("staff")
-    assert staff.post("/activities/new", data=form_data(make_user(role))).status_code == 302
+    assert staff.post("/activities/new", data=activity_form_data(make_user(role))).status_code == 302
 
 
-def test_valid_edge_values_are_accepted(client_as):
+def test_valid_edge_values_are_accepted(client_as, activity_form_data):
     staff = client_as("staff")
-    response = staff.post("/activities/new", data=form_data(
+    response = staff.post("/activities/new", data=activity_form_data(
         staff.user, title="t" * 200, description="d" * 5000, place="p" * 200, start_date="2015-01-01",
         end_date="2030-12-31", participants_total="1000000", participants_women="500000", participants_men="500000",
         budget_planned="100000000", budget_spent="0.10", outcome_kind="", members=[], partners=[], themes=[],
@@ -135,29 +135,29 @@ def test_valid_edge_values_are_accepted(client_as):
     assert str(activity.budget_spent) == "0.10" and activity.participants_total == 1_000_000
 
 
-def test_participants_are_optional(client_as):
+def test_participants_are_optional(client_as, activity_form_data):
     staff = client_as("staff")
-    response = staff.post("/activities/new", data=form_data(staff.user, participants_total="", participants_women="",
-                                                            participants_men="", budget_planned="",
-                                                            budget_spent=""))
+    response = staff.post("/activities/new", data=activity_form_data(
+        staff.user, participants_total="", participants_women="", participants_men="", budget_planned="",
+        budget_spent=""))
     assert response.status_code == 302
     activity = db.session.scalar(select(Activity))
     assert activity.participants_total is None and activity.budget_planned is None
 
 
-def test_repeated_ids_are_stored_once(client_as, make_user):
+def test_repeated_ids_are_stored_once(client_as, make_user, activity_form_data):
     staff = client_as("staff")
-    data = form_data(staff.user)
+    data = activity_form_data(staff.user)
     data["outcomes"] = data["outcomes"] * 3
     assert staff.post("/activities/new", data=data).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Activity.outcomes.property.secondary)) == 2
 
 
-def test_edit_without_version_is_refused(client_as):
+def test_edit_without_version_is_refused(client_as, make_activity, activity_form_data):
     staff = client_as("staff")
     activity = make_activity(title="Original title", responsible=staff.user)
     for version in (None, "", "abc"):
-        response = staff.post(f"/activities/{activity.id}/edit", data=form_data(staff.user, version=version,
+        response = staff.post(f"/activities/{activity.id}/edit", data=activity_form_data(staff.user, version=version,
                                                                                 title="Changed"))
         assert response.status_code == 200
         assert "reload the page" in response.get_data(as_text=True) or "Not a valid integer" in response.get_data(

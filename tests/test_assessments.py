@@ -3,35 +3,46 @@ import random
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
-from tests.factories import make_assessment, make_indicator, make_value, outcome
 from tracker.assessments import services
 from tracker.assessments.models import Assessment
+from tracker.audit.models import AuditEntry
 from tracker.core import review, years
 from tracker.core.errors import DomainError, NotAllowed, ReviewError, YearLocked
 from tracker.core.years import YearLock
+from tracker.demo.seed import seed_demo_assessments
+from tracker.extensions import db
 from tracker.plan import responsibles
 from tracker.plan.models import outcome_responsible
 from tracker.review import services as review_services
-from tracker.audit.models import AuditEntry
-from tracker.demo.seed import seed_demo_assessments
-from tracker.extensions import db
 
 CODE = "L2.A2.O3"
 TEXT = {"status": "on_track", "achieved": "Three trainings for 90 practitioners.", "difficulties": "Travel.",
         "next_steps": "A fourth session."}
 
 
-def _assign(user, code=CODE):
-    db.session.execute(insert(outcome_responsible).values(outcome_id=outcome(code).id, user_id=user.id))
-    db.session.commit()
+@pytest.fixture
+def assign_responsible(find_outcome):
+    """assign_responsible(user, code=CODE): make the user responsible for the outcome (committed)."""
+
+    def _assign(user, code=CODE):
+        db.session.execute(insert(outcome_responsible).values(outcome_id=find_outcome(code).id, user_id=user.id))
+        db.session.commit()
+
+    return _assign
 
 
-def _assessment(code=CODE, year=2022) -> Assessment | None:
-    db.session.expire_all()
-    return db.session.scalar(select(Assessment).where(Assessment.outcome_id == outcome(code).id,
-                                                      Assessment.year == year))
+@pytest.fixture
+def assessment_of(find_outcome):
+    """assessment_of(code=CODE, year=2022) -> the assessment of that outcome and year, or None."""
+
+    def _assessment(code=CODE, year=2022) -> Assessment | None:
+        db.session.expire_all()
+        return db.session.scalar(select(Assessment).where(Assessment.outcome_id == find_outcome(code).id,
+                                                          Assessment.year == year))
+
+    return _assessment
 
 
 def _entries(entity_type, entity_id=None):
@@ -57,32 +68,33 @@ def test_current_plan_year_is_configured_or_clamped(app):
         app.config["CURRENT_PLAN_YEAR"] = old
 
 
-def test_staff_writes_only_for_outcomes_they_answer_for(app, make_user):
+def test_staff_writes_only_for_outcomes_they_answer_for(app, make_user, find_outcome, assign_responsible,
+                                                        assessment_of):
     ana, ben = make_user("staff"), make_user("staff")
-    _assign(ana)
+    assign_responsible(ana)
     with pytest.raises(NotAllowed):
-        services.save_draft(ben, outcome(CODE), 2022, TEXT)
-    assessment = services.save_draft(ana, outcome(CODE), 2022, TEXT)
+        services.save_draft(ben, find_outcome(CODE), 2022, TEXT)
+    assessment = services.save_draft(ana, find_outcome(CODE), 2022, TEXT)
     db.session.commit()
     assert (assessment.review_state, assessment.author_id, assessment.status) == ("draft", ana.id, "on_track")
     with pytest.raises(NotAllowed):
         services.submit(ben, assessment)
     with pytest.raises(NotAllowed):
-        services.save_draft(make_user("board"), outcome(CODE), 2022, TEXT)
+        services.save_draft(make_user("board"), find_outcome(CODE), 2022, TEXT)
     # The author keeps access to their own assessment even once no longer responsible.
     db.session.execute(outcome_responsible.delete())
     db.session.commit()
-    services.save_draft(ana, outcome(CODE), 2022, {**TEXT, "status": "needs_attention"})
+    services.save_draft(ana, find_outcome(CODE), 2022, {**TEXT, "status": "needs_attention"})
     db.session.commit()
-    assert _assessment().status == "needs_attention"
+    assert assessment_of().status == "needs_attention"
     with pytest.raises(DomainError):
-        services.save_draft(ana, outcome(CODE), 2022, {**TEXT, "status": "brilliant"})
+        services.save_draft(ana, find_outcome(CODE), 2022, {**TEXT, "status": "brilliant"})
 
 
-def test_review_transitions_and_who_may_make_them(app, make_user):
+def test_review_transitions_and_who_may_make_them(app, make_user, find_outcome, assign_responsible):
     staff, sg, board = make_user("staff"), make_user("secretary_general"), make_user("board")
-    _assign(staff)
-    assessment = services.save_draft(staff, outcome(CODE), 2022, TEXT)
+    assign_responsible(staff)
+    assessment = services.save_draft(staff, find_outcome(CODE), 2022, TEXT)
     with pytest.raises(ReviewError):
         review.approve(sg, assessment)  # a draft is not approved before it is submitted
     services.submit(staff, assessment)
@@ -98,12 +110,12 @@ def test_review_transitions_and_who_may_make_them(app, make_user):
     review.return_(sg, assessment, "Add the figures")
     assert (assessment.review_state, assessment.review_note, assessment.reviewed_by_id) == (
         "returned", "Add the figures", sg.id)
-    services.save_draft(staff, outcome(CODE), 2022, {**TEXT, "achieved": "Three trainings, 90 people, 48% women"})
+    services.save_draft(staff, find_outcome(CODE), 2022, {**TEXT, "achieved": "Three trainings, 90 people, 48% women"})
     assert assessment.review_state == "returned"  # still waiting for the author to send it back
     services.submit(staff, assessment)
     review.approve(sg, assessment)
     assert assessment.review_state == "approved"
-    services.save_draft(staff, outcome(CODE), 2022, {**TEXT, "next_steps": "Two more sessions"})
+    services.save_draft(staff, find_outcome(CODE), 2022, {**TEXT, "next_steps": "Two more sessions"})
     assert assessment.review_state == "draft"  # a change needs a new review
     assert assessment.review_note == "Add the figures"  # the reviewer's note stays
     db.session.commit()
@@ -114,27 +126,20 @@ def test_review_transitions_and_who_may_make_them(app, make_user):
     assert ("next_steps", "A fourth session.", "Two more sessions") in last.changes()
 
 
-def test_assessments_by_outcome_is_one_query(app):
+def test_assessments_by_outcome_is_one_query(app, count_queries, make_assessment, find_outcome):
     for code in ("L1.A1.O1", "L1.A1.O2", "L3.A5.O1"):
         make_assessment(code, 2022)
     make_assessment("L1.A1.O1", 2021)
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         result = services.assessments_by_outcome(2022)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1
-    assert set(result) == {outcome(c).id for c in ("L1.A1.O1", "L1.A1.O2", "L3.A5.O1")}
+    assert set(result) == {find_outcome(c).id for c in ("L1.A1.O1", "L1.A1.O2", "L3.A5.O1")}
 
 
-def test_lock_refuses_every_change_and_admin_reopens(app, make_user):
+def test_lock_refuses_every_change_and_admin_reopens(app, make_user, make_assessment, make_indicator, make_value,
+                                                     find_outcome, assign_responsible):
     staff, sg, admin = make_user("staff"), make_user("secretary_general"), make_user("admin")
-    _assign(staff)
+    assign_responsible(staff)
     submitted = make_assessment(CODE, 2022, state="submitted", author=staff)
     indicator = make_indicator(code="PW-X", targets={2022: 10})
     value = make_value(indicator, 2022, 5, state="submitted", entered_by=staff)
@@ -146,7 +151,7 @@ def test_lock_refuses_every_change_and_admin_reopens(app, make_user):
     assert years.is_locked(2022) and years.locked_years() == {2022}
     from tracker.indicators import services as indicator_services
     attempts = [
-        lambda: services.save_draft(staff, outcome(CODE), 2022, TEXT),
+        lambda: services.save_draft(staff, find_outcome(CODE), 2022, TEXT),
         lambda: review.approve(sg, submitted),
         lambda: review.return_(sg, submitted, "No"),
         lambda: indicator_services.save_value(staff, indicator, 2022, 6),
@@ -158,7 +163,7 @@ def test_lock_refuses_every_change_and_admin_reopens(app, make_user):
         with pytest.raises(YearLocked, match="2022 is locked"):
             attempt()
         db.session.rollback()
-    services.save_draft(staff, outcome(CODE), 2023, TEXT)  # other years are open
+    services.save_draft(staff, find_outcome(CODE), 2023, TEXT)  # other years are open
     with pytest.raises(NotAllowed):
         years.reopen_year(sg, 2022, "typo")
     with pytest.raises(DomainError):
@@ -172,11 +177,12 @@ def test_lock_refuses_every_change_and_admin_reopens(app, make_user):
     review.approve(sg, db.session.get(Assessment, submitted.id))
 
 
-def test_due_for_lists_what_is_missing_and_returned(app, make_user):
+def test_due_for_lists_what_is_missing_and_returned(app, make_user, make_assessment, make_indicator, make_value,
+                                                    assign_responsible):
     ana, ben = make_user("staff"), make_user("staff")
-    _assign(ana, CODE)
-    _assign(ana, "L1.A1.O1")
-    _assign(ben, "L3.A1.O1")
+    assign_responsible(ana, CODE)
+    assign_responsible(ana, "L1.A1.O1")
+    assign_responsible(ben, "L3.A1.O1")
     make_assessment("L1.A1.O1", 2022, state="draft", author=ana)
     returned = make_assessment(CODE, 2021, state="returned", author=ana)
     plan_wide = make_indicator(code="PW-A")
@@ -200,7 +206,7 @@ def test_due_for_lists_what_is_missing_and_returned(app, make_user):
     assert locked["locked"] and locked["missing_assessments"] == [] and locked["missing_values"] == []
 
 
-def test_review_queue_holds_submitted_items_only(app, make_user):
+def test_review_queue_holds_submitted_items_only(app, make_user, make_assessment, make_indicator, make_value):
     staff = make_user("staff")
     waiting = make_assessment(CODE, 2022, state="submitted", author=staff)
     make_assessment("L1.A1.O1", 2022, state="draft")
@@ -213,19 +219,19 @@ def test_review_queue_holds_submitted_items_only(app, make_user):
     assert [v.id for v in queue["values"]] == [value.id]
 
 
-def test_set_responsibles_is_audited_and_only_for_staff(app, make_user):
+def test_set_responsibles_is_audited_and_only_for_staff(app, make_user, find_outcome):
     sg, ana, ben, board = (make_user("secretary_general"), make_user("staff"), make_user("staff"),
                            make_user("board"))
     with pytest.raises(NotAllowed):
-        responsibles.set_responsibles(ana, outcome(CODE), [ana])
+        responsibles.set_responsibles(ana, find_outcome(CODE), [ana])
     with pytest.raises(DomainError):
-        responsibles.set_responsibles(sg, outcome(CODE), [board])
-    responsibles.set_responsibles(sg, outcome(CODE), [ana, ben])
-    responsibles.set_responsibles(sg, outcome(CODE), [ben])
+        responsibles.set_responsibles(sg, find_outcome(CODE), [board])
+    responsibles.set_responsibles(sg, find_outcome(CODE), [ana, ben])
+    responsibles.set_responsibles(sg, find_outcome(CODE), [ben])
     db.session.commit()
     assert [o.code for o in responsibles.responsible_outcomes(ben)] == [CODE]
     assert responsibles.responsible_outcomes(ana) == []
-    entries = _entries("outcome_responsible", outcome(CODE).id)
+    entries = _entries("outcome_responsible", find_outcome(CODE).id)
     assert [e.after["user_ids"] for e in entries] == [sorted([ana.id, ben.id]), [ben.id]]
 
 
@@ -248,35 +254,35 @@ def test_demo_assessments_are_varied_and_idempotent(app, make_user):
 # ---------------------------------------------------------------- pages
 
 
-def test_staff_writes_submits_and_sg_reviews_through_the_pages(app, client_as):
+def test_staff_writes_submits_and_sg_reviews_through_the_pages(app, client_as, assign_responsible, assessment_of):
     staff, sg = client_as("staff"), client_as("secretary_general")
-    _assign(staff.user)
+    assign_responsible(staff.user)
     url = f"/assessments/{CODE}/2022"
     assert staff.get(url).status_code == 200
     response = staff.post(url, data={**TEXT, "status": "needs_attention"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessments")
-    assessment = _assessment()
+    assessment = assessment_of()
     assert (assessment.status, assessment.review_state) == ("needs_attention", "draft")
     assert staff.post(f"/assessments/{assessment.id}/submit").status_code == 302
-    assert _assessment().review_state == "submitted"
+    assert assessment_of().review_state == "submitted"
     assert staff.post(f"/assessments/{assessment.id}/review", data={"decision": "approve"}).status_code == 403
     response = sg.post(f"/assessments/{assessment.id}/review", data={"decision": "return", "note": ""},
                        follow_redirects=True)
     assert "Write a note saying what needs to change" in response.get_data(as_text=True)
-    assert _assessment().review_state == "submitted"
+    assert assessment_of().review_state == "submitted"
     sg.post(f"/assessments/{assessment.id}/review", data={"decision": "return", "note": "Say how many people"})
-    assert (_assessment().review_state, _assessment().review_note) == ("returned", "Say how many people")
+    assert (assessment_of().review_state, assessment_of().review_note) == ("returned", "Say how many people")
     html = staff.get("/assessments/mine?year=2022").get_data(as_text=True)
     assert "Say how many people" in html
-    response = staff.post(url, data={**TEXT, "version": str(_assessment().version), "then": "submit"})
-    assert response.status_code == 302 and _assessment().review_state == "submitted"
+    response = staff.post(url, data={**TEXT, "version": str(assessment_of().version), "then": "submit"})
+    assert response.status_code == 302 and assessment_of().review_state == "submitted"
     sg.post(f"/assessments/{assessment.id}/review", data={"decision": "approve"})
-    assert _assessment().review_state == "approved"
+    assert assessment_of().review_state == "approved"
     html = sg.get(f"/plan/outcomes/{CODE}").get_data(as_text=True)
     assert "Approved" in html and TEXT["achieved"] in html
 
 
-def test_pages_refuse_who_may_not(app, client_as, make_user):
+def test_pages_refuse_who_may_not(app, client_as, make_user, make_assessment, assessment_of):
     staff, board = client_as("staff"), client_as("board")
     assessment = make_assessment(CODE, 2022, state="submitted")
     assert staff.get(f"/assessments/{CODE}/2022").status_code == 403  # not responsible, not the author
@@ -289,31 +295,31 @@ def test_pages_refuse_who_may_not(app, client_as, make_user):
     for url in ("/assessments/mine", "/assessments/review"):
         assert board.get(url).status_code == 403
     assert staff.get("/assessments/review").status_code == 403
-    assert _assessment().review_state == "submitted"
+    assert assessment_of().review_state == "submitted"
     assert staff.get("/assessments/NOPE/2022").status_code in (403, 404)
     assert client_as("admin").get(f"/assessments/{CODE}/2030").status_code == 404
 
 
-def test_bad_input_is_answered_next_to_the_field(app, client_as):
+def test_bad_input_is_answered_next_to_the_field(app, client_as, assessment_of):
     sg = client_as("secretary_general")
     response = sg.post(f"/assessments/{CODE}/2022", data={**TEXT, "status": "brilliant"})
     assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
     response = sg.post(f"/assessments/{CODE}/2022", data={**TEXT, "achieved": "bad\x00text"})
     assert "control characters" in response.get_data(as_text=True)
-    assert _assessment() is None
+    assert assessment_of() is None
 
 
-def test_stale_edit_is_refused_with_a_message(app, client_as):
+def test_stale_edit_is_refused_with_a_message(app, client_as, assessment_of):
     sg = client_as("secretary_general")
     sg.post(f"/assessments/{CODE}/2022", data=TEXT)
-    version = _assessment().version
+    version = assessment_of().version
     sg.post(f"/assessments/{CODE}/2022", data={**TEXT, "achieved": "First edit", "version": str(version)})
     response = sg.post(f"/assessments/{CODE}/2022", data={**TEXT, "achieved": "Second", "version": str(version)})
     assert response.status_code == 409 and "Someone else saved this" in response.get_data(as_text=True)
-    assert _assessment().achieved == "First edit"
+    assert assessment_of().achieved == "First edit"
 
 
-def test_locked_year_pages_refuse_edits_with_a_clear_message(app, client_as):
+def test_locked_year_pages_refuse_edits_with_a_clear_message(app, client_as, make_assessment, assessment_of):
     sg, admin, staff = client_as("secretary_general"), client_as("admin"), client_as("staff")
     make_assessment(CODE, 2022, state="approved", achieved="Final words")
     assert staff.post("/assessments/years/lock", data={"lock-year": "2022"}).status_code == 403
@@ -323,7 +329,7 @@ def test_locked_year_pages_refuse_edits_with_a_clear_message(app, client_as):
     assert "2022 is locked" in html and 'name="achieved"' not in html
     response = sg.post(f"/assessments/{CODE}/2022", data={**TEXT, "achieved": "Rewritten"})
     assert response.status_code == 409 and "2022 is locked" in response.get_data(as_text=True)
-    assert _assessment().achieved == "Final words"
+    assert assessment_of().achieved == "Final words"
     assert "locked" in sg.get("/assessments/years").get_data(as_text=True).lower()
     assert sg.post("/assessments/years/reopen", data={"reopen-year": "2022", "reopen-reason": "x"}).status_code == 403
     response = admin.post("/assessments/years/reopen", data={"reopen-year": "2022", "reopen-reason": ""})
@@ -337,9 +343,10 @@ def test_locked_year_pages_refuse_edits_with_a_clear_message(app, client_as):
     assert sg.post(f"/assessments/{CODE}/2022", data={**TEXT, "achieved": "Rewritten"}).status_code == 302
 
 
-def test_my_updates_and_review_queue_pages(app, client_as):
+def test_my_updates_and_review_queue_pages(app, client_as, make_assessment, make_indicator, make_value,
+                                           assign_responsible):
     staff, sg = client_as("staff"), client_as("secretary_general")
-    _assign(staff.user)
+    assign_responsible(staff.user)
     indicator = make_indicator(code="PW-Z", name="Social media followers")
     html = staff.get("/assessments/mine?year=2022").get_data(as_text=True)
     assert CODE in html and "Social media followers" in html
@@ -370,7 +377,7 @@ def test_responsibles_page_action(app, client_as, make_user):
     assert [o.code for o in responsibles.responsible_outcomes(ana)] == [CODE]
 
 
-def test_outcome_page_shows_cards_with_review_badges(app, client_as):
+def test_outcome_page_shows_cards_with_review_badges(app, client_as, make_assessment):
     board = client_as("board")
     make_assessment(CODE, 2021, status="off_track", state="approved", achieved="Postponed sessions")
     make_assessment(CODE, 2022, status="on_track", state="submitted", achieved="Draft words")
@@ -423,13 +430,13 @@ def csrf_app(_app):
         db.engine.dispose()  # its own connection pool: closed now rather than whenever it is garbage-collected
 
 
-def test_review_forms_carry_the_csrf_token(app, csrf_app, make_user, login):
+def test_review_forms_carry_the_csrf_token(app, csrf_app, make_user, login, make_assessment, assessment_of):
     assessment = make_assessment(CODE, 2022, state="submitted")
     client = login(csrf_app.test_client(), make_user("secretary_general"))
     html = client.get(f"/plan/outcomes/{CODE}").get_data(as_text=True)
     form = html[html.index(f'action="/assessments/{assessment.id}/review"'):]
     token = form.split('name="csrf_token" value="')[1].split('"')[0]
     assert client.post(f"/assessments/{assessment.id}/review", data={"decision": "approve"}).status_code == 400
-    assert _assessment().review_state == "submitted"
+    assert assessment_of().review_state == "submitted"
     response = client.post(f"/assessments/{assessment.id}/review", data={"decision": "approve", "csrf_token": token})
-    assert response.status_code == 302 and _assessment().review_state == "approved"
+    assert response.status_code == 302 and assessment_of().review_state == "approved"

@@ -23,7 +23,6 @@ from tracker.evidence.models import Evidence
 from tracker.extensions import db
 
 from .browser.liveserver import PROJECT_ROOT, Instance, add_sample_work, prepare_instance
-from .factories import make_activity, make_assessment, make_indicator, make_note, make_value
 
 # Evidence contents: every byte value, an empty file, one spanning several read chunks, a duplicate.
 CONTENTS = [bytes(range(256)) * 3, b"", b"%PDF-1.4 minutes of the Board\n" * 70_000, b"a photo's bytes \x00\xff"]
@@ -34,7 +33,7 @@ CONTENTS = [bytes(range(256)) * 3, b"", b"%PDF-1.4 minutes of the Board\n" * 70_
 
 
 @pytest.fixture
-def populated(app, make_user):
+def populated(app, make_user, make_activity, make_assessment, make_indicator, make_note, make_value):
     """Users of every role, activities with links, notes, files, indicators, assessments and audit entries."""
     users = {role: make_user(role) for role in ("admin", "secretary_general", "staff", "board")}
     staff = users["staff"]
@@ -224,7 +223,7 @@ def test_manifest_describes_the_archive(app, runner, populated, tmp_path):
         assert entry["sha256"] == Path(entry["path"]).name == storage.hash_file(on_disk[entry["path"]])
 
 
-def test_backup_while_the_app_writes_is_consistent(app, runner, populated, fresh_instance, tmp_path):
+def test_backup_while_the_app_writes_is_consistent(app, runner, populated, fresh_instance, tmp_path, make_activity):
     """Rows written during the backup are either wholly in it or wholly out: the manifest matches the copy."""
     stop = threading.Event()
     written = []

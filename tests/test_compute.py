@@ -1,14 +1,12 @@
 """Computed indicator values against hand-counted activities, and a fixed number of queries."""
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.factories import make_activity, make_indicator, make_note, make_value
 from tracker.core.models import utcnow
 from tracker.extensions import db
 from tracker.indicators import compute
@@ -19,7 +17,7 @@ B = "L1.A1.O1"  # policy recommendations
 
 
 @pytest.fixture
-def log(app):
+def log(app, make_activity, make_note):
     """A hand-counted activity log over 2021-2022 (see the comments for what each activity adds)."""
     # 1: completed training on A; 2 members, 1 partner; 30 people (18 women, 12 men); 1000 spent; 2 live notes.
     a1 = make_activity(kind="training", outcomes=(A,), members=("Seoul", "Montréal"), partners=("UCLG",),
@@ -64,7 +62,7 @@ def _values(indicator, years=(2021, 2022)):
     return {year: result[(indicator.id, year)] for year in years}
 
 
-def test_completed_activities_per_outcome_and_plan_wide(app, log):
+def test_completed_activities_per_outcome_and_plan_wide(app, log, make_indicator):
     on_a = make_indicator(code="A-ALL", outcome_code=A, method="completed_activities")
     on_b = make_indicator(code="B-ALL", outcome_code=B, method="completed_activities")
     plan = make_indicator(code="PW-ALL", method="completed_activities")
@@ -73,7 +71,7 @@ def test_completed_activities_per_outcome_and_plan_wide(app, log):
     assert _values(plan) == {2021: 1, 2022: 4}  # 2 serves two outcomes but counts once; 8 has no outcome
 
 
-def test_method_kinds_filter(app, log):
+def test_method_kinds_filter(app, log, make_indicator):
     trainings = make_indicator(code="PW-TRAIN", method="completed_activities", kinds=["training"])
     events = make_indicator(code="B-EVENTS", outcome_code=B, method="completed_activities",
                             kinds=["event", "statement"])
@@ -81,7 +79,7 @@ def test_method_kinds_filter(app, log):
     assert _values(events) == {2021: 0, 2022: 1}
 
 
-def test_distinct_members_and_partners(app, log):
+def test_distinct_members_and_partners(app, log, make_indicator):
     members_a = make_indicator(code="A-MEM", outcome_code=A, method="members_engaged")
     members_plan = make_indicator(code="PW-MEM", method="members_engaged")
     partners_b = make_indicator(code="B-PART", outcome_code=B, method="partners_engaged")
@@ -92,7 +90,7 @@ def test_distinct_members_and_partners(app, log):
     assert _values(partners_plan) == {2021: 1, 2022: 2}
 
 
-def test_participants_women_share_budget(app, log):
+def test_participants_women_share_budget(app, log, make_indicator):
     people = make_indicator(code="A-PPL", outcome_code=A, method="participants")
     women = make_indicator(code="A-WOM", outcome_code=A, method="women_share", unit="percent")
     women_plan = make_indicator(code="PW-WOM", method="women_share", unit="percent")
@@ -107,7 +105,7 @@ def test_participants_women_share_budget(app, log):
     assert _values(budget_plan)[2022] == Decimal("3850")  # + 2000 event + 50 statement
 
 
-def test_evidence_count(app, log):
+def test_evidence_count(app, log, make_indicator):
     on_a = make_indicator(code="A-EV", outcome_code=A, method="evidence_count")
     on_a_trainings = make_indicator(code="A-EV-T", outcome_code=A, method="evidence_count", kinds=["training"])
     on_b = make_indicator(code="B-EV", outcome_code=B, method="evidence_count")
@@ -119,7 +117,7 @@ def test_evidence_count(app, log):
     assert _values(plan) == {2021: 1, 2022: 5}
 
 
-def test_no_data_gives_none_for_sums_and_zero_for_counts(app):
+def test_no_data_gives_none_for_sums_and_zero_for_counts(app, make_activity, make_indicator):
     make_activity(kind="event", outcomes=(A,), participants=None, spent=None)
     count = make_indicator(code="C", outcome_code=A, method="completed_activities")
     people = make_indicator(code="P", outcome_code=A, method="participants")
@@ -132,7 +130,7 @@ def test_no_data_gives_none_for_sums_and_zero_for_counts(app):
     assert _values(count, [2023]) == {2023: 0}
 
 
-def test_cumulative_aggregates_the_plan_years(app, log):
+def test_cumulative_aggregates_the_plan_years(app, log, make_activity, make_indicator):
     make_activity(kind="training", outcomes=(A,), members=("Seoul", "Accra"), participants=4, start=date(2023, 2, 1))
     count = make_indicator(code="A-C", outcome_code=A, method="completed_activities", cumulative=True)
     members = make_indicator(code="A-M", outcome_code=A, method="members_engaged", cumulative=True)
@@ -146,7 +144,7 @@ def test_cumulative_aggregates_the_plan_years(app, log):
     assert _values(share, years)[2022] == (Decimal(100) * 31 / 58).quantize(Decimal("0.01"))
 
 
-def test_manual_values_count_only_when_approved(app, make_user):
+def test_manual_values_count_only_when_approved(app, make_user, make_indicator, make_value):
     indicator = make_indicator(code="PW-X")
     cumulative = make_indicator(code="PW-Y", cumulative=True)
     make_value(indicator, 2021, 140, state="approved")
@@ -157,70 +155,71 @@ def test_manual_values_count_only_when_approved(app, make_user):
     assert _values(cumulative) == {2021: 10, 2022: 25}  # as entered, not added up
 
 
-def _count_queries():
-    """Count the SQL statements run inside the block."""
-    statements = []
+@pytest.fixture
+def indicators_of_every_method(make_indicator):
+    """indicators_of_every_method(n) -> n indicators cycling over every method, on outcomes and plan-wide."""
 
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+    def _indicators(n: int):
+        """n indicators cycling over every computed method and manual, on outcomes and plan-wide."""
+        methods = ["completed_activities", "members_engaged", "partners_engaged", "participants", "women_share",
+                   "budget_spent", "evidence_count", "manual"]
+        outcomes = [A, B, None]
+        rows = [make_indicator(code=f"Q-{i}", method=methods[i % len(methods)], outcome_code=outcomes[i % 3],
+                               cumulative=bool(i % 2), commit=False) for i in range(n)]
+        db.session.commit()
+        return rows
 
-    @contextmanager
-    def counting():
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            yield statements
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-
-    return counting()
-
-
-def _indicators(n: int):
-    """n indicators cycling over every computed method and manual, on outcomes and plan-wide."""
-    methods = ["completed_activities", "members_engaged", "partners_engaged", "participants", "women_share",
-               "budget_spent", "evidence_count", "manual"]
-    outcomes = [A, B, None]
-    rows = [make_indicator(code=f"Q-{i}", method=methods[i % len(methods)], outcome_code=outcomes[i % 3],
-                           cumulative=bool(i % 2), commit=False) for i in range(n)]
-    db.session.commit()
-    return rows
+    return _indicators
 
 
-def _fill(n: int):
-    for i in range(n):
-        activity = make_activity(kind=("training", "event")[i % 2], outcomes=((A,), (B,), (A, B))[i % 3],
-                                 members=(("Seoul",), ("Accra", "Abidjan"))[i % 2], partners=("UCLG",),
-                                 participants=10, women=4, men=6, spent=10, start=date(2021 + i % 3, 3, 1),
-                                 commit=False)
-        if i % 4 == 0:
-            db.session.flush()
-            make_note(activity=activity, commit=False)
-    db.session.commit()
+@pytest.fixture
+def fill_log(make_activity, make_note):
+    """fill_log(n): n activities of both kinds over the three years, every fourth with a note."""
+
+    def _fill(n: int):
+        for i in range(n):
+            activity = make_activity(kind=("training", "event")[i % 2], outcomes=((A,), (B,), (A, B))[i % 3],
+                                     members=(("Seoul",), ("Accra", "Abidjan"))[i % 2], partners=("UCLG",),
+                                     participants=10, women=4, men=6, spent=10, start=date(2021 + i % 3, 3, 1),
+                                     commit=False)
+            if i % 4 == 0:
+                db.session.flush()
+                make_note(activity=activity, commit=False)
+        db.session.commit()
+
+    return _fill
 
 
-def _queries_for(indicators):
-    ids = [i.id for i in indicators]
-    db.session.expire_all()
-    fresh = db.session.scalars(select(Indicator).where(Indicator.id.in_(ids))).all()  # as a page would load them
-    with _count_queries() as statements:
-        compute.actuals(fresh, [2021, 2022, 2023])
-    return len(statements)
+@pytest.fixture
+def queries_for(count_queries):
+    """queries_for(indicators) -> how many SQL statements compute.actuals sends for them, as a page loads them."""
+
+    def _queries_for(indicators):
+        ids = [i.id for i in indicators]
+        db.session.expire_all()
+        fresh = db.session.scalars(select(Indicator).where(Indicator.id.in_(ids))).all()  # as a page would load them
+        with count_queries() as statements:
+            compute.actuals(fresh, [2021, 2022, 2023])
+        return len(statements)
+
+    return _queries_for
 
 
-def test_query_count_does_not_grow_with_activities(app):
-    indicators = _indicators(16)
+def test_query_count_does_not_grow_with_activities(app, make_value, indicators_of_every_method, fill_log, queries_for):
+    indicators = indicators_of_every_method(16)
     for indicator in indicators:
         if indicator.method == "manual":
             make_value(indicator, 2022, 1, commit=False)
-    _fill(5)
-    few = _queries_for(indicators)
-    _fill(45)
-    many = _queries_for(indicators)
+    fill_log(5)
+    few = queries_for(indicators)
+    fill_log(45)
+    many = queries_for(indicators)
     assert few == many == 6  # one per family of methods
 
 
-def test_query_count_is_the_same_for_2_and_10_indicators(app):
-    _fill(10)
+def test_query_count_is_the_same_for_2_and_10_indicators(app, make_indicator, indicators_of_every_method, fill_log,
+                                                         more_indicators, queries_for):
+    fill_log(10)
     two = [make_indicator(code="C-A", outcome_code=A, method="completed_activities"),
            make_indicator(code="M-PW", method="members_engaged")]
     more = [make_indicator(code=f"MORE-{i}", outcome_code=(A, B)[i % 2], cumulative=bool(i % 3),
@@ -228,17 +227,23 @@ def test_query_count_is_the_same_for_2_and_10_indicators(app):
                            kinds=["training"] if i % 4 == 0 else None) for i in range(8)]
     ten = two + more
     assert len(ten) == 10
-    assert _queries_for(two) == _queries_for(ten) == 2
-    every_method = _indicators(16)
-    assert _queries_for(every_method) == _queries_for(every_method + _indicators_extra(24)) == 6
+    assert queries_for(two) == queries_for(ten) == 2
+    every_method = indicators_of_every_method(16)
+    assert queries_for(every_method) == queries_for(every_method + more_indicators(24)) == 6
 
 
-def _indicators_extra(n: int):
-    methods = ["members_engaged", "evidence_count", "manual", "women_share", "partners_engaged"]
-    rows = [make_indicator(code=f"X-{i}", method=methods[i % len(methods)], outcome_code=(A, None)[i % 2],
-                           commit=False) for i in range(n)]
-    db.session.commit()
-    return rows
+@pytest.fixture
+def more_indicators(make_indicator):
+    """more_indicators(n) -> n more indicators of five methods, on an outcome and plan-wide."""
+
+    def _indicators_extra(n: int):
+        methods = ["members_engaged", "evidence_count", "manual", "women_share", "partners_engaged"]
+        rows = [make_indicator(code=f"X-{i}", method=methods[i % len(methods)], outcome_code=(A, None)[i % 2],
+                               commit=False) for i in range(n)]
+        db.session.commit()
+        return rows
+
+    return _indicators_extra
 
 
 def _link_app():

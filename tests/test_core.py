@@ -9,7 +9,6 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 from wtforms import StringField
 
-from tests.factories import make_assessment
 from tracker.assessments.models import Assessment
 from tracker.audit.models import AuditEntry
 from tracker.core import review
@@ -91,7 +90,7 @@ def test_not_allowed_answers_403(app):
             attempt(lambda: (_ for _ in ()).throw(NotAllowed("no")))
 
 
-def test_the_database_refuses_an_unknown_review_state(app, make_user):
+def test_the_database_refuses_an_unknown_review_state(app, make_user, make_assessment):
     make_assessment("L1.A1.O1", 2022, state="draft", author=make_user("staff"))
     with pytest.raises(IntegrityError):
         db.session.execute(text("UPDATE assessment SET review_state = 'pending'"))
@@ -99,7 +98,7 @@ def test_the_database_refuses_an_unknown_review_state(app, make_user):
     db.session.rollback()
 
 
-def test_each_review_step_is_audited_and_checked(app, make_user):
+def test_each_review_step_is_audited_and_checked(app, make_user, make_assessment):
     staff, sg = make_user("staff"), make_user("secretary_general")
     item = make_assessment("L1.A1.O1", 2022, state="draft", author=staff)
     review.submit(staff, item)

@@ -12,7 +12,6 @@ import re
 import signal
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from tracker.evidence.models import Evidence, StoredFile
 from tracker.extensions import db
 
 from .browser.liveserver import HttpSession, LiveServer, multipart_body, prepare_instance, sqlite_integrity
-from .factories import make_activity
+from .waiting import wait_until
 
 CRASH_APP = "tests.browser.crash_app:app"
 _SHA_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}")
@@ -76,11 +75,11 @@ def _counts(instance) -> dict:
 
 
 @pytest.fixture
-def instance(tmp_path):
+def instance(tmp_path, row_factories):
     """A migrated, seeded instance with one user per role and one activity (its id on .activity_id)."""
     prepared = prepare_instance(tmp_path / "crash")
     with prepared.app_context():
-        prepared.activity_id = make_activity(title="Crash-test workshop").id
+        prepared.activity_id = row_factories.make_activity(title="Crash-test workshop").id
     return prepared
 
 
@@ -113,12 +112,29 @@ def _upload(session: HttpSession, activity_id: int, name: str, content: bytes, f
 
 
 def _wait_for_marker(marker: Path, server: LiveServer, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if marker.exists():
-            return json.loads(marker.read_text())
-        time.sleep(0.05)
-    raise AssertionError(f"The server never reached the pause point:\n{server.log_tail()}")
+    """Wait until a worker of the crash app stands at its pause point (it writes the marker atomically)."""
+    wait_until(marker.exists, timeout=timeout,
+               message=lambda: f"The server never reached the pause point:\n{server.log_tail()}")
+    return json.loads(marker.read_text())
+
+
+def _tcp_queues(local_port: int, remote_port: int) -> tuple[int, int] | None:
+    """(bytes not yet acknowledged by the peer, bytes received but not yet read by the process) of the IPv4
+    loopback connection between these ports, from /proc/net/tcp; None if there is no such connection."""
+    local, remote = f"0100007F:{local_port:04X}", f"0100007F:{remote_port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == local and fields[2] == remote:
+            tx_queue, rx_queue = fields[4].split(":")
+            return int(tx_queue, 16), int(rx_queue, 16)
+    return None
+
+
+def _server_has_read_everything_sent(raw: socket.socket, server_port: int) -> bool:
+    """Tell whether every byte sent on `raw` reached the server and the server process read it from its socket."""
+    client_port = raw.getsockname()[1]
+    ours, theirs = _tcp_queues(client_port, server_port), _tcp_queues(server_port, client_port)
+    return ours is not None and theirs is not None and ours[0] == 0 and theirs[1] == 0
 
 
 def _in_background(target, *args):
@@ -167,7 +183,9 @@ def test_kill_in_the_middle_of_an_upload_body(instance, servers):
                      f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
                      f"Content-Length: {len(body)}\r\n\r\n").encode())
         raw.sendall(body[: len(body) // 2])
-        time.sleep(0.5)  # the worker is reading the body now
+        # The worker is in the middle of the body once it has read all of the half sent: it waits for the rest.
+        wait_until(lambda: _server_has_read_everything_sent(raw, server.port), timeout=60,
+                   message=lambda: f"the worker never read the first half of the body:\n{server.log_tail()}")
         [worker] = server.worker_pids()
         os.kill(worker, signal.SIGKILL)
         raw.settimeout(5)
@@ -269,6 +287,24 @@ def test_worker_killed_while_an_edit_is_in_flight(instance, servers, tmp_path):
     assert consistency_problems(instance) == []
 
 
+def test_a_paused_worker_waits_for_the_test(instance, servers, tmp_path):
+    """The pause points hold a request until the test kills the worker or releases it: no timing is assumed."""
+    marker = tmp_path / "paused.json"
+    server = servers(instance, app_spec=CRASH_APP, extra_env={"CRASH_PAUSE_AT": "flush", "CRASH_MARKER": str(marker)})
+    session = HttpSession(server).login("staff")
+    before = _counts(instance)
+    thread, outcome = _in_background(_upload, session, instance.activity_id, "released.txt",
+                                     _text_file("released", 10_000))
+    paused = _wait_for_marker(marker, server)
+    assert paused["point"] == "flush"
+    assert thread.is_alive() and outcome == {}  # held at the pause point: only a release or a kill ends it
+    Path(f"{marker}.release").touch()
+    thread.join(timeout=60)
+    assert outcome.get("result") == 302, outcome
+    assert _counts(instance)["stored_file"] == before["stored_file"] + 1
+    assert consistency_problems(instance) == []
+
+
 def test_server_killed_during_a_burst_of_uploads_and_edits(instance, servers):
     """Kill every process mid-burst: whatever a client saw acknowledged is there; nothing is half there."""
     server = servers(instance, workers=2, threads=4)
@@ -310,14 +346,15 @@ def test_server_killed_during_a_burst_of_uploads_and_edits(instance, servers):
     threads = [threading.Thread(target=client, args=(number,)) for number in range(6)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 90  # generous: a loaded CI machine is slow, and the kill waits for the burst
-    while len(acknowledged_uploads) < 8 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    server.kill()
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(acknowledged_uploads) >= 8, f"the burst did not get going:\n{server.log_tail()}"
+    try:  # the kill waits for the burst: 8 acknowledged uploads (generous deadline: a loaded CI machine is slow)
+        wait_until(lambda: len(acknowledged_uploads) >= 8, timeout=90,
+                   message=lambda: f"the burst did not get going:\n{server.log_tail()}")
+    finally:
+        server.kill()
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert len(acknowledged_uploads) >= 8
 
     servers(instance)
     assert consistency_problems(instance) == []

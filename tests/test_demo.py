@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from tracker.activities.models import Activity, activity_member, activity_outcome
 from tracker.assessments.models import Assessment
-from tracker.core.years import YearLock
 from tracker.audit.models import AuditEntry
 from tracker.auth.models import User
+from tracker.core.years import YearLock
 from tracker.demo.seed import DEMO_USERS, PROGRAMMES, demo_items, seed_demo
 from tracker.demo.synthetic import seed_synthetic, synthetic_count
 from tracker.evidence.models import Evidence

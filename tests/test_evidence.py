@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 from flask import render_template
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tracker import create_app
 from tracker.audit.models import AuditEntry
@@ -15,27 +15,39 @@ from tracker.evidence.models import Evidence
 from tracker.extensions import db
 
 from .conftest import IsolatedClient
-from .factories import make_activity, make_note, outcome
 from .test_evidence_validation import pdf_bytes
 
 ROLE_CASES = ("admin", "secretary_general", "owner", "other_staff", "board")
 
 
-def add_file(user, *, activity=None, outcome_code=None, content=None, name="report.pdf", title="Report"):
-    """Store a file and attach it as evidence through the service, committed."""
-    parent = {"activity": activity} if activity is not None else {"outcome": outcome(outcome_code)}
-    item = services.add_file(user, **parent, title=title, stream=io.BytesIO(content or pdf_bytes(name)),
-                             filename=name)
-    db.session.commit()
-    return item
+@pytest.fixture
+def add_file(find_outcome):
+    """add_file(user, *, activity= or outcome_code=, content=, name=, title=): store a file and attach it as
+    evidence through the service, committed."""
+
+    def add_file(user, *, activity=None, outcome_code=None, content=None, name="report.pdf", title="Report"):
+        """Store a file and attach it as evidence through the service, committed."""
+        parent = {"activity": activity} if activity is not None else {"outcome": find_outcome(outcome_code)}
+        item = services.add_file(user, **parent, title=title, stream=io.BytesIO(content or pdf_bytes(name)),
+                                 filename=name)
+        db.session.commit()
+        return item
+
+    return add_file
 
 
-def add_link(user, *, activity=None, outcome_code=None, url="https://www.metropolis.org/news", title="News item"):
-    """Attach a link through the service, committed."""
-    parent = {"activity": activity} if activity is not None else {"outcome": outcome(outcome_code)}
-    item = services.add_link(user, **parent, title=title, url=url)
-    db.session.commit()
-    return item
+@pytest.fixture
+def add_link(find_outcome):
+    """add_link(user, *, activity= or outcome_code=, url=, title=): attach a link through the service, committed."""
+
+    def add_link(user, *, activity=None, outcome_code=None, url="https://www.metropolis.org/news", title="News item"):
+        """Attach a link through the service, committed."""
+        parent = {"activity": activity} if activity is not None else {"outcome": find_outcome(outcome_code)}
+        item = services.add_link(user, **parent, title=title, url=url)
+        db.session.commit()
+        return item
+
+    return add_link
 
 
 def _audit(entity_id=None, action=None):
@@ -70,7 +82,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("case", ROLE_CASES)
-def test_role_matrix(app, clients, case):
+def test_role_matrix(app, clients, case, make_activity, add_file, add_link):
     owner = clients["owner"].user
     activity = make_activity(created_by=owner)
     stored = add_file(owner, activity=activity)
@@ -105,7 +117,7 @@ def test_role_matrix(app, clients, case):
     assert len(_audit()) - audit_before == (2 if may_add else 0) + (2 if may_edit else 0)
 
 
-def test_anonymous_is_sent_to_log_in(app, make_user):
+def test_anonymous_is_sent_to_log_in(app, make_user, add_file):
     owner = make_user("staff")
     item = add_file(owner, outcome_code="L1.A1.O1")
     client = app.test_client()
@@ -118,7 +130,7 @@ def test_anonymous_is_sent_to_log_in(app, make_user):
     assert len(_audit()) == 1
 
 
-def test_can_edit_evidence_rule(app, make_user):
+def test_can_edit_evidence_rule(app, make_user, make_note, find_outcome):
     owner, other = make_user("staff"), make_user("staff")
     item = make_note(outcome_code="L1.A1.O1", added_by=owner)
     assert services.can_edit_evidence(owner, item)
@@ -131,12 +143,12 @@ def test_can_edit_evidence_rule(app, make_user):
     with pytest.raises(services.NotAllowed):
         services.delete(other, item)
     with pytest.raises(services.NotAllowed):
-        services.add_note(make_user("board"), outcome=outcome("L1.A1.O1"), title="x", note="y")
+        services.add_note(make_user("board"), outcome=find_outcome("L1.A1.O1"), title="x", note="y")
 
 
 # --- downloads ---------------------------------------------------------------------------------------------------
 
-def test_download_headers_and_content(app, client_as):
+def test_download_headers_and_content(app, client_as, add_file):
     staff = client_as("staff")
     content = pdf_bytes("Informe")
     item = add_file(staff.user, outcome_code="L1.A1.O1", content=content, name="Informe año 2022 \"final\".pdf")
@@ -156,18 +168,19 @@ def test_download_headers_and_content(app, client_as):
 def test_content_disposition_fallback_for_names_without_ascii():
     from tracker.evidence.views import content_disposition
 
-    assert content_disposition("報告.pdf") == "attachment; filename=\"evidence.pdf\"; filename*=UTF-8''%E5%A0%B1%E5%91%8A.pdf"
+    assert content_disposition("報告.pdf") == \
+        "attachment; filename=\"evidence.pdf\"; filename*=UTF-8''%E5%A0%B1%E5%91%8A.pdf"
     assert content_disposition("a;b\r\n.txt").startswith('attachment; filename="a_b__.txt"; filename*=UTF-8\'\'a%3Bb')
 
 
 @pytest.mark.parametrize("role", ["admin", "secretary_general", "staff", "board"])
-def test_every_role_downloads(app, client_as, make_user, role):
+def test_every_role_downloads(app, client_as, make_user, role, add_file):
     item = add_file(make_user("staff"), outcome_code="L3.A1.O1", content=pdf_bytes(role), name=f"{role}.pdf")
     with client_as(role).get(f"/evidence/{item.id}/download") as response:
         assert response.status_code == 200 and response.data == pdf_bytes(role)
 
 
-def test_download_refuses_what_is_not_a_live_file(app, client_as, make_user):
+def test_download_refuses_what_is_not_a_live_file(app, client_as, make_user, make_activity, make_note, add_file):
     client = client_as("admin")
     owner = make_user("staff")
     deleted = add_file(owner, outcome_code="L1.A1.O1", content=pdf_bytes("deleted"))
@@ -183,7 +196,7 @@ def test_download_refuses_what_is_not_a_live_file(app, client_as, make_user):
             assert response.status_code == 404, item_id
 
 
-def test_download_of_a_missing_file_is_a_clear_404(app, client_as):
+def test_download_of_a_missing_file_is_a_clear_404(app, client_as, add_file):
     client = client_as("staff")
     item = add_file(client.user, outcome_code="L1.A1.O1")
     storage.path_for(item.file).unlink()
@@ -201,7 +214,7 @@ def test_download_of_a_missing_file_is_a_clear_404(app, client_as):
     ("ftp://example.org/x", "“ftp:” are not accepted"),
     ("", "Give the address of the link."),
 ])
-def test_link_refusals_are_shown_next_to_the_field(app, client_as, url, message):
+def test_link_refusals_are_shown_next_to_the_field(app, client_as, url, message, make_activity):
     activity = make_activity()
     response = client_as("staff").post(f"/evidence/activity/{activity.id}", data={
         "kind": "link", "title": "Press release", "url": url})
@@ -212,7 +225,7 @@ def test_link_refusals_are_shown_next_to_the_field(app, client_as, url, message)
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
 
 
-def test_add_link_and_note(app, client_as):
+def test_add_link_and_note(app, client_as, make_activity):
     client = client_as("staff")
     activity = make_activity()
     response = client.post(f"/evidence/activity/{activity.id}", data={
@@ -227,7 +240,7 @@ def test_add_link_and_note(app, client_as):
     assert (note.kind, note.note, note.url) == ("note", "Line one\nLine two", None)
 
 
-def test_adding_returns_to_the_activity_page_which_shows_the_panel(app, client_as):
+def test_adding_returns_to_the_activity_page_which_shows_the_panel(app, client_as, make_activity):
     client = client_as("staff")
     activity = make_activity(title="MITI training on metropolitan finance")
     response = client.post(f"/evidence/activity/{activity.id}", data={
@@ -256,7 +269,7 @@ def test_note_and_title_rules(app, client_as):
     assert client.post(url, data={"kind": "note", "title": "Minutes", "note": "x" * 2000}).status_code == 302
 
 
-def test_add_page_and_unknown_or_deleted_parents(app, client_as):
+def test_add_page_and_unknown_or_deleted_parents(app, client_as, make_activity):
     client = client_as("staff")
     activity = make_activity(title="World Metropolitan Day 2022")
     html = client.get(f"/evidence/activity/{activity.id}?kind=link").get_data(as_text=True)
@@ -273,7 +286,7 @@ def test_add_page_and_unknown_or_deleted_parents(app, client_as):
 
 # --- editing and deleting ----------------------------------------------------------------------------------------
 
-def test_edit_link_note_and_file(app, client_as):
+def test_edit_link_note_and_file(app, client_as, make_note, add_file, add_link):
     client = client_as("staff")
     link = add_link(client.user, outcome_code="L1.A2.O1")
     note = make_note(outcome_code="L1.A2.O1", added_by=client.user)
@@ -302,7 +315,7 @@ def test_edit_link_note_and_file(app, client_as):
     assert stored.title == "scan.pdf"
 
 
-def test_second_save_of_an_old_version_is_refused(app, client_as):
+def test_second_save_of_an_old_version_is_refused(app, client_as, add_link):
     first, second = client_as("admin"), client_as("secretary_general")
     link = add_link(first.user, outcome_code="L1.A1.O1", title="Original")
     assert 'name="version" type="hidden" value="1"' in first.get(f"/evidence/{link.id}/edit").get_data(as_text=True)
@@ -318,7 +331,7 @@ def test_second_save_of_an_old_version_is_refused(app, client_as):
     assert len(_audit(link.id, "update")) == 1
 
 
-def test_unchanged_save_writes_no_audit_entry(app, client_as):
+def test_unchanged_save_writes_no_audit_entry(app, client_as, add_link):
     client = client_as("staff")
     link = add_link(client.user, outcome_code="L1.A1.O1")
     response = client.post(f"/evidence/{link.id}/edit", data={"title": link.title, "url": link.url, "version": "1"})
@@ -326,7 +339,7 @@ def test_unchanged_save_writes_no_audit_entry(app, client_as):
     assert _audit(link.id, "update") == []
 
 
-def test_soft_delete_hides_evidence_everywhere(app, client_as):
+def test_soft_delete_hides_evidence_everywhere(app, client_as, make_activity, find_outcome, add_file, add_link):
     client = client_as("staff")
     activity = make_activity()
     on_activity = add_file(client.user, activity=activity, title="Attendance list")
@@ -344,7 +357,7 @@ def test_soft_delete_hides_evidence_everywhere(app, client_as):
     page = client.get("/plan/outcomes/L1.A3.O2").get_data(as_text=True)
     assert "Taskforce statement" not in page and f"/evidence/{on_outcome.id}/" not in page
     assert services.list_for_activity(activity.id) == []
-    assert services.list_for_outcome(outcome("L1.A3.O2").id) == []
+    assert services.list_for_outcome(find_outcome("L1.A3.O2").id) == []
     assert services.counts_for_activities([activity.id]) == {}
     with client.get(f"/evidence/{on_activity.id}/download") as response:
         assert response.status_code == 404
@@ -357,7 +370,7 @@ def test_soft_delete_hides_evidence_everywhere(app, client_as):
 
 # --- the audit record --------------------------------------------------------------------------------------------
 
-def test_audit_entries_for_create_update_delete(app, client_as):
+def test_audit_entries_for_create_update_delete(app, client_as, make_activity):
     client = client_as("staff")
     activity = make_activity()
     content = pdf_bytes("audited")
@@ -385,7 +398,7 @@ def test_audit_entries_for_create_update_delete(app, client_as):
     assert not any(isinstance(v, bytes) for e in _audit(item.id) for v in (e.after or {}).values())
 
 
-def test_refused_or_failed_changes_write_no_audit_entry(app, client_as, monkeypatch):
+def test_refused_or_failed_changes_write_no_audit_entry(app, client_as, monkeypatch, make_activity):
     client = client_as("staff")
     activity = make_activity()
     client.post(f"/evidence/activity/{activity.id}", data={"kind": "link", "title": "x", "url": "javascript:x"})
@@ -397,7 +410,7 @@ def test_refused_or_failed_changes_write_no_audit_entry(app, client_as, monkeypa
 
 # --- panels ------------------------------------------------------------------------------------------------------
 
-def test_outcome_page_section_by_role(app, client_as):
+def test_outcome_page_section_by_role(app, client_as, make_activity, make_note, add_link):
     owner, other, admin, board = (client_as(r) for r in ("staff", "staff", "admin", "board"))
     activity = make_activity(outcomes=("L2.A1.O1",))
     mine = add_link(owner.user, outcome_code="L2.A1.O1", title="Observatory issue",
@@ -426,7 +439,7 @@ def test_outcome_page_section_by_role(app, client_as):
     assert "<script>" not in html and "style=" not in html and " onclick" not in html
 
 
-def test_activity_panel_contract(app, make_user):
+def test_activity_panel_contract(app, make_user, make_activity, add_file, add_link):
     owner = make_user("staff")
     activity = make_activity()
     add_file(owner, activity=activity, title="Attendance list", name="attendance.csv",
@@ -449,24 +462,16 @@ def test_activity_panel_contract(app, make_user):
     assert "No evidence yet." in html and "<form" not in html
 
 
-def test_lists_load_in_a_fixed_number_of_queries(app, make_user):
+def test_lists_load_in_a_fixed_number_of_queries(app, count_queries, make_user, make_activity, make_note):
     owners = [make_user("staff") for _ in range(3)]
     activity = make_activity()
     for n in range(12):
         make_note(activity=activity, title=f"Note {n}", added_by=owners[n % 3], commit=False)
     db.session.commit()
     db.session.expire_all()
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         items = services.list_for_activity(activity.id)
         names = [item.added_by.name for item in items] + [str(item.file) for item in items]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert len(items) == 12 and len(names) == 24
     assert len(statements) <= 3  # evidence, users, files: whatever the number of pieces
     grouped = services.list_for_activities([activity.id, 999999])

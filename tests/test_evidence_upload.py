@@ -13,7 +13,6 @@ from tracker.evidence import storage
 from tracker.evidence.models import Evidence, StoredFile
 from tracker.extensions import db
 
-from .factories import make_activity
 from .test_evidence_validation import ACCEPTED, HTML, SVG, ooxml_bytes, pdf_bytes, plain_zip_bytes
 
 
@@ -24,7 +23,7 @@ def staff(client_as):
 
 
 @pytest.fixture
-def activity(app):
+def activity(app, make_activity):
     """An activity to attach evidence to."""
     return make_activity(title="Policy Debate: housing")
 
@@ -163,7 +162,7 @@ def test_far_oversized_body_gets_the_friendly_413_page_with_a_way_back(app, staf
     assert 'href="/plan/"' in html
 
 
-def test_same_file_twice_is_stored_once(app, staff, activity, client_as):
+def test_same_file_twice_is_stored_once(app, staff, activity, client_as, make_activity):
     content = pdf_bytes("annual report 2022")
     assert upload(staff, activity.id, content, "report.pdf").status_code == 302
     other = client_as("staff")

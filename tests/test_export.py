@@ -6,12 +6,11 @@ from datetime import date
 
 import pytest
 
-from tests.factories import make_activity
 from tracker.activities.export import COLUMNS, export
 
 
 @pytest.fixture
-def log(make_user):
+def log(make_user, make_activity):
     ana = make_user("staff", email="ana@example.org")
     make_activity(title="Policy Debate, \"housing\"", kind="policy_debate", start=date(2022, 5, 1),
                   end=date(2022, 5, 2), outcomes=("L1.A1.O2", "L3.A2.O1"), members=("Bogota", "Seoul"),

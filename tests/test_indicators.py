@@ -6,17 +6,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, insert, select
 
-from tests.factories import make_activity, make_indicator, make_note, make_value, outcome
+from tracker.audit.models import AuditEntry
 from tracker.core import review
 from tracker.core.errors import DomainError, NotAllowed, ReviewError, YearLocked
 from tracker.core.years import YearLock, lock_year
-from tracker.plan.models import outcome_responsible
-from tracker.audit.models import AuditEntry
 from tracker.demo.seed import seed_demo_measurements
 from tracker.extensions import db
 from tracker.indicators import services
 from tracker.indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from tracker.indicators.seed import seed_indicators
+from tracker.plan.models import outcome_responsible
 
 CODE = "L2.A2.O3"
 PLAN_WIDE_BASELINES = {
@@ -26,9 +25,15 @@ PLAN_WIDE_BASELINES = {
 }
 
 
-def _assign(user, code=CODE):
-    db.session.execute(insert(outcome_responsible).values(outcome_id=outcome(code).id, user_id=user.id))
-    db.session.commit()
+@pytest.fixture
+def assign_responsible(find_outcome):
+    """assign_responsible(user, code=CODE): make the user responsible for the outcome (committed)."""
+
+    def _assign(user, code=CODE):
+        db.session.execute(insert(outcome_responsible).values(outcome_id=find_outcome(code).id, user_id=user.id))
+        db.session.commit()
+
+    return _assign
 
 
 def _value(indicator_id, year) -> IndicatorValue | None:
@@ -116,7 +121,7 @@ def test_demo_measurements_are_mixed_and_idempotent(app, make_user):
 # ---------------------------------------------------------------- rows for pages and reports
 
 
-def test_indicator_rows_follow_the_contract(app):
+def test_indicator_rows_follow_the_contract(app, make_indicator, make_value):
     indicator = make_indicator(code="PW-A", name="Followers", unit="people", baseline=32000, baseline_year=2020,
                                targets={2021: 36000, 2022: 40000})
     make_value(indicator, 2021, 35000, state="approved")
@@ -135,7 +140,7 @@ def test_indicator_rows_follow_the_contract(app):
     assert (empty["target"], empty["actual"], empty["status"], empty["pending"]) == (None, None, None, False)
 
 
-def test_cumulative_computed_indicator_status(app):
+def test_cumulative_computed_indicator_status(app, make_activity, make_indicator):
     indicator = make_indicator(code="L2-C", outcome_code=CODE, method="completed_activities", cumulative=True,
                                targets={2021: 2, 2022: 5, 2023: 8})
     for start in (date(2021, 3, 1), date(2021, 9, 1), date(2022, 4, 1), date(2023, 1, 9)):
@@ -146,7 +151,7 @@ def test_cumulative_computed_indicator_status(app):
     assert row["outcome_code"] == CODE
 
 
-def test_lower_and_range_directions_in_rows(app):
+def test_lower_and_range_directions_in_rows(app, make_activity, make_indicator):
     budget = make_indicator(code="E", outcome_code=CODE, method="budget_spent", direction="lower", unit="euros",
                             targets={2022: 1000})
     share = make_indicator(code="W", outcome_code=CODE, method="women_share", direction="range", unit="percent",
@@ -162,7 +167,7 @@ def test_lower_and_range_directions_in_rows(app):
 # ---------------------------------------------------------------- targets and overrides
 
 
-def test_targets_need_a_reason_when_they_change_and_are_audited(app, make_user):
+def test_targets_need_a_reason_when_they_change_and_are_audited(app, make_user, make_indicator):
     sg, staff = make_user("secretary_general"), make_user("staff")
     indicator = make_indicator(code="PW-T")
     with pytest.raises(NotAllowed):
@@ -183,7 +188,7 @@ def test_targets_need_a_reason_when_they_change_and_are_audited(app, make_user):
     assert change.after["reason"] == "Two new members joined" and "Two new members joined" in change.summary
 
 
-def test_range_targets_need_both_bounds(app, make_user):
+def test_range_targets_need_both_bounds(app, make_user, make_indicator):
     sg = make_user("secretary_general")
     indicator = make_indicator(code="W", direction="range")
     with pytest.raises(DomainError, match="upper bound"):
@@ -195,7 +200,7 @@ def test_range_targets_need_both_bounds(app, make_user):
     assert (_targets(indicator.id)[2022].target, _targets(indicator.id)[2022].target_max) == (40, 60)
 
 
-def test_status_override_needs_a_reason_and_is_audited(app, make_user):
+def test_status_override_needs_a_reason_and_is_audited(app, make_user, make_indicator, make_value):
     sg, staff = make_user("secretary_general"), make_user("staff")
     indicator = make_indicator(code="PW-O", targets={2022: 100})
     make_value(indicator, 2022, 30)
@@ -221,14 +226,14 @@ def test_status_override_needs_a_reason_and_is_audited(app, make_user):
 # ---------------------------------------------------------------- values under review
 
 
-def test_value_review_transitions_and_who_may_make_them(app, make_user):
+def test_value_review_transitions_and_who_may_make_them(app, make_user, make_indicator, assign_responsible):
     staff, other, sg, board = (make_user("staff"), make_user("staff"), make_user("secretary_general"),
                                make_user("board"))
     indicator = make_indicator(code="L2-V", outcome_code=CODE)
     computed = make_indicator(code="L2-P", outcome_code=CODE, method="participants")
     with pytest.raises(NotAllowed):
         services.save_value(staff, indicator, 2022, 10)  # not responsible for the outcome
-    _assign(staff)
+    assign_responsible(staff)
     with pytest.raises(NotAllowed):
         services.save_value(board, indicator, 2022, 10)
     with pytest.raises(DomainError, match="computed"):
@@ -259,7 +264,7 @@ def test_value_review_transitions_and_who_may_make_them(app, make_user):
     assert _entries("indicator_value")[-1].before["value"] == "10.0000"
 
 
-def test_plan_wide_values_are_open_to_every_staff_member(app, make_user):
+def test_plan_wide_values_are_open_to_every_staff_member(app, make_user, make_indicator):
     staff = make_user("staff")
     indicator = make_indicator(code="PW-S")
     services.save_value(staff, indicator, 2022, 33000)
@@ -270,17 +275,18 @@ def test_plan_wide_values_are_open_to_every_staff_member(app, make_user):
 # ---------------------------------------------------------------- pages
 
 
-def test_secretary_general_defines_and_edits_an_indicator(app, client_as):
+def test_secretary_general_defines_and_edits_an_indicator(app, client_as, find_outcome):
     sg = client_as("secretary_general")
-    assert sg.get(f"/indicators/new?outcome={outcome(CODE).id}").status_code == 200
+    assert sg.get(f"/indicators/new?outcome={find_outcome(CODE).id}").status_code == 200
     form = {"code": "L2-NEW", "name": "Practitioners trained", "definition": "People trained", "unit": "people",
-            "direction": "higher", "outcome_id": outcome(CODE).id, "baseline_value": "120", "baseline_year": "2020",
+            "direction": "higher", "outcome_id": find_outcome(CODE).id, "baseline_value": "120",
+            "baseline_year": "2020",
             "method": "participants", "method_kinds": ["training"], "position": "3", "active": "y"}
     response = sg.post("/indicators/new", data=form)
     assert response.status_code == 302
     indicator = db.session.scalar(select(Indicator).where(Indicator.code == "L2-NEW"))
     assert (indicator.outcome_id, indicator.method_kinds, indicator.baseline_value) == (
-        outcome(CODE).id, ["training"], Decimal(120))
+        find_outcome(CODE).id, ["training"], Decimal(120))
     again = sg.post("/indicators/new", data=form)
     assert again.status_code == 200 and "already an indicator with the code L2-NEW" in again.get_data(as_text=True)
     response = sg.post("/indicators/new", data={**form, "code": "L2-BAD", "baseline_year": ""})
@@ -297,7 +303,7 @@ def test_secretary_general_defines_and_edits_an_indicator(app, client_as):
     assert db.session.scalar(select(func.count()).select_from(Indicator)) == 1
 
 
-def test_targets_page_asks_for_a_reason_next_to_the_field(app, client_as):
+def test_targets_page_asks_for_a_reason_next_to_the_field(app, client_as, make_indicator):
     sg = client_as("secretary_general")
     indicator = make_indicator(code="PW-T", targets={2021: 5})
     response = sg.post(f"/indicators/{indicator.id}/targets",
@@ -317,7 +323,7 @@ def test_targets_page_asks_for_a_reason_next_to_the_field(app, client_as):
     assert {y: t.target for y, t in _targets(indicator.id).items()} == {2021: 6, 2022: 9}
 
 
-def test_override_page(app, client_as):
+def test_override_page(app, client_as, make_indicator):
     sg = client_as("secretary_general")
     indicator = make_indicator(code="PW-O", targets={2022: 100})
     response = sg.post(f"/indicators/{indicator.id}/override",
@@ -333,7 +339,7 @@ def test_override_page(app, client_as):
     assert _targets(indicator.id)[2022].status_override is None
 
 
-def test_staff_enters_submits_and_sg_reviews_a_value(app, client_as):
+def test_staff_enters_submits_and_sg_reviews_a_value(app, client_as, make_indicator):
     staff, sg = client_as("staff"), client_as("secretary_general")
     indicator = make_indicator(code="PW-V", targets={2022: 30000})
     url = f"/indicators/{indicator.id}/values/2022"
@@ -361,7 +367,7 @@ def test_staff_enters_submits_and_sg_reviews_a_value(app, client_as):
     assert "33,000" in html and "On track" in html
 
 
-def test_value_evidence_must_belong_to_the_outcome(app, client_as):
+def test_value_evidence_must_belong_to_the_outcome(app, client_as, make_activity, make_indicator, make_note):
     sg = client_as("secretary_general")
     indicator = make_indicator(code="L2-E", outcome_code=CODE)
     ours = make_note(activity=make_activity(outcomes=(CODE,)), title="Attendance list")
@@ -378,7 +384,7 @@ def test_value_evidence_must_belong_to_the_outcome(app, client_as):
         services.save_value(sg.user, indicator, 2021, 4, evidence_id=theirs.id)
 
 
-def test_value_pages_refuse_who_may_not(app, client_as):
+def test_value_pages_refuse_who_may_not(app, client_as, make_indicator, make_value, assign_responsible):
     staff, board = client_as("staff"), client_as("board")
     on_outcome = make_indicator(code="L2-R", outcome_code=CODE)
     computed = make_indicator(code="L2-P", outcome_code=CODE, method="participants")
@@ -387,7 +393,7 @@ def test_value_pages_refuse_who_may_not(app, client_as):
     assert staff.post(f"/indicators/values/{value.id}/submit").status_code == 403
     assert staff.get(f"/indicators/{computed.id}/values/2022").status_code == 404
     assert staff.get(f"/indicators/{on_outcome.id}/values/2019").status_code == 404
-    _assign(staff.user)
+    assign_responsible(staff.user)
     assert staff.get(f"/indicators/{on_outcome.id}/values/2022").status_code == 200
     for url in (f"/indicators/{on_outcome.id}/values/2022", f"/indicators/values/{value.id}/submit",
                 f"/indicators/values/{value.id}/review", f"/indicators/{on_outcome.id}/targets",
@@ -399,7 +405,7 @@ def test_value_pages_refuse_who_may_not(app, client_as):
     assert _value(on_outcome.id, 2022).review_state == "submitted"
 
 
-def test_locked_year_refuses_values_targets_and_overrides(app, client_as):
+def test_locked_year_refuses_values_targets_and_overrides(app, client_as, make_indicator, make_value):
     sg = client_as("secretary_general")
     indicator = make_indicator(code="PW-L", targets={2022: 10})
     make_value(indicator, 2022, 9, state="approved")
@@ -426,7 +432,7 @@ def test_locked_year_refuses_values_targets_and_overrides(app, client_as):
     assert db.session.get(YearLock, 2022) is not None
 
 
-def test_pages_show_indicators_by_plan_then_outcome(app, client_as):
+def test_pages_show_indicators_by_plan_then_outcome(app, client_as, make_activity):
     seed_indicators()
     db.session.commit()
     board = client_as("board")
@@ -443,7 +449,7 @@ def test_pages_show_indicators_by_plan_then_outcome(app, client_as):
     assert "New indicator" not in html
 
 
-def test_outcome_section_marks_pending_values(app, client_as):
+def test_outcome_section_marks_pending_values(app, client_as, make_indicator, make_value):
     staff = client_as("staff")
     indicator = make_indicator(code="L2-M", name="Guides published", outcome_code=CODE, targets={2022: 2})
     make_value(indicator, 2022, 2, state="draft")

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_activity, make_assessment, make_indicator, make_note, make_value, member, outcome
 from tracker.evidence.models import Evidence
 from tracker.extensions import db
 from tracker.overview import cache, charts, queries
@@ -50,8 +49,14 @@ ACTIVITIES = [
 WORK_PLAN = ("planned", "in_progress", "completed")
 
 
-def _make_all():
-    return {spec["title"]: make_activity(**spec) for spec in ACTIVITIES}
+@pytest.fixture
+def make_all(make_activity):
+    """make_all() -> the activities the overview tests count (see the helper)."""
+
+    def _make_all():
+        return {spec["title"]: make_activity(**spec) for spec in ACTIVITIES}
+
+    return _make_all
 
 
 def _expected(years):
@@ -78,8 +83,8 @@ def _expected(years):
     }
 
 
-def test_headline_equals_hand_counts(app):
-    _make_all()
+def test_headline_equals_hand_counts(app, find_member, make_all):
+    make_all()
     expected = _expected({2022})
     figures = queries.headline(2022)
     for key in ("completed", "planned", "cancelled", "members_engaged", "partners_engaged", "participants", "women",
@@ -96,13 +101,13 @@ def test_headline_equals_hand_counts(app):
     members = db.session.scalars(select(Member)).all()
     assert figures["members_total"] == len(members) == 141
     totals = Counter(m.region for m in members)
-    engaged = Counter(member(city).region for city in expected["engaged_cities"])
+    engaged = Counter(find_member(city).region for city in expected["engaged_cities"])
     assert {row["region"]: (row["engaged"], row["total"]) for row in figures["members_by_region"]} == \
         {region: (engaged.get(region, 0), total) for region, total in totals.items()}
 
 
-def test_headline_over_the_whole_period(app):
-    _make_all()
+def test_headline_over_the_whole_period(app, make_all):
+    make_all()
     expected = _expected({2021, 2022, 2023})
     figures = queries.headline(None)
     for key in ("completed", "planned", "members_engaged", "participants", "women_share", "budget_spent"):
@@ -110,8 +115,8 @@ def test_headline_over_the_whole_period(app):
     assert figures["completed"] == 3 and figures["members_engaged"] == 4  # last year's Brussels event counts now
 
 
-def test_headline_shown_on_the_page(client_as):
-    _make_all()
+def test_headline_shown_on_the_page(client_as, make_all):
+    make_all()
     expected = _expected({2022})
     html = client_as("secretary_general").get("/overview/?year=2022").get_data(as_text=True)
     assert _figure(html, "completed") == str(expected["completed"])
@@ -162,8 +167,8 @@ def _rows(html: str, attribute: str) -> dict:
     return parser.rows
 
 
-def test_heatmap_counts_each_outcome_and_drills_down(app, client_as):
-    made = _make_all()
+def test_heatmap_counts_each_outcome_and_drills_down(app, client_as, make_note, make_all):
+    made = make_all()
     make_note(activity=made["Two-outcome debate"])
     make_note(activity=made["Ongoing mission"])
     make_note(activity=made["Planned campaign"])  # not work done yet: not counted
@@ -206,7 +211,7 @@ def test_heatmap_counts_each_outcome_and_drills_down(app, client_as):
     assert "Cancelled forum" not in listing and "Deleted event" not in listing and "Last year" not in listing
 
 
-def test_unapproved_assessment_is_pending_without_colour(app, client_as):
+def test_unapproved_assessment_is_pending_without_colour(app, client_as, make_assessment):
     make_assessment("L1.A1.O1", 2022, status="on_track", state="approved")
     make_assessment("L1.A1.O2", 2022, status="off_track", state="submitted")
     make_assessment("L1.A1.O3", 2022, status="off_track", state="draft")
@@ -237,7 +242,7 @@ def test_unapproved_assessment_is_pending_without_colour(app, client_as):
     assert whole["L1.A2.O2"]["status"] == "off_track" and whole["L1.A2.O2"]["assessment_year"] == 2021
 
 
-def test_draft_and_submitted_values_are_pending_not_counted(app, client_as):
+def test_draft_and_submitted_values_are_pending_not_counted(app, client_as, make_indicator, make_value):
     manual = make_indicator(code="PW-FOLLOWERS", name="Social media followers", targets={2022: 100, 2023: 100})
     make_value(manual, 2022, 80, state="draft")
     make_value(manual, 2023, 90, state="approved")
@@ -258,7 +263,8 @@ def test_draft_and_submitted_values_are_pending_not_counted(app, client_as):
     assert "90" in _rows(html, "data-indicator")["PW-FOLLOWERS"]["text"]
 
 
-def test_readiness_lists_what_each_outcome_lacks(app, client_as):
+def test_readiness_lists_what_each_outcome_lacks(app, client_as, make_activity, make_assessment, make_indicator,
+                                                 make_note, make_value):
     # L1.A1.O1 is complete for 2022: an activity with evidence, a target, an approved value, an approved assessment.
     done = make_activity(title="Complete work", outcomes=("L1.A1.O1",))
     make_note(activity=done)
@@ -291,7 +297,8 @@ def test_readiness_lists_what_each_outcome_lacks(app, client_as):
     assert "/plan/outcomes/L1.A1.O2" in readiness_rows["L1.A1.O2"]["links"]
 
 
-def test_review_queue_shows_only_submitted_items(app, client_as, make_user):
+def test_review_queue_shows_only_submitted_items(app, client_as, make_user, make_assessment, make_indicator,
+                                                 make_value):
     author = make_user("staff", name="Ana Author")
     make_assessment("L1.A1.O2", 2022, state="submitted", author=author)
     make_assessment("L1.A1.O3", 2022, state="draft", author=author)
@@ -319,7 +326,7 @@ def _post_forms_in_main(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["admin", "secretary_general", "staff", "board"])
-def test_every_role_sees_the_page(client_as, role):
+def test_every_role_sees_the_page(client_as, role, make_assessment):
     make_assessment("L1.A1.O2", 2022, state="submitted")
     client = client_as(role)
     response = client.get("/overview/")
@@ -367,7 +374,7 @@ def test_default_year_and_year_selector(app, client_as):
 
 
 @pytest.mark.parametrize("name", ["activities", "members", "outcomes"])
-def test_charts_are_valid_svg(client_as, name):
+def test_charts_are_valid_svg(client_as, name, make_activity):
     make_activity(outcomes=("L1.A1.O1", "L2.A2.O3"), members=("Seoul",), start=date(2022, 3, 4))
     client = client_as("board")
     for year in ("2022", "all"):
@@ -385,7 +392,7 @@ def test_charts_are_valid_svg(client_as, name):
         assert response.status_code == 404
 
 
-def test_page_has_chart_images_with_text_alternatives_and_tables(client_as):
+def test_page_has_chart_images_with_text_alternatives_and_tables(client_as, make_activity):
     make_activity(outcomes=("L1.A1.O1",), members=("Seoul",), start=date(2022, 3, 4))
     html = client_as("board").get("/overview/?year=2022").get_data(as_text=True)
     images = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', html)
@@ -399,7 +406,7 @@ def test_page_has_chart_images_with_text_alternatives_and_tables(client_as):
     assert '<th scope="row">Mar</th><td class="text-end">1</td>' in charts_section
 
 
-def test_charts_are_cached_until_the_data_changes(client_as, monkeypatch):
+def test_charts_are_cached_until_the_data_changes(client_as, monkeypatch, make_activity):
     calls = Counter()
     original = charts.members_by_region
 
@@ -435,7 +442,7 @@ def test_charts_are_cached_until_the_data_changes(client_as, monkeypatch):
         assert stale.status_code == 200
 
 
-def test_a_core_update_through_the_session_moves_the_version(app, client_as):
+def test_a_core_update_through_the_session_moves_the_version(app, client_as, make_activity):
     """A Core update (as a bulk load or a script would send) changes no ORM object, yet the next page shows it."""
     from tracker.activities.models import Activity
 
@@ -451,7 +458,7 @@ def test_a_core_update_through_the_session_moves_the_version(app, client_as):
     assert (before, after) == ("0", "1")
 
 
-def test_a_write_around_the_session_shows_once_it_bumps(app, client_as):
+def test_a_write_around_the_session_shows_once_it_bumps(app, client_as, make_activity):
     """A write on a connection of its own is invisible to the cache until that code calls bump()."""
     from tracker.activities.models import Activity
     from tracker.core.versioning import bump
@@ -480,11 +487,11 @@ def test_chart_drawing_is_deterministic_and_small():
     assert ET.fromstring(svg).tag == SVG and b"Pending review" in svg and len(svg) < 60_000
 
 
-def test_evidence_direct_on_outcome_counts_in_the_year_it_was_added(app):
+def test_evidence_direct_on_outcome_counts_in_the_year_it_was_added(app, make_note, find_outcome):
     note = make_note(outcome_code="L2.A1.O1")
     note.added_at = datetime(2021, 6, 1, tzinfo=timezone.utc)
     db.session.commit()
     for year, expected in ((2021, 1), (2022, 0), (None, 1)):
         flat = {o["code"]: o for o in queries.flat_outcomes(queries.heatmap(year))}
         assert flat["L2.A1.O1"]["evidence"] == expected, year
-    assert db.session.scalar(select(Evidence.outcome_id).where(Evidence.id == note.id)) == outcome("L2.A1.O1").id
+    assert db.session.scalar(select(Evidence.outcome_id).where(Evidence.id == note.id)) == find_outcome("L2.A1.O1").id

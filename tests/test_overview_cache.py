@@ -8,11 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, event, insert, select, update
 
-from tests.factories import make_activity, make_indicator
-from tracker.demo.synthetic import seed_synthetic
 from tracker.activities.models import Activity
 from tracker.core import versioning
 from tracker.core.versioning import DataVersion, current_version
+from tracker.demo.synthetic import seed_synthetic
 from tracker.extensions import db
 from tracker.overview import cache, queries
 
@@ -51,7 +50,7 @@ def _statements():
 # The version
 
 
-def test_an_orm_write_moves_the_version_once_per_transaction(app):
+def test_an_orm_write_moves_the_version_once_per_transaction(app, make_activity):
     before = current_version()
     make_activity()
     assert _number(current_version()) == _number(before) + 1
@@ -69,7 +68,7 @@ def test_an_orm_write_moves_the_version_once_per_transaction(app):
     assert _number(current_version()) == _number(before) + 2
 
 
-def test_core_dml_through_the_session_moves_the_version(app):
+def test_core_dml_through_the_session_moves_the_version(app, make_activity):
     activity = make_activity(status="planned")
     lonely = make_activity(title="Without links", outcomes=())
     before = current_version()
@@ -86,7 +85,7 @@ def test_core_dml_through_the_session_moves_the_version(app):
     assert current_version() != after_insert
 
 
-def test_reads_do_not_move_the_version(app, client_as):
+def test_reads_do_not_move_the_version(app, client_as, make_activity):
     make_activity()
     client = client_as("secretary_general")  # logging in is a write: done before the first reading
     before = current_version()
@@ -98,7 +97,7 @@ def test_reads_do_not_move_the_version(app, client_as):
     assert current_version() == before
 
 
-def test_a_rolled_back_transaction_does_not_move_the_version(app):
+def test_a_rolled_back_transaction_does_not_move_the_version(app, make_activity):
     activity = make_activity(status="planned")
     before = current_version()
     make_activity(title="Never kept", commit=False)
@@ -111,7 +110,7 @@ def test_a_rolled_back_transaction_does_not_move_the_version(app):
     assert current_version() == before
 
 
-def test_the_row_is_created_when_missing_with_a_new_epoch(app):
+def test_the_row_is_created_when_missing_with_a_new_epoch(app, make_activity):
     make_activity()
     epoch = current_version().split(".")[0]
     with db.engine.begin() as connection:  # as a database emptied by hand would look
@@ -146,7 +145,7 @@ def _a_date():
 # The cache
 
 
-def test_a_second_request_does_not_recompute_and_a_write_does(fresh_cache, client_as, monkeypatch):
+def test_a_second_request_does_not_recompute_and_a_write_does(fresh_cache, client_as, monkeypatch, make_activity):
     calls = []
     original = queries.page_data
     monkeypatch.setattr(queries, "page_data", lambda year: calls.append(year) or original(year))
@@ -213,7 +212,7 @@ def _post_indicator(session: HttpSession, indicator_id: int, **changes) -> None:
     assert status == 302, f"the edit answered {status}: {body[:500]}"
 
 
-def test_every_worker_shows_a_change_made_through_another(tmp_path):
+def test_every_worker_shows_a_change_made_through_another(tmp_path, make_indicator):
     """Four gunicorn workers, each with the page cached; a rename through one is seen by all at once."""
     deadline = time.monotonic() + 90  # generous for a busy machine; about 10 s on an idle one
     instance = prepare_instance(tmp_path / "workers", roles=("secretary_general",))

@@ -1,10 +1,6 @@
 """The overview's database work is a fixed number of statements, whatever the size of the activity log."""
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
-from tests.factories import make_activity, make_assessment, make_indicator, make_note, make_value
 from tracker.demo.synthetic import seed_synthetic
 from tracker.extensions import db
 from tracker.indicators.seed import seed_indicators
@@ -13,48 +9,40 @@ from tracker.overview import cache
 MAX_STATEMENTS = 19  # the bar: under twenty
 
 
-@contextmanager
-def counting_statements():
-    """Count the SQL statements sent to the database inside the block."""
-    statements = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-
-def _page_statements(client, url: str, *, cold: bool) -> list[str]:
+def _page_statements(count_queries, client, url: str, *, cold: bool) -> list[str]:
     """The statements one page request sends; cold: with the overview's caches emptied first."""
     if cold:
         cache.clear()
-    with counting_statements() as statements:
+    with count_queries() as statements:
         response = client.get(url)
     assert response.status_code == 200
     return list(statements)
 
 
-def _everything_present():
-    """Give every part of the page something to show: indicators of each method, values, assessments, evidence."""
-    seed_indicators()
-    db.session.commit()
-    activity = make_activity(outcomes=("L1.A1.O1", "L2.A2.O3"), members=("Seoul",), partners=("UCLG",))
-    make_note(activity=activity)
-    make_note(outcome_code="L1.A2.O1")
-    make_assessment("L1.A1.O1", 2022)
-    make_assessment("L1.A1.O2", 2022, state="submitted")
-    manual = make_indicator(code="T-MANUAL", targets={2022: 10, 2021: 5, 2023: 15})
-    make_value(manual, 2022, 8, state="submitted")
-    make_value(manual, 2021, 4)
+@pytest.fixture
+def everything_present(make_activity, make_assessment, make_indicator, make_note, make_value):
+    """everything_present(): give every part of the page something to show: indicators of each method, values,
+    assessments, evidence."""
+
+    def _everything_present():
+        """Give every part of the page something to show: indicators of each method, values, assessments, evidence."""
+        seed_indicators()
+        db.session.commit()
+        activity = make_activity(outcomes=("L1.A1.O1", "L2.A2.O3"), members=("Seoul",), partners=("UCLG",))
+        make_note(activity=activity)
+        make_note(outcome_code="L1.A2.O1")
+        make_assessment("L1.A1.O1", 2022)
+        make_assessment("L1.A1.O2", 2022, state="submitted")
+        manual = make_indicator(code="T-MANUAL", targets={2022: 10, 2021: 5, 2023: 15})
+        make_value(manual, 2022, 8, state="submitted")
+        make_value(manual, 2021, 4)
+
+    return _everything_present
 
 
 @pytest.mark.slow
-def test_statement_count_does_not_grow_with_the_data(app, client_as):
-    _everything_present()
+def test_statement_count_does_not_grow_with_the_data(app, client_as, count_queries, everything_present):
+    everything_present()
     client = client_as("secretary_general")
     counts = {}
     for size in (100, 5000):
@@ -62,8 +50,8 @@ def test_statement_count_does_not_grow_with_the_data(app, client_as):
         db.session.commit()
         for year in ("2022", "all"):
             url = f"/overview/?year={year}"
-            cold = _page_statements(client, url, cold=True)
-            warm = _page_statements(client, url, cold=False)
+            cold = _page_statements(count_queries, client, url, cold=True)
+            warm = _page_statements(count_queries, client, url, cold=False)
             counts[(size, year)] = (len(cold), len(warm))
             # Nothing repeats per outcome or per activity: no statement is sent twice.
             assert len(set(cold)) == len(cold), (size, year)
@@ -75,14 +63,14 @@ def test_statement_count_does_not_grow_with_the_data(app, client_as):
 
 
 @pytest.mark.slow
-def test_chart_statement_count_does_not_grow_with_the_data(app, client_as):
+def test_chart_statement_count_does_not_grow_with_the_data(app, client_as, count_queries):
     client = client_as("board")
     counts = []
     for size in (100, 5000):
         seed_synthetic(size)
         db.session.commit()
         cache.clear()
-        with counting_statements() as statements:
+        with count_queries() as statements:
             with client.get("/overview/charts/activities.svg?year=2022") as response:
                 assert response.status_code == 200
         counts.append(len(statements))

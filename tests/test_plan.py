@@ -4,8 +4,19 @@ import json
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.plan.models import (ActionLine, Axis, Challenge, ChallengeTopic, KeyIdea, Member, OrientingTheme, Outcome,
-                                 OutcomeKind, Partner, Plan)
+from tracker.plan.models import (
+    ActionLine,
+    Axis,
+    Challenge,
+    ChallengeTopic,
+    KeyIdea,
+    Member,
+    OrientingTheme,
+    Outcome,
+    OutcomeKind,
+    Partner,
+    Plan,
+)
 from tracker.plan.seed import seed_plan
 
 EXPECTED_COUNTS = {Plan: 1, ActionLine: 3, KeyIdea: 17, Axis: 11, Outcome: 35, OrientingTheme: 5, Challenge: 4,
@@ -41,7 +52,8 @@ def test_titles_are_verbatim(app):
     axis = db.session.scalar(select(Axis).where(Axis.code == "L2.A3"))
     assert axis.title == ("Localizing global agendas at the metropolitan scale, in particular the 2030 Agenda and its "
                           "Sustainable Development Goals")
-    per_axis = dict(db.session.execute(select(Axis.code, func.count(Outcome.id)).join(Outcome).group_by(Axis.code)).all())
+    per_axis = dict(db.session.execute(select(Axis.code, func.count(Outcome.id)).join(Outcome)
+                                       .group_by(Axis.code)).all())
     assert per_axis == {"L1.A1": 3, "L1.A2": 4, "L1.A3": 3, "L2.A1": 3, "L2.A2": 7, "L2.A3": 2, "L3.A1": 4,
                         "L3.A2": 3, "L3.A3": 4, "L3.A4": 1, "L3.A5": 1}
     ideas = db.session.scalars(select(KeyIdea).join(ActionLine).where(ActionLine.code == "L2")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from tests.factories import make_activity, make_assessment, make_indicator, make_note, make_value
 from tracker.assessments.models import Assessment
 from tracker.audit.models import AuditEntry
 from tracker.evidence.models import Evidence
@@ -69,23 +68,30 @@ def _generate(kind="board", year=2022, actor=None, now=None):
     return result
 
 
-def _all_approved(year: int):
-    """Approve an assessment for all 35 outcomes and give the one indicator a target and an approved value."""
-    for code in db.session.scalars(select(Outcome.code).order_by(Outcome.position)).all():
-        make_assessment(code, year, status="on_track", achieved=f"Approved narrative for {code}.", commit=False)
-    indicator = make_indicator(code="PW-BRIEFS", name="Policy briefs published", targets={year: 40}, commit=False)
-    db.session.flush()
-    make_value(indicator, year, 37)
-    return indicator
+@pytest.fixture
+def all_approved(make_assessment, make_indicator, make_value):
+    """all_approved(year): approve an assessment for all 35 outcomes, and give the one indicator a target and an
+    approved value."""
+
+    def _all_approved(year: int):
+        """Approve an assessment for all 35 outcomes and give the one indicator a target and an approved value."""
+        for code in db.session.scalars(select(Outcome.code).order_by(Outcome.position)).all():
+            make_assessment(code, year, status="on_track", achieved=f"Approved narrative for {code}.", commit=False)
+        indicator = make_indicator(code="PW-BRIEFS", name="Policy briefs published", targets={year: 40}, commit=False)
+        db.session.flush()
+        make_value(indicator, year, 37)
+        return indicator
+
+    return _all_approved
 
 
 # ---------------------------------------------------------------------------------------------- the contents
 
 
-def test_report_figures_and_titles_equal_the_database(app):
+def test_report_figures_and_titles_equal_the_database(app, make_activity, make_indicator, make_value, all_approved):
     for spec in ACTIVITIES:
         make_activity(**spec)
-    _all_approved(2022)
+    all_approved(2022)
     pending = make_indicator(code="PW-SURVEY", name="Members satisfied with services", targets={2022: 80},
                              unit="percent")
     make_value(pending, 2022, 55, state="submitted")
@@ -155,8 +161,8 @@ def test_metadata_pages_and_tags(app):
     assert "Contents" in contents and re.search(r"Headline figures \.+ \d+", contents)
 
 
-def test_draft_on_every_page_with_readiness_until_everything_is_approved(app):
-    _all_approved(2022)
+def test_draft_on_every_page_with_readiness_until_everything_is_approved(app, all_approved):
+    all_approved(2022)
     row = db.session.scalar(select(Outcome).where(Outcome.code == "L2.A3.O1"))
     first = db.session.scalar(select(Assessment).where(Assessment.outcome_id == row.id))
     first.review_state = "submitted"
@@ -179,7 +185,7 @@ def test_draft_on_every_page_with_readiness_until_everything_is_approved(app):
     assert f"Approved narrative for {row.code}." in text
 
 
-def test_templates_get_plain_data_in_a_fixed_number_of_queries(app):
+def test_templates_get_plain_data_in_a_fixed_number_of_queries(app, make_activity, make_note, count_queries):
     def plain(value):
         if isinstance(value, dict):
             return all(isinstance(k, (str, int)) and plain(v) for k, v in value.items())
@@ -187,7 +193,7 @@ def test_templates_get_plain_data_in_a_fixed_number_of_queries(app):
             return all(plain(v) for v in value)
         return value is None or isinstance(value, (str, int, float, bool))
 
-    def count_queries(activities: int) -> int:
+    def statements_for(activities: int) -> int:
         for i in range(activities):
             activity = make_activity(title=f"Activity {activities}-{i}", start=date(2022, 1 + i % 12, 1),
                                      outcomes=("L1.A1.O1", "L2.A1.O1"), members=("Seoul",), partners=("UCLG",),
@@ -195,22 +201,17 @@ def test_templates_get_plain_data_in_a_fixed_number_of_queries(app):
             db.session.flush()
             make_note(activity=activity, title=f"Minutes {i}", commit=False)
         db.session.commit()
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as statements:
             data = build_report("board", 2022)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         assert plain(data)
         return len(statements)
 
-    few = count_queries(3)
-    many = count_queries(30)
+    few = statements_for(3)
+    many = statements_for(30)
     assert few == many
 
 
-def test_final_evaluation_covers_every_year(app):
+def test_final_evaluation_covers_every_year(app, make_activity, make_assessment):
     make_activity(title="Congress of 2021", start=date(2021, 5, 3))
     make_activity(title="Forum of 2023", start=date(2023, 2, 3))
     make_assessment("L1.A1.O1", 2021, achieved="The 2021 narrative.")
@@ -268,7 +269,7 @@ def _assert_no_attachments(data: bytes) -> None:
     assert b"root:x:0:0" not in data
 
 
-def test_hostile_text_is_escaped_and_nothing_is_fetched(app, make_user):
+def test_hostile_text_is_escaped_and_nothing_is_fetched(app, make_user, make_activity, make_assessment):
     author = make_user("staff")
     activity = make_activity(title=HOSTILE[:200], description=HOSTILE, outcomes=("L1.A1.O1",), members=("Seoul",))
     db.session.add(Evidence(kind="link", title="Link " + PAYLOADS[0], url="file:///etc/passwd",
@@ -413,7 +414,7 @@ def test_summary_is_saved_audited_and_printed(app, client_as):
     assert "Summary by the Secretary General Changed." in _text(result.rendered.data)
 
 
-def test_mark_final_locks_the_year(app, client_as):
+def test_mark_final_locks_the_year(app, client_as, all_approved):
     from tracker.core.years import is_locked
 
     sg = client_as("secretary_general")
@@ -422,7 +423,7 @@ def test_mark_final_locks_the_year(app, client_as):
     sg.post(f"/reports/{draft.report.id}/final")
     assert db.session.get(Report, draft.report.id).is_final is False and not is_locked(2022)
 
-    _all_approved(2022)
+    all_approved(2022)
     complete = _generate(actor=sg.user)
     assert complete.report.draft is False
     page = sg.get("/reports/").get_data(as_text=True)

@@ -2,7 +2,9 @@
 
 Served by gunicorn as `tests.browser.crash_app:app` (never by `wsgi.py`): the hooks exist only in this test module,
 so production code carries none of them. When CRASH_PAUSE_AT is set, the first matching request writes
-{"pid", "point"} to CRASH_MARKER and sleeps, and the test kills that worker with SIGKILL.
+{"pid", "point"} to CRASH_MARKER and blocks until the test kills that worker with SIGKILL, or lets it go on by
+creating the file CRASH_RELEASE (by default CRASH_MARKER + ".release"). A worker nobody kills or releases within
+CRASH_PAUSE_SECONDS fails its request rather than carry on as if it had never paused.
 
 Pause points:
   partial  inside evidence storage, after the first chunk of an upload is written to its temporary file
@@ -12,12 +14,13 @@ Pause points:
 import json
 import os
 import threading
-import time
+from pathlib import Path
 
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from tests.waiting import wait_until
 from tracker import create_app
 from tracker.evidence import storage
 
@@ -26,12 +29,13 @@ app = create_app(os.environ.get("TRACKER_ENV", "development"))
 PAUSE_AT = os.environ.get("CRASH_PAUSE_AT", "")
 PAUSE_PATH = os.environ.get("CRASH_PAUSE_PATH", "/evidence/")
 MARKER = os.environ.get("CRASH_MARKER", "")
-PAUSE_SECONDS = float(os.environ.get("CRASH_PAUSE_SECONDS", "60"))
+RELEASE = os.environ.get("CRASH_RELEASE", MARKER + ".release")
+PAUSE_SECONDS = float(os.environ.get("CRASH_PAUSE_SECONDS", "600"))
 _paused = threading.Event()
 
 
 def _pause(point: str) -> None:
-    """Tell the test where this worker stands, then wait for the kill (once per worker)."""
+    """Tell the test where this worker stands, then wait for the kill or the release (once per worker)."""
     if _paused.is_set():
         return
     _paused.set()
@@ -39,7 +43,8 @@ def _pause(point: str) -> None:
     with open(partial, "w", encoding="utf-8") as handle:
         json.dump({"pid": os.getpid(), "point": point}, handle)
     os.replace(partial, MARKER)
-    time.sleep(PAUSE_SECONDS)
+    wait_until(Path(RELEASE).exists, timeout=PAUSE_SECONDS,
+               message=f"paused at {point}: the test neither killed this worker nor created {RELEASE}")
 
 
 def _in_target_request() -> bool:

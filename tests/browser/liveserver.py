@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -19,6 +18,8 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
+
+from tests.waiting import wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("TRACKER_TEST_ARTIFACTS") or PROJECT_ROOT / "test-artifacts")
@@ -191,19 +192,23 @@ class LiveServer:
         self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"The server exited with {self.process.returncode}:\n{self.log_tail()}")
-            if self.port is None:
-                found = _LISTENING.search(self._new_log())
-                if found:
-                    self.port = int(found.group(1))
-            if self.port is not None and _answers(self.url("/login")):
-                return self
-            time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"The server did not answer /login within {timeout} s:\n{self.log_tail()}")
+        try:
+            wait_until(self._ready, timeout=timeout, message=lambda: f"The server did not answer /login:\n"
+                                                                     f"{self.log_tail()}")
+        except AssertionError as error:
+            self.kill()
+            raise RuntimeError(str(error)) from None
+        return self
+
+    def _ready(self) -> bool:
+        """Tell whether the server answers /login (its readiness); raise if the process has exited."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"The server exited with {self.process.returncode}:\n{self.log_tail()}")
+        if self.port is None:
+            found = _LISTENING.search(self._new_log())
+            if found:
+                self.port = int(found.group(1))
+        return self.port is not None and _answers(self.url("/login"))
 
     def _new_log(self) -> str:
         """The log written since the last start."""

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.a11y import assert_accessible
+from tests.browser.helpers import click_and_wait
 from tests.browser.liveserver import serving
 
 pytestmark = pytest.mark.browser
@@ -41,9 +42,10 @@ def test_online_disables_the_place(page, login_as):
     place = page.get_by_label("Place")
     place.fill("Seoul")
     page.get_by_label("Online", exact=True).check()
-    assert place.is_disabled() and place.input_value() == ""
+    expect(place).to_be_disabled()
+    expect(place).to_have_value("")
     page.get_by_label("Online", exact=True).uncheck()
-    assert place.is_enabled()
+    expect(place).to_be_enabled()
 
 
 def test_create_with_errors_then_save(page, login_as):
@@ -52,8 +54,7 @@ def test_create_with_errors_then_save(page, login_as):
     page.get_by_label("Title").fill("MITI training on data")
     page.get_by_label("Start date").fill("2022-05-10")
     page.get_by_label("End date").fill("2022-05-01")
-    page.get_by_role("button", name="Save activity").click()
-    page.wait_for_load_state("load")
+    click_and_wait(page, page.get_by_role("button", name="Save activity"))  # the form posts back to its own URL
     assert "The end date is before the start date." in page.locator("#end_date-errors").inner_text()
     assert "Choose at least one outcome" in page.locator("#outcomes-errors").inner_text()
     assert page.get_by_label("Title").input_value() == "MITI training on data"  # what was typed is kept
@@ -84,8 +85,7 @@ def test_conflict_page_is_clear_and_accessible(browser, live_server, login_as): 
         first.get_by_role("button", name="Save activity").click()
         first.wait_for_url(re.compile(r"/activities/\d+$"))
         second.get_by_label("Title").fill("Housing forum (admin's title)")
-        second.get_by_role("button", name="Save activity").click()
-        second.wait_for_load_state("load")
+        click_and_wait(second, second.get_by_role("button", name="Save activity"))  # back to its own URL
         alert = second.locator("#conflict")
         assert "Someone else saved this activity since you opened it." in alert.inner_text()
         assert "Housing forum (SG's title)" in alert.inner_text()

@@ -2,10 +2,11 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import assert_accessible
+from tests.browser.helpers import click_and_wait
 from tests.browser.liveserver import serving
-
 from tests.test_evidence_validation import HTML, pdf_bytes
 
 pytestmark = pytest.mark.browser
@@ -31,10 +32,11 @@ def test_kind_switch_and_adding_a_link(page, login_as, live_server):  # noqa: F8
     login_as(page, "staff")
     page.goto(f"/activities/{live_server.sample['activity']}")
     panel = _open_add_form(page)
-    assert panel.get_by_label("File to upload").is_visible()
-    assert not panel.get_by_label("Link address").is_visible()  # the script shows only what the kind needs
+    expect(panel.get_by_label("File to upload")).to_be_visible()
+    expect(panel.get_by_label("Link address")).to_be_hidden()  # the script shows only what the kind needs
     panel.get_by_role("radio", name="Link").check()
-    assert panel.get_by_label("Link address").is_visible() and not panel.get_by_label("File to upload").is_visible()
+    expect(panel.get_by_label("Link address")).to_be_visible()
+    expect(panel.get_by_label("File to upload")).to_be_hidden()
     panel.get_by_label("Title").fill("Forum on the Metropolis website")
     panel.get_by_label("Link address").fill("https://www.metropolis.org/forum")
     panel.get_by_role("button", name="Add evidence").click()
@@ -71,8 +73,7 @@ def test_refused_upload_shows_an_accessible_error(page, login_as, live_server): 
     page.get_by_label("Title").fill("Annual report")
     page.get_by_label("File to upload").set_input_files(
         files=[{"name": "report.pdf", "mimeType": "application/pdf", "buffer": HTML}])
-    page.get_by_role("button", name="Add evidence").click()
-    page.wait_for_load_state("load")
+    click_and_wait(page, page.get_by_role("button", name="Add evidence"))  # the form posts back to its own URL
     assert "This file is not a real PDF" in page.locator("#file-errors").inner_text()
     assert page.get_by_label("Title").input_value() == "Annual report"
     assert page.get_by_label("File to upload").get_attribute("aria-describedby").endswith("file-errors")

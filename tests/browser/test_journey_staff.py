@@ -7,6 +7,7 @@ import re
 import secrets
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import click_and_wait, tab_until
@@ -45,9 +46,9 @@ def _tick(page, list_name: str, search: str, label: re.Pattern) -> None:
     """Narrow a checklist with its filter box, then tick the one entry whose label matches."""
     page.locator(f"#{list_name}-filter").fill(search)
     entries = page.locator(f"#{list_name}-list").get_by_label(label)
-    assert entries.count() == 1, f"{entries.count()} entries of {list_name} match {label.pattern}"
+    expect(entries).to_have_count(1)
     entries.check()
-    assert entries.is_checked()
+    expect(entries).to_be_checked()
 
 
 def _open_evidence_form(page):
@@ -96,11 +97,11 @@ def test_record_find_edit_and_trace_an_activity(page, login_as, live_server):
     # Two outcomes from different action lines, three members and a partner, each found with its filter box.
     _tick(page, "outcomes", "L1.A1.O1", re.compile(r"^L1\.A1\.O1 "))
     _tick(page, "outcomes", "L3.A1.O2", re.compile(r"^L3\.A1\.O2 "))
-    assert page.locator('[data-count-for="outcomes-list"]').inner_text() == "2 selected"
+    expect(page.locator('[data-count-for="outcomes-list"]')).to_have_text("2 selected")
     _tick(page, "members", "Abidjan", re.compile(r"^Abidjan \("))
     _tick(page, "members", "Lisbon", re.compile(r"^Lisbon \("))
     _tick(page, "members", "Quito", re.compile(r"^Quito \("))
-    assert page.locator('[data-count-for="members-list"]').inner_text() == "3 selected"
+    expect(page.locator('[data-count-for="members-list"]')).to_have_text("3 selected")
     _tick(page, "partners", "UN-Habitat", re.compile(r"^UN-Habitat"))
     page.get_by_label("Participants in total").fill("40")
     page.get_by_label("Women", exact=True).fill("25")
@@ -224,11 +225,38 @@ def _focused(page) -> dict:
                 label: el.labels && el.labels.length ? el.labels[0].innerText.trim() : ''}; }""")
 
 
+def _press(page, key: str, then_focused):
+    """Press a key that moves the focus, and wait until the focus is where it should be (a locator)."""
+    page.keyboard.press(key)
+    expect(then_focused).to_be_focused()
+
+
+def _type(page, field_id: str, text: str) -> None:
+    """Type into the focused field, and wait until the field holds what was typed."""
+    field = page.locator(f"#{field_id}")
+    expect(field).to_be_focused()
+    page.keyboard.type(text)
+    expect(field).to_have_value(text)
+
+
 def _tick_with_keys(page, filter_id: str, search: str, label_prefix: str) -> None:
     """From a checklist's filter box: type to narrow it, Tab to the entry, Space to tick it, Shift+Tab back."""
-    assert _focused(page)["id"] == filter_id
+    box = page.locator(f"#{filter_id}")
+    expect(box).to_be_focused()
     page.keyboard.press("Control+A")
     page.keyboard.type(search)
+    expect(box).to_have_value(search)
+    # Wait until the page script has narrowed the list (every entry hidden unless ticked or matching), so that Tab
+    # walks the narrowed list; the entry wanted is in it, once.
+    list_id = box.get_attribute("data-filter-for")
+    page.wait_for_function("""([listId, needle]) => Array.from(document.querySelectorAll(`#${listId} [data-label]`))
+        .every(item => item.hidden === !(item.querySelector('input:checked')
+                                         || item.dataset.label.toLowerCase().includes(needle)))""",
+                           arg=[list_id, search.strip().lower()])
+    listed = page.locator(f"#{list_id} [data-label]:visible")
+    entry = listed.filter(has=page.locator("label").filter(has_text=re.compile(r"^\s*" + re.escape(label_prefix)))
+                          ).locator("input[type=checkbox]")
+    expect(entry).to_have_count(1)
     for presses in range(1, 6):
         page.keyboard.press("Tab")
         field = _focused(page)
@@ -236,11 +264,12 @@ def _tick_with_keys(page, filter_id: str, search: str, label_prefix: str) -> Non
             break
     else:
         raise AssertionError(f"Tab never reached {label_prefix} in the list after {filter_id}")
+    expect(entry).to_be_focused()
     page.keyboard.press("Space")
-    assert page.evaluate("document.activeElement.checked"), label_prefix
-    for _ in range(presses):
+    expect(entry).to_be_checked()
+    for _ in range(presses - 1):
         page.keyboard.press("Shift+Tab")
-    assert _focused(page)["id"] == filter_id
+    _press(page, "Shift+Tab", box)
 
 
 def _choose_with_keys(page, wanted: str) -> None:
@@ -252,11 +281,13 @@ def _choose_with_keys(page, wanted: str) -> None:
     raise AssertionError(f"The arrow keys never reached {wanted!r} (at {_focused(page)})")
 
 
-def _type_date(page, iso: str) -> None:
+def _type_date(page, field_id: str, iso: str) -> None:
     """Type a date into a focused date input, in the order of the browser's locale (en-US: month, day, year)."""
+    field = page.locator(f"#{field_id}")
+    expect(field).to_be_focused()
     year, month, day = iso.split("-")
     page.keyboard.type(month + day + year)
-    assert _focused(page)["value"] == iso, f"typed {iso}, the field holds {_focused(page)['value']!r}"
+    expect(field).to_have_value(iso)
 
 
 def test_activity_form_with_the_keyboard_alone(page, live_server):
@@ -264,11 +295,11 @@ def test_activity_form_with_the_keyboard_alone(page, live_server):
     # Log in with the keyboard too, asking for the form directly.
     page.goto("/login?next=/activities/new")
     tab_until(page, "el.id === 'email'")
-    page.keyboard.type(ROLE_EMAILS["staff"])
-    page.keyboard.press("Tab")
-    page.keyboard.type(USER_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"^[^?]*/activities/new$"))  # the login page's own URL ends the same way
+    _type(page, "email", ROLE_EMAILS["staff"])
+    _press(page, "Tab", page.locator("#password"))
+    _type(page, "password", USER_PASSWORD)
+    with page.expect_navigation(url=re.compile(r"^[^?]*/activities/new$")):  # the login page's URL ends the same
+        page.keyboard.press("Enter")
 
     tab_until(page, "el.id === 'title'")
     typed = {"title": title, "place": "Kazan", "description": "Peer learning among members, keyboard only.",
@@ -278,15 +309,15 @@ def test_activity_form_with_the_keyboard_alone(page, live_server):
         field = _focused(page)
         visited.append(field["id"])
         if field["id"] in typed:
-            page.keyboard.type(typed[field["id"]])
+            _type(page, field["id"], typed[field["id"]])
         elif field["id"] == "kind":
             _choose_with_keys(page, "training")
         elif field["id"] == "status":
             _choose_with_keys(page, "completed")
         elif field["id"] == "start_date":
-            _type_date(page, "2023-04-18")
+            _type_date(page, "start_date", "2023-04-18")
         elif field["id"] == "end_date":
-            _type_date(page, "2023-04-19")
+            _type_date(page, "end_date", "2023-04-19")
         elif field["id"] == "outcomes-filter":
             _tick_with_keys(page, "outcomes-filter", "L1.A2.O2", "L1.A2.O2 ")
             _tick_with_keys(page, "outcomes-filter", "L3.A3.O1", "L3.A3.O1 ")
@@ -301,10 +332,11 @@ def test_activity_form_with_the_keyboard_alone(page, live_server):
         raise AssertionError(f"Tab never reached the save button; visited {visited}")
     assert {"title", "kind", "status", "start_date", "end_date", "outcomes-filter", "members-filter",
             "partners-filter"} <= set(visited), visited
-    assert page.locator('[data-count-for="outcomes-list"]').inner_text() == "2 selected"
-    page.keyboard.press("Enter")
-
-    page.wait_for_url(re.compile(r"/activities/\d+$"))
+    expect(page.locator('[data-count-for="outcomes-list"]')).to_have_text("2 selected")
+    expect(page.locator('[data-count-for="members-list"]')).to_have_text("1 selected")
+    expect(page.locator('[data-count-for="partners-list"]')).to_have_text("1 selected")
+    with page.expect_navigation(url=re.compile(r"/activities/\d+$")):
+        page.keyboard.press("Enter")
     assert page.get_by_role("heading", level=1).inner_text().strip() == title
     facts = page.locator(".activity-facts").inner_text()
     assert "Completed" in facts and "Training or learning session" in facts and "Kazan" in facts

@@ -7,11 +7,15 @@ from .helpers import tab_until
 
 pytestmark = pytest.mark.browser
 
-FOCUS_STYLE = """() => { const s = getComputedStyle(document.activeElement);
-                         return {outline: s.outlineStyle, shadow: s.boxShadow}; }"""
+# The focused element's outline and shadow once its transitions (Bootstrap's focus ring fades in) have finished.
+FOCUS_STYLE = """async () => { const el = document.activeElement;
+    await Promise.all(el.getAnimations().map(animation => animation.finished.catch(() => null)));
+    const s = getComputedStyle(el);
+    return {outline: s.outlineStyle, shadow: s.boxShadow}; }"""
 
 
 def _focus_is_visible(page) -> bool:
+    """Tell whether the focused element shows a focus indicator (read after its focus transition has ended)."""
     style = page.evaluate(FOCUS_STYLE)
     return style["outline"] not in ("none", "") or style["shadow"] not in ("none", "")
 
@@ -59,5 +63,4 @@ def test_login_form_shows_where_the_focus_is(page):
     page.goto("/login")
     for target in ("#email", "#password", "#submit"):
         page.focus(target)
-        page.wait_for_timeout(200)  # let Bootstrap's focus transition finish
         assert _focus_is_visible(page), target

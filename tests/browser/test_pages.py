@@ -4,6 +4,7 @@ import re
 import pytest
 
 from .a11y import BLOCKING_IMPACTS, assert_accessible, axe_violations
+from .helpers import click_and_wait
 
 pytestmark = pytest.mark.browser
 
@@ -73,8 +74,7 @@ def test_admin_user_edit_page_is_accessible(page, login_as):
 def test_form_with_errors_is_accessible(page, login_as):
     login_as(page, "admin")
     page.goto("/admin/users/new")
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_load_state("load")
+    click_and_wait(page, page.get_by_role("button", name="Create account"))  # the form posts back to its own URL
     invalid = page.locator('[aria-invalid="true"]')
     assert invalid.count() >= 3
     for index in range(invalid.count()):
@@ -89,9 +89,9 @@ def test_form_with_errors_is_accessible(page, login_as):
 def test_a_blocked_inline_script_would_be_caught(page, login_as):
     """The console check is real: the CSP blocks an injected inline script and the fixture records it."""
     login_as(page, "staff")
-    page.evaluate("""() => { const s = document.createElement('script');
-                             s.textContent = 'window.__inline_ran = true'; document.body.appendChild(s); }""")
-    page.wait_for_timeout(200)
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate("""() => { const s = document.createElement('script');
+                                 s.textContent = 'window.__inline_ran = true'; document.body.appendChild(s); }""")
     assert page.evaluate("window.__inline_ran === undefined")
     assert any("Content Security Policy" in error for error in page.console_log.errors), page.console_log.errors
 

@@ -84,7 +84,7 @@ class IndicatorForm(FlaskForm):
             "outcome_id": self.outcome_id.data or None, "unit": self.unit.data, "direction": self.direction.data,
             "baseline_value": self.baseline_value.data, "baseline_year": self.baseline_year.data,
             "cumulative": bool(self.cumulative.data), "method": self.method.data,
-            "method_kinds": list(self.method_kinds.data) or None, "position": self.position.data or 0,
+            "method_kinds": list(self.method_kinds.data or []) or None, "position": self.position.data or 0,
             "active": bool(self.active.data),
         }
 
