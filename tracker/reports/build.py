@@ -5,6 +5,7 @@ readiness) is read with a fixed number of set-based queries whatever the year's 
 and indicator rows come from the overview and indicators features, so that the PDF says what the pages say.
 """
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from ..activities.models import (
     activity_partner,
 )
 from ..activities.rules import CANCELLED, COMPLETED, counted
-from ..assessments.models import ASSESSMENT_STATUSES, Assessment
+from ..assessments.models import Assessment
 from ..core.errors import Invalid
 from ..core.years import PLAN_YEARS
 from ..evidence.models import Evidence
@@ -30,14 +31,17 @@ from ..indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from ..overview import queries as overview
 from ..plan.models import REGIONS, Member, Partner
 from ..plan.queries import current_plan
-from . import charts
+from ..plan.responsibles import responsibles_by_outcome
+from . import scorecard, summary
 from .models import ReportSummary
 from .pdf import AUTHOR
 
 KINDS = ("board", "final")
-MAIN_ACTIVITIES = {"board": 5, "final": 8}  # per outcome; the annex lists every activity
-EVIDENCE_PER_ACTIVITY = 5
+MAIN_ACTIVITIES = {"board": 3, "final": 4}  # named per outcome; the annex lists every activity once
+EVIDENCE_PER_OUTCOME = 4
+# How the readiness page says why a value does not count yet.
 REVIEW_LABELS = {"draft": "in draft", "submitted": "submitted, awaiting review", "returned": "returned for changes"}
+STATUS_LABELS = {"on_track": "On track", "needs_attention": "Needs attention", "off_track": "Off track"}
 
 
 # ---------------------------------------------------------------- formatting (plain strings for the template)
@@ -54,6 +58,8 @@ def fmt_number(value, unit: str = "number") -> str:
     if value is None:
         return "—"
     number = Decimal(str(value))
+    if abs(number) >= 10_000_000:  # 608.0 M: a column of nine-digit numbers does not fit a page
+        return f"{number / 1_000_000:,.1f} M" if unit != "euros" else f"€{number / 1_000_000:,.1f} M"
     if unit == "percent":
         return f"{number:,.1f} %"
     if unit == "euros":
@@ -143,6 +149,7 @@ def _activities(years: list[int]) -> list[dict]:
             "year": row.year, "place": row.place or "",
             "participants": row.participants_total, "women": row.participants_women, "men": row.participants_men,
             "participants_label": fmt_int(row.participants_total) if row.participants_total is not None else "",
+            "budget_spent": row.budget_spent,
             "outcome_ids": [], "outcomes": [], "members": [], "member_ids": [], "partners": [], "partner_ids": [],
             "evidence": [],
         }
@@ -249,79 +256,13 @@ def _indicator_gaps(years: list[int], outcome_codes: dict[int, str]) -> tuple[li
     return no_target, unapproved
 
 
-def _readiness_rows(trees: dict[int, list[dict]]) -> list[dict]:
-    """The overview's readiness check for each year: outcomes with what they lack, as display strings."""
-    rows = []
-    for year, tree in trees.items():
-        for item in overview.readiness(year, tree=tree):
-            rows.append({"year": year, "code": item["code"], "title": item["title"],
-                         "missing": ", ".join(item.get("labels") or item.get("missing") or []),
-                         "notes": "; ".join(item.get("notes") or [])})
-    return rows
-
-
 # ---------------------------------------------------------------- headline figures and indicator rows
-
-def _headline(h: dict) -> dict:
-    """The overview's headline figures of a selection, as display strings."""
-    return {
-        "completed": fmt_int(h.get("completed")), "in_progress": fmt_int(h.get("in_progress")),
-        "planned_only": fmt_int(h.get("planned_only")), "planned": fmt_int(h.get("planned")),
-        "cancelled": fmt_int(h.get("cancelled")), "delivery_rate": fmt_percent(h.get("delivery_rate"), 0),
-        "members_engaged": fmt_int(h.get("members_engaged")), "members_total": fmt_int(h.get("members_total")),
-        "partners_engaged": fmt_int(h.get("partners_engaged")),
-        "participants": fmt_int(h.get("participants")), "women": fmt_int(h.get("women")),
-        "men": fmt_int(h.get("men")), "women_share": fmt_percent(h.get("women_share")),
-        "budget_planned": fmt_money(h.get("budget_planned")), "budget_spent": fmt_money(h.get("budget_spent")),
-        "budget_rate": fmt_percent(h.get("budget_rate"), 0),
-        "members_by_region": [{"region": r["region"], "engaged": int(r.get("engaged") or 0),
-                               "total": int(r.get("total") or 0)} for r in h.get("members_by_region", [])],
-    }
-
 
 def _plain(value):
     """Turn Decimals into floats or ints for plain-data templates."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
-
-
-def _indicator_table(rows: list[dict], years: list[int]) -> list[dict]:
-    """Indicator rows from the indicators feature, reduced to display strings; only approved values show."""
-    table = []
-    for row in rows:
-        unit = row.get("unit", "number")
-        baseline = row.get("baseline") or {}
-        cells = []
-        for year in years:
-            cell = (row.get("years") or {}).get(year) or (row.get("years") or {}).get(str(year)) or {}
-            pending = bool(cell.get("pending"))
-            actual = cell.get("actual")
-            progress = cell.get("progress")
-            status = cell.get("status_override") or cell.get("status")
-            cells.append({
-                "year": year,
-                "target": _target_label(cell.get("target"), cell.get("target_max"), unit),
-                "actual": fmt_number(actual, unit) if actual is not None else ("pending review" if pending else "—"),
-                "actual_raw": _plain(actual),
-                "progress": fmt_percent(Decimal(str(progress)) * 100, 0) if progress is not None else "—",
-                "status": status or "none",
-                "status_label": STATUS_LABELS.get(status, "No data") if status else "No data",
-                "overridden": bool(cell.get("status_override")),
-                "pending": pending,
-            })
-        table.append({
-            "code": row.get("code", ""), "name": row.get("name", ""), "unit": unit,
-            "method": row.get("method", ""), "cumulative": bool(row.get("cumulative")),
-            "baseline": fmt_number(baseline.get("value"), unit) if baseline.get("value") is not None else "—",
-            "baseline_year": str(baseline["year"]) if baseline.get("value") is not None and baseline.get("year")
-            else "",
-            "years": cells,
-        })
-    return table
-
-
-STATUS_LABELS = {"on_track": "On track", "needs_attention": "Needs attention", "off_track": "Off track"}
 
 
 def _target_label(target, target_max, unit: str) -> str:
@@ -343,6 +284,8 @@ def _indicator_rows(years: list[int]) -> dict:
             "per_outcome": [r for r in rows if r["id"] not in plan_wide_ids]}
 
 
+
+
 # ---------------------------------------------------------------- assembling the report
 
 def report_title(kind: str, year: int | None) -> str:
@@ -352,22 +295,50 @@ def report_title(kind: str, year: int | None) -> str:
     return f"Board of Directors — annual evaluation {year}"
 
 
-def _status_cell(assessment: dict | None, year: int) -> dict:
-    """An outcome's status for a year: the approved one, or why there is none."""
-    if assessment is None:
-        return {"year": year, "status": "none", "label": "No assessment", "approved": False}
-    if assessment["review_state"] != "approved":
-        return {"year": year, "status": "none",
-                "label": "Awaiting approval", "approved": False}
-    return {"year": year, "status": assessment["status"],
-            "label": ASSESSMENT_STATUSES.get(assessment["status"], assessment["status"]), "approved": True}
+@dataclass
+class _Context:
+    """What every section of one report reads, gathered once in a fixed number of queries."""
+
+    kind: str
+    year: int | None
+    years: list[int]
+    plan: dict
+    outcomes: dict
+    activities: list[dict]
+    by_outcome: dict
+    assessments: dict
+    indicators: dict
+    figures: dict
+    responsible: dict
+
+    @property
+    def last(self) -> int:
+        """The year the report ends with: its year, or the last plan year."""
+        return self.years[-1]
 
 
-def _main_activities(items: list[dict], limit: int) -> list[dict]:
-    """The activities worth naming for an outcome: completed first, then the largest, then the earliest."""
-    ranked = sorted(items, key=lambda a: (a["status"] != COMPLETED, a["status"] == CANCELLED,
-                                          -(a["participants"] or 0), a["start"], a["id"]))
-    return ranked[:limit]
+def _context(kind: str, year: int | None) -> _Context:
+    """Read the plan, the activities, the assessments, the indicator rows and the overview figures."""
+    plan = _plan_tree()
+    years = [year] if kind == "board" else list(plan["years"])
+    outcomes = {o["id"]: o for line in plan["lines"] for axis in line["axes"] for o in axis["outcomes"]}
+    codes = {oid: o["code"] for oid, o in outcomes.items()}
+    activities = _activities(years)
+    by_outcome: dict[int, list[dict]] = defaultdict(list)
+    for number, activity in enumerate(activities, start=1):
+        activity["ref"] = f"A{number}"  # the activity's one full entry is in the annex; outcomes refer to it
+        activity["outcomes"] = sorted(codes[o] for o in activity["outcome_ids"] if o in codes)
+        for outcome_id in activity["outcome_ids"]:
+            by_outcome[outcome_id].append(activity)
+    # The year before a Board report's year gives the trend; its assessments give the change of status.
+    trend_years = sorted({*years, *([year - 1] if kind == "board" and year - 1 in PLAN_YEARS else [])})
+    indicators = _indicator_rows(trend_years)
+    figures = {y: overview.for_report(y, indicators)["headline"] for y in trend_years}
+    if kind == "final":
+        figures[None] = overview.for_report(None, indicators)["headline"]
+    responsible = {oid: [u.name for u in users] for oid, users in responsibles_by_outcome(list(outcomes)).items()}
+    return _Context(kind, year, years, plan, outcomes, activities, by_outcome, _assessments(trend_years),
+                    indicators, figures, responsible)
 
 
 def build_report(kind: str, year: int | None = None, *, now: datetime | None = None) -> dict:
@@ -377,128 +348,312 @@ def build_report(kind: str, year: int | None = None, *, now: datetime | None = N
     if kind == "board" and year not in PLAN_YEARS:
         raise ValueError(f"The Board evaluation is for a plan year ({PLAN_YEARS[0]}-{PLAN_YEARS[-1]}).")
     now = now or datetime.now(timezone.utc)
-    plan = _plan_tree()
-    years = [year] if kind == "board" else list(plan["years"])
-    outcomes = {o["id"]: o for line in plan["lines"] for axis in line["axes"] for o in axis["outcomes"]}
-    outcome_codes = {oid: o["code"] for oid, o in outcomes.items()}
-
-    # The report's own data: activities and their links, evidence of the activities it names, assessments.
-    activities = _activities(years)
-    by_outcome: dict[int, list[dict]] = defaultdict(list)
-    for activity in activities:
-        activity["outcomes"] = sorted(outcome_codes[o] for o in activity["outcome_ids"] if o in outcome_codes)
-        for outcome_id in activity["outcome_ids"]:
-            by_outcome[outcome_id].append(activity)
-    limit = MAIN_ACTIVITIES[kind]
-    main = {oid: _main_activities(by_outcome.get(oid, []), limit) for oid in outcomes}
-    main_ids = sorted({a["id"] for items in main.values() for a in items})
-    evidence_by_activity, evidence_by_outcome = _evidence(main_ids, list(outcomes), years)
-    assessments = _assessments(years)
-
-    # Shared with the overview page: indicator rows (computed once), the heat map per year, headline figures.
-    indicators = _indicator_rows(years)
-    indicator_tables: dict[str, list[dict]] = defaultdict(list)
-    for row in indicators["per_outcome"]:
-        indicator_tables[row.get("outcome_code")].append(row)
-    indicator_tables = {code: _indicator_table(rows, years) for code, rows in indicator_tables.items()}
-    figures = {y: overview.for_report(y, indicators) for y in years}
-    if kind == "final":
-        figures[None] = overview.for_report(None, indicators)  # the whole plan, beside each year
-    trees = {y: figures[y]["tree"] for y in years}
-    node_status = {(node["code"], y): node for y, tree in trees.items()
-                   for line in tree for node in [line, *line["axes"]]}
-    periods = [(str(y), y) for y in years] + ([(f"{years[0]}-{years[-1]}", None)] if kind == "final" else [])
-    headline = [{"label": label, **_headline(figures[y]["headline"])} for label, y in periods]
-    headline_main = headline[-1]
-
-    readiness = _readiness(outcomes, years, assessments, outcome_codes, trees)
-    draft = bool(readiness["reasons"])
-
-    chart_list = _charts(kind, plan, years, by_outcome, headline_main)
-
-    summary = db.session.get(ReportSummary, str(year) if kind == "board" else "final")
-
-    lines = [_line_section(line, years, node_status, by_outcome,
-                           lambda o: _outcome_section(o, years, assessments, main, by_outcome, evidence_by_activity,
-                                                      evidence_by_outcome, indicator_tables))
-             for line in plan["lines"]]
-
-    completed = [a for a in activities if a["status"] == COMPLETED]
-    region_rows, partners = _engaged(completed)
-
-    toc = _toc(draft, lines)
-
-    return {
-        "kind": kind, "year": year, "years": years,
-        "period": str(year) if kind == "board" else f"{years[0]}-{years[-1]}",
+    ctx = _context(kind, year)
+    card = scorecard.build(ctx.plan, ctx.assessments, ctx.years, list(PLAN_YEARS))
+    headline = _headline(ctx)
+    outcome_sections = {o["id"]: _outcome_section(ctx, o) for o in ctx.outcomes.values()}
+    readiness = _readiness(ctx)
+    data = {
+        "kind": kind, "year": year, "years": ctx.years,
+        "period": str(year) if kind == "board" else f"{ctx.years[0]}-{ctx.years[-1]}",
         "title": report_title(kind, year), "author": AUTHOR,
         "audience": "Board of Directors" if kind == "board" else "General Assembly",
-        "plan": {"title": plan["title"], "motto": plan["motto"], "code": plan["code"]},
+        "plan": {"title": ctx.plan["title"], "motto": ctx.plan["motto"], "code": ctx.plan["code"]},
         "created_iso": now.isoformat(timespec="seconds"), "date": now.strftime("%-d %B %Y"),
-        "draft": draft, "readiness": readiness,
-        "summary": paragraphs(summary.text if summary else ""),
-        "headline": headline, "plan_indicators": _indicator_table(indicators["plan_wide"], years),
-        "charts": chart_list, "lines": lines,
-        "annex": {"activities": [_annex_row(a, kind == "final") for a in activities], "regions": region_rows,
-                  "partners": partners, "completed": len(completed)},
-        "toc": toc,
+        "draft": bool(readiness["reasons"]), "readiness": readiness,
+        "scorecard": card, "summary": _summary(ctx, card, headline, outcome_sections),
+        "headline": headline, "plan_indicators": _plan_indicators(ctx),
+        "lines": _lines(ctx, outcome_sections),
+        "annex": _annex(ctx, outcome_sections),
+        "board": None, "version": None, "changes": [],  # filled by the Board's year and the archive
+    }
+    return data
+
+
+# ---------------------------------------------------------------- headline figures, with their trend
+
+# (key, label, definition): each figure defined once, on the headline page.
+FIGURES = (
+    ("planned", "Activities in the work plan", "activities of the year planned, in progress or completed; "
+                                                "cancelled ones are counted apart"),
+    ("completed", "Completed", "activities of the work plan completed in the year"),
+    ("delivery", "Delivered", "completed activities out of all the year planned, cancelled ones included"),
+    ("cancelled", "Cancelled", "activities cancelled in the year: outside the work plan, their spending is shown"),
+    ("members_engaged", "Members engaged", "distinct members among the 141 listed in the plan's Appendix II named "
+                                           "in at least one completed activity"),
+    ("partners_engaged", "Partners engaged", "distinct partner organisations named in a completed activity"),
+    ("participants", "Participants", "people taking part in completed activities"),
+    ("women", "Women participants", "women among them, where activities record it"),
+    ("women_share", "Women’s share of participants", "among completed activities that record women and men"),
+    ("budget_spent", "Budget spent", "spent on completed and in-progress activities"),
+    ("cancelled_spent", "Spent on cancelled activities", "spent before an activity was cancelled"),
+)
+RATES = ("delivery", "women_share")
+
+
+def _cancelled_spent(ctx: _Context, year: int | None) -> Decimal:
+    """What cancelled activities of a year (or of the report's years) had spent."""
+    return sum((a["budget_spent"] or Decimal(0) for a in ctx.activities
+                if a["status"] == CANCELLED and (year is None or a["year"] == year)), Decimal(0))
+
+
+def _raw(ctx: _Context, key: str, year: int | None):
+    """One figure's raw value for a year (None: the whole period)."""
+    h = ctx.figures.get(year)
+    if h is None:
+        return None
+    if key == "delivery":
+        planned = int(h.get("planned") or 0) + int(h.get("cancelled") or 0)
+        return Decimal(int(h.get("completed") or 0) * 100) / planned if planned else None
+    if key == "cancelled_spent":
+        return _cancelled_spent(ctx, year) if year in ctx.years or year is None else None
+    return h.get(key)
+
+
+def _shown(ctx: _Context, key: str, year: int | None) -> str:
+    """One figure as printed."""
+    value, h = _raw(ctx, key, year), ctx.figures.get(year) or {}
+    if key == "delivery":  # cancelled activities stay in the count: "49 of 52 (94 %), 3 cancelled"
+        return _delivered(h)
+    if key == "women_share":
+        return fmt_percent(value)
+    if key in ("budget_spent", "cancelled_spent"):
+        return fmt_money(value)
+    return fmt_int(value)
+
+
+def _delivered(h: dict) -> str:
+    """Completed activities out of everything the year planned, the cancelled ones included and named."""
+    completed, cancelled = int(h.get("completed") or 0), int(h.get("cancelled") or 0)
+    planned = int(h.get("planned") or 0) + cancelled
+    rate = f" ({fmt_percent(Decimal(completed * 100) / planned, 0)})" if planned else ""
+    return f"{fmt_int(completed)} of {fmt_int(planned)}{rate}" + (f", {fmt_int(cancelled)} cancelled" if cancelled else "")
+
+
+def _change(ctx: _Context, key: str) -> str | None:
+    """A Board report's change since last year: +3, −2, 0, or in percentage points for shares."""
+    if ctx.kind != "board" or ctx.year - 1 not in ctx.figures:
+        return None
+    now, before = _raw(ctx, key, ctx.year), _raw(ctx, key, ctx.year - 1)
+    if now is None or before is None:
+        return None
+    delta = Decimal(str(now)) - Decimal(str(before))
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    if key in RATES:
+        return f"{sign}{abs(delta):.1f} pp"
+    if key in ("budget_spent", "cancelled_spent"):
+        return f"{sign}€{abs(delta):,.0f}"
+    return f"{sign}{abs(delta):,.0f}"
+
+
+def _headline(ctx: _Context) -> dict:
+    """The headline table: this year, last year and the change (Board), or each year and the period (final)."""
+    if ctx.kind == "board":
+        previous = ctx.year - 1 if ctx.year - 1 in ctx.figures else None
+        columns = [str(ctx.year)] + ([str(previous)] if previous else []) + (["Change"] if previous else [])
+        periods = [ctx.year] + ([previous] if previous else [])
+    else:
+        columns = [str(y) for y in ctx.years] + [f"{ctx.years[0]}-{ctx.years[-1]}"]
+        periods = [*ctx.years, None]
+    rows = []
+    for key, label, definition in FIGURES:
+        values = [_shown(ctx, key, y) for y in periods]
+        change = _change(ctx, key)
+        rows.append({"key": key, "label": label, "definition": definition,
+                     "value": values[0] if ctx.kind == "board" else values[-1],
+                     "values": values + ([change or "—"] if ctx.kind == "board" and len(columns) > 1 else []),
+                     "change": change})
+    main = ctx.figures[ctx.year if ctx.kind == "board" else None]
+    regions = [{"region": r["region"], "engaged": int(r.get("engaged") or 0), "total": int(r.get("total") or 0)}
+               for r in main.get("members_by_region", [])]
+    return {"columns": columns, "rows": rows, "regions": regions}
+
+
+# ---------------------------------------------------------------- indicators: baseline, target, actual, meaning
+
+def _cell(row: dict, year: int) -> dict:
+    """One year's figures of an indicator row."""
+    return (row.get("years") or {}).get(year) or {}
+
+
+def _actual(row: dict, year: int) -> str:
+    """The approved actual of a year, or why there is none."""
+    cell = _cell(row, year)
+    if cell.get("actual") is not None:
+        return fmt_number(cell["actual"], row.get("unit", "number"))
+    return "pending approval" if cell.get("pending") else "—"
+
+
+def meaning(row: dict, year: int) -> str:
+    """What the actual means against the target, by the indicator's direction (a ceiling is not a goal)."""
+    cell, unit = _cell(row, year), row.get("unit", "number")
+    actual, target, high = cell.get("actual"), cell.get("target"), cell.get("target_max")
+    if actual is None or target is None:
+        return "—"
+    if row.get("direction") == "lower":
+        used = f" ({fmt_percent(Decimal(str(actual)) * 100 / Decimal(str(target)), 0)} used)" if target else ""
+        return f"{fmt_number(actual, unit)} of a {fmt_number(target, unit)} ceiling{used}"
+    if row.get("direction") == "range" and high is not None:
+        inside = Decimal(str(target)) <= Decimal(str(actual)) <= Decimal(str(high))
+        return ("within" if inside else "outside") + f" {_target_label(target, high, unit)}"
+    progress = cell.get("progress")
+    return fmt_percent(Decimal(str(progress)) * 100, 0) + " of target" if progress is not None else "—"
+
+
+def _status(row: dict, year: int) -> dict:
+    """The indicator's status for a year, by its direction, or "no data"."""
+    cell = _cell(row, year)
+    status = cell.get("status_override") or cell.get("status")
+    return {"status": status or "none", "label": STATUS_LABELS.get(status, "No data")}
+
+
+def _indicator(row: dict, years: list[int]) -> dict:
+    """An indicator as the report prints it: baseline, each year's actual, the target, meaning and status."""
+    unit, baseline, last = row.get("unit", "number"), row.get("baseline") or {}, years[-1]
+    return {
+        "code": row.get("code", ""), "name": row.get("name", ""),
+        "baseline": fmt_number(baseline.get("value"), unit) if baseline.get("value") is not None else "—",
+        "baseline_year": str(baseline.get("year") or ""),
+        "actuals": [{"year": y, "value": _actual(row, y)} for y in years],
+        "target": _target_label(_cell(row, last).get("target"), _cell(row, last).get("target_max"), unit),
+        "meaning": meaning(row, last), **_status(row, last),
+        "direction": row.get("direction", "higher"),
     }
 
 
-def _readiness(outcomes: dict, years: list[int], assessments: dict, outcome_codes: dict, trees: dict) -> dict:
-    """The draft rule: every outcome approved, every indicator targeted, no value awaiting review."""
-    not_assessed = sum(1 for oid in outcomes for y in years
-                       if (assessments.get((oid, y)) or {}).get("review_state") != "approved")
-    no_target, unapproved_values = _indicator_gaps(years, outcome_codes)
+def _plan_indicators(ctx: _Context) -> list[dict]:
+    """The plan-wide indicators from the 2020 baseline: the previous year and this one (Board), or every year."""
+    years = sorted(y for y in ctx.figures if y is not None) if ctx.kind == "board" else ctx.years
+    return [_indicator(row, years) for row in ctx.indicators["plan_wide"]]
+
+
+# ---------------------------------------------------------------- per outcome
+
+def _conflicts(status: str, indicators: list[dict]) -> list[str]:
+    """Where the assessment and the indicators tell different stories."""
+    notes = []
+    if status == "achieved":
+        notes += [f"Assessed “Achieved”, but {i['code']} stands at {i['meaning']}." for i in indicators
+                  if i["status"] in ("off_track", "needs_attention")]
+    if status in ("off_track", "not_started") and indicators and all(i["status"] == "on_track" for i in indicators):
+        notes.append(f"Assessed “{scorecard.LABELS[status]}”, while every indicator of the outcome is on track.")
+    return notes
+
+
+def _outcome_section(ctx: _Context, o: dict) -> dict:
+    """One outcome's part: status and change, approved narrative, indicators, main activities, evidence."""
+    cells = [scorecard._cell(ctx.assessments, o["id"], y, y - 1 if y - 1 in PLAN_YEARS else None)
+             for y in ctx.years]
+    narratives = []
+    for y in ctx.years:
+        a = ctx.assessments.get((o["id"], y))
+        if a and a["review_state"] == "approved":
+            narratives.append({"year": y, "achieved": paragraphs(a["achieved"]),
+                               "difficulties": paragraphs(a["difficulties"]),
+                               "next_steps": paragraphs(a["next_steps"])})
+    rows = [r for r in ctx.indicators["per_outcome"] if r.get("outcome_id") == o["id"]]
+    years = sorted(y for y in ctx.figures if y is not None)
+    indicators = [_indicator(r, years) for r in rows]
+    items = ctx.by_outcome.get(o["id"], [])
+    main = _main_activities(items, MAIN_ACTIVITIES[ctx.kind])
+    last = ctx.assessments.get((o["id"], ctx.last)) or {}
+    return {
+        "id": o["id"], "code": o["code"], "title": o["title"], "short": scorecard._short(o["title"], 70),
+        "anchor": "o-" + o["code"].replace(".", "-"), "cells": cells, "narratives": narratives,
+        "status": cells[-1]["status"], "change": cells[-1]["change"],
+        "difficulties": last.get("difficulties", "") if last.get("review_state") == "approved" else "",
+        "responsible": ctx.responsible.get(o["id"], []),
+        "indicators": indicators, "years": years,
+        "conflicts": _conflicts(cells[-1]["status"], indicators),
+        "activities": [{"ref": a["ref"], "title": a["title"], "date": a["date"], "status": a["status_label"],
+                        "participants": a["participants_label"]} for a in main],
+        "more": max(len(items) - len(main), 0), "activity_count": len(items),
+        "completed_count": sum(1 for a in items if a["status"] == COMPLETED),
+        "cancelled_count": sum(1 for a in items if a["status"] == CANCELLED),
+        "main_ids": [a["id"] for a in main],
+    }
+
+
+def _attach_evidence(ctx: _Context, sections: dict) -> None:
+    """Give each outcome the titles of its evidence: of its main activities, then attached to it directly."""
+    main_ids = sorted({i for s in sections.values() for i in s["main_ids"]})
+    by_activity, by_outcome = _evidence(main_ids, list(sections), ctx.years)
+    for oid, section in sections.items():
+        found = [e for i in section["main_ids"] for e in by_activity.get(i, [])] + by_outcome.get(oid, [])
+        section["evidence"] = found[:EVIDENCE_PER_OUTCOME]
+        section["more_evidence"] = max(len(found) - EVIDENCE_PER_OUTCOME, 0)
+
+
+def _lines(ctx: _Context, sections: dict) -> list[dict]:
+    """The lines and axes with their outcomes' sections, in plan order."""
+    _attach_evidence(ctx, sections)
+    return [{"code": line["code"], "number": line["number"], "title": line["title"],
+             "anchor": "l-" + line["code"], "key_ideas": line["key_ideas"],
+             "axes": [{"code": axis["code"], "title": axis["title"], "anchor": "a-" + axis["code"].replace(".", "-"),
+                       "outcomes": [sections[o["id"]] for o in axis["outcomes"]]} for axis in line["axes"]]}
+            for line in ctx.plan["lines"]]
+
+
+# ---------------------------------------------------------------- summary, readiness, annexes, contents
+
+def summary_inputs(scope: str) -> dict:
+    """The summary the tracker drafts for a scope ("2022" or "final") and the figures it rests on, for the editor."""
+    kind, year = ("final", None) if scope == "final" else ("board", int(scope))
+    ctx = _context(kind, year)
+    card = scorecard.build(ctx.plan, ctx.assessments, ctx.years, list(PLAN_YEARS))
+    headline = _headline(ctx)
+    sections = [_outcome_section(ctx, o) for o in ctx.outcomes.values()]
+    return {"draft": summary.draft(ctx.last, sections, headline["rows"], card["outcomes"]),
+            "counts": card["counts"][ctx.last], "headline": headline, "year": ctx.last,
+            "concerns": [s for s in sections if s["status"] in scorecard.CONCERNS]}
+
+
+def _summary(ctx: _Context, card: dict, headline: dict, sections: dict) -> dict:
+    """The Secretary General's summary, or until she writes it, the draft made from the data."""
+    saved = db.session.get(ReportSummary, str(ctx.year) if ctx.kind == "board" else "final")
+    if saved is not None and saved.text.strip():
+        return {"paragraphs": paragraphs(saved.text), "drafted": False}
+    rows = [{**s, "status": s["status"]} for s in sections.values()]
+    return {"paragraphs": summary.draft(ctx.last, rows, headline["rows"], card["outcomes"]), "drafted": True}
+
+
+def _readiness(ctx: _Context) -> dict:
+    """What blocks a final report: assessments and values it uses that are not approved."""
+    codes = {oid: o["code"] for oid, o in ctx.outcomes.items()}
+    no_target, unapproved_values = _indicator_gaps(ctx.years, codes)
+    outcomes = []
+    for y in ctx.years:
+        for oid, o in ctx.outcomes.items():
+            a = ctx.assessments.get((oid, y))
+            if a is None or a["review_state"] != "approved":
+                state = "not written" if a is None else REVIEW_LABELS.get(a["review_state"], a["review_state"])
+                outcomes.append({"year": y, "code": o["code"], "title": o["title"], "state": state})
     reasons = []
-    if not_assessed:
-        reasons.append(f"{not_assessed} outcome assessment{'s' if not_assessed != 1 else ''} "
-                       f"{'are' if not_assessed != 1 else 'is'} not approved")
+    if outcomes:
+        reasons.append(f"{len(outcomes)} outcome assessment{'s' if len(outcomes) != 1 else ''} "
+                       f"{'are' if len(outcomes) != 1 else 'is'} not approved")
     if unapproved_values:
         reasons.append(f"{len(unapproved_values)} indicator value{'s' if len(unapproved_values) != 1 else ''} "
                        f"await{'' if len(unapproved_values) != 1 else 's'} approval")
-    if no_target:
-        reasons.append(f"{len(no_target)} indicator{'s' if len(no_target) != 1 else ''} "
-                       f"lack{'' if len(no_target) != 1 else 's'} a target")
-    return {"reasons": reasons, "outcomes": _readiness_rows(trees) if reasons else [],
-            "values": unapproved_values, "targets": no_target}
+    return {"reasons": reasons, "outcomes": outcomes, "values": unapproved_values, "targets": no_target}
 
 
-def _charts(kind: str, plan: dict, years: list[int], by_outcome: dict, headline_main: dict) -> list:
-    """Members by region; activities by status per line; completed per year (final evaluation only)."""
-    chart_list = [charts.members_by_region_chart(headline_main["members_by_region"])] \
-        if headline_main["members_by_region"] else []
-    line_counts = []
-    for line in plan["lines"]:
-        seen = {a["id"]: a for axis in line["axes"] for o in axis["outcomes"] for a in by_outcome.get(o["id"], [])}
-        line_counts.append({"label": f"Line {line['number']}", "counts": Counter(a["status"] for a in seen.values()),
-                            "by_year": Counter(a["year"] for a in seen.values() if a["status"] == COMPLETED)})
-    chart_list.append(charts.activities_by_status_chart("Activities by action line and status", line_counts))
-    if kind == "final":
-        chart_list.append(charts.completed_by_year_chart("Completed activities by action line and year",
-                                                         line_counts, years))
-    return chart_list
+def _annex(ctx: _Context, sections: dict) -> dict:
+    """Every activity once, members by region and partners engaged, and the indicator notes."""
+    completed = [a for a in ctx.activities if a["status"] == COMPLETED]
+    regions, partners = _engaged(completed)
+    with_indicator = {r.get("outcome_id") for r in ctx.indicators["per_outcome"]}
+    return {"activities": [_annex_row(a, ctx.kind == "final") for a in ctx.activities],
+            "completed": len(completed), "regions": regions, "partners": partners,
+            "no_indicator": [f"{s['code']} {s['short']}" for s in sections.values() if s["id"] not in with_indicator],
+            "no_target": _indicator_gaps(ctx.years, {oid: o["code"] for oid, o in ctx.outcomes.items()})[0]}
 
 
-def _line_section(line: dict, years: list[int], node_status: dict, by_outcome: dict, outcome_section) -> dict:
-    """One action line of the report: its axes with their outcomes, statuses and activity counts, and its chart."""
-    axes = []
-    axis_groups = []
-    for axis in line["axes"]:
-        axis_activities = {a["id"]: a for o in axis["outcomes"] for a in by_outcome.get(o["id"], [])}
-        axis_groups.append({"label": f"{axis['code']} {_short(axis['title'], 34)}",
-                            "counts": Counter(a["status"] for a in axis_activities.values())})
-        axes.append({"code": axis["code"], "number": axis["number"], "title": axis["title"],
-                     "anchor": "a-" + axis["code"].replace(".", "-"),
-                     "outcomes": [outcome_section(o) for o in axis["outcomes"]],
-                     "statuses": [_node_status(node_status.get((axis["code"], y)), y) for y in years],
-                     "activity_count": len(axis_activities),
-                     "completed_count": sum(1 for a in axis_activities.values() if a["status"] == COMPLETED)})
-    return {"code": line["code"], "number": line["number"], "title": line["title"],
-            "anchor": "l-" + line["code"], "key_ideas": line["key_ideas"], "axes": axes,
-            "statuses": [_node_status(node_status.get((line["code"], y)), y) for y in years],
-            "chart": charts.activities_by_status_chart(
-                f"Action Line {line['number']}: activities by axis and status", axis_groups)}
+def _main_activities(items: list[dict], limit: int) -> list[dict]:
+    """The activities worth naming for an outcome: completed first, then the largest, then the earliest."""
+    ranked = sorted(items, key=lambda a: (a["status"] != COMPLETED, a["status"] == CANCELLED,
+                                          -(a["participants"] or 0), a["start"], a["id"]))
+    return ranked[:limit]
 
 
 def _engaged(completed: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -521,75 +676,8 @@ def _engaged(completed: list[dict]) -> tuple[list[dict], list[dict]]:
     return region_rows, partners
 
 
-def _toc(draft: bool, lines: list[dict]) -> list[dict]:
-    """The contents page."""
-    toc = [{"anchor": "readiness", "label": "Readiness: what is missing", "level": 1}] if draft else []
-    toc += [{"anchor": "summary", "label": "Summary by the Secretary General", "level": 1},
-            {"anchor": "headline", "label": "Headline figures", "level": 1}]
-    for line in lines:
-        toc.append({"anchor": line["anchor"], "label": f"Action Line {line['number']}: {line['title']}", "level": 1})
-        toc += [{"anchor": a["anchor"], "label": f"{a['code']} {a['title']}", "level": 2} for a in line["axes"]]
-    toc += [{"anchor": "annex-activities", "label": "Annex A: activities", "level": 1},
-            {"anchor": "annex-members", "label": "Annex B: members engaged by region", "level": 1},
-            {"anchor": "annex-partners", "label": "Annex C: partners engaged", "level": 1}]
-    return toc
-
-
-def _node_status(node: dict | None, year: int) -> dict:
-    """A line's or an axis's status for a year: the worst approved status of its outcomes, and their spread."""
-    if node is None:
-        return {"year": year, "status": "none", "label": "No assessment", "distribution": ""}
-    status = node.get("status")
-    spread = node.get("distribution") or {}
-    return {"year": year, "status": status or "none",
-            "label": overview.DISPLAY_STATUSES.get(status, "No approved assessment") if status
-            else "No approved assessment",
-            "distribution": ", ".join(f"{count} {overview.DISPLAY_STATUSES.get(key, key).lower()}"
-                                      for key, count in spread.items())}
-
-
-def _outcome_section(o: dict, years: list[int], assessments: dict, main: dict, by_outcome: dict,
-                     evidence_by_activity: dict, evidence_by_outcome: dict, indicator_tables: dict) -> dict:
-    """One outcome's part of the report: status, approved narrative, indicators, main activities, evidence."""
-    statuses = [_status_cell(assessments.get((o["id"], y)), y) for y in years]
-    narratives = []
-    for y in years:
-        a = assessments.get((o["id"], y))
-        if a and a["review_state"] == "approved":
-            narratives.append({"year": y, "achieved": paragraphs(a["achieved"]),
-                               "difficulties": paragraphs(a["difficulties"]),
-                               "next_steps": paragraphs(a["next_steps"])})
-    items = main.get(o["id"], [])
-    all_items = by_outcome.get(o["id"], [])
-    return {
-        "code": o["code"], "title": o["title"], "anchor": "o-" + o["code"].replace(".", "-"),
-        "statuses": statuses, "narratives": narratives,
-        "unapproved_years": [s["year"] for s in statuses if not s["approved"]],
-        "indicators": indicator_tables.get(o["code"], []),
-        "activities": [_activity_card(a, evidence_by_activity.get(a["id"], [])) for a in items],
-        "activity_count": len(all_items),
-        "completed_count": sum(1 for a in all_items if a["status"] == COMPLETED),
-        "more": max(len(all_items) - len(items), 0),
-        "evidence": evidence_by_outcome.get(o["id"], []),
-    }
-
-
-def _short(text: str, length: int) -> str:
-    """Shorten a label for a chart axis."""
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def _activity_card(activity: dict, evidence: list[dict]) -> dict:
-    """An activity as named under an outcome: date, title, members, partners, evidence."""
-    return {"date": activity["dates"], "title": activity["title"], "kind": activity["kind_label"],
-            "status": activity["status_label"], "members": ", ".join(activity["members"]),
-            "partners": ", ".join(activity["partners"]), "participants": activity["participants_label"],
-            "evidence": evidence[:EVIDENCE_PER_ACTIVITY],
-            "more_evidence": max(len(evidence) - EVIDENCE_PER_ACTIVITY, 0)}
-
-
 def _annex_row(activity: dict, with_year: bool) -> dict:
-    """An activity as a row of the annex table: a date, and one text on two lines (the cheapest rows to lay out)."""
+    """An activity as a row of the annex: its number, a date, and one text on two lines (cheap to lay out)."""
     facts = [activity["kind_label"], activity["status_label"].lower()]
     if activity["participants"] is not None:
         women = activity["women"]
@@ -600,5 +688,5 @@ def _annex_row(activity: dict, with_year: bool) -> dict:
         links.append("members: " + ", ".join(activity["members"]))
     if activity["partners"]:
         links.append("partners: " + ", ".join(activity["partners"]))
-    return {"date": activity["start"].strftime("%-d %b %Y" if with_year else "%-d %b"),
+    return {"ref": activity["ref"], "date": activity["start"].strftime("%-d %b %Y" if with_year else "%-d %b"),
             "text": f"{activity['title']} — {', '.join(facts)}\n" + "; ".join(links)}

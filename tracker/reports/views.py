@@ -10,6 +10,7 @@ from ..core.transaction import attempt
 from ..core.years import current_plan_year
 from ..extensions import db
 from . import services
+from .build import summary_inputs
 from .forms import GenerateReportForm, MarkFinalForm, SummaryForm
 from .models import Report
 
@@ -59,7 +60,10 @@ def summary(scope: str):
     if scope not in services.SUMMARY_SCOPES:
         abort(404)
     existing = services.get_summary(scope)
-    form = SummaryForm(data={"text": existing.text if existing else ""})
+    inputs = summary_inputs(scope)
+    # An empty summary starts from the tracker's draft, so the Secretary General edits rather than writes.
+    written = existing.text if existing and existing.text.strip() else "\n\n".join(inputs["draft"])
+    form = SummaryForm(data={"text": written})
     if form.validate_on_submit():
         if attempt(lambda: services.save_summary(current_user, scope, form.text.data or ""), form=form,
                    field="text").ok:
@@ -67,7 +71,8 @@ def summary(scope: str):
             return redirect(url_for("reports.index"))
     status = 400 if form.errors else 200
     label = "the final evaluation" if scope == "final" else f"the Board evaluation {scope}"
-    return render_template("reports/summary.html", form=form, scope=scope, label=label, existing=existing), status
+    return render_template("reports/summary.html", form=form, scope=scope, label=label, existing=existing,
+                           inputs=inputs, drafted=not (existing and existing.text.strip())), status
 
 
 @bp.route("/<int:report_id>/download")
