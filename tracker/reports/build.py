@@ -427,7 +427,8 @@ def _delivered(h: dict) -> str:
     completed, cancelled = int(h.get("completed") or 0), int(h.get("cancelled") or 0)
     planned = int(h.get("planned") or 0) + cancelled
     rate = f" ({fmt_percent(Decimal(completed * 100) / planned, 0)})" if planned else ""
-    return f"{fmt_int(completed)} of {fmt_int(planned)}{rate}" + (f", {fmt_int(cancelled)} cancelled" if cancelled else "")
+    named = f", {fmt_int(cancelled)} cancelled" if cancelled else ""
+    return f"{fmt_int(completed)} of {fmt_int(planned)}{rate}{named}"
 
 
 def _change(ctx: _Context, key: str) -> str | None:
