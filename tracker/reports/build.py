@@ -561,7 +561,10 @@ def _outcome_section(ctx: _Context, o: dict) -> dict:
     return {
         "id": o["id"], "code": o["code"], "title": o["title"], "short": scorecard._short(o["title"], 70),
         "anchor": "o-" + o["code"].replace(".", "-"), "cells": cells, "narratives": narratives,
-        "status": cells[-1]["status"], "change": cells[-1]["change"],
+        # The final evaluation speaks of each outcome's latest approved status; a Board report of its year's.
+        "status": next((c["status"] for c in reversed(cells) if c["status"] in scorecard.RANK), cells[-1]["status"])
+        if ctx.kind == "final" else cells[-1]["status"],
+        "change": cells[-1]["change"],
         "difficulties": last.get("difficulties", "") if last.get("review_state") == "approved" else "",
         "responsible": ctx.responsible.get(o["id"], []),
         "indicators": indicators, "years": years,
@@ -614,8 +617,11 @@ def _summary(ctx: _Context, card: dict, headline: dict, sections: dict) -> dict:
     saved = db.session.get(ReportSummary, str(ctx.year) if ctx.kind == "board" else "final")
     if saved is not None and saved.text.strip():
         return {"paragraphs": paragraphs(saved.text), "drafted": False}
-    rows = [{**s, "status": s["status"]} for s in sections.values()]
-    return {"paragraphs": summary.draft(ctx.last, rows, headline["rows"], card["outcomes"]), "drafted": True}
+    drafted = summary.draft(ctx.last, list(sections.values()), headline["rows"], card["outcomes"],
+                            final=ctx.kind == "final")
+    if ctx.kind == "final":
+        drafted.insert(0, summary.promised(ctx.plan, list(sections.values()), ctx.last, _plan_indicators(ctx)))
+    return {"paragraphs": drafted, "drafted": True}
 
 
 def _readiness(ctx: _Context) -> dict:
@@ -645,7 +651,8 @@ def _annex(ctx: _Context, sections: dict) -> dict:
     regions, partners = _engaged(completed)
     with_indicator = {r.get("outcome_id") for r in ctx.indicators["per_outcome"]}
     return {"activities": [_annex_row(a, ctx.kind == "final") for a in ctx.activities],
-            "completed": len(completed), "regions": regions, "partners": partners,
+            "completed": len(completed), "regions": regions, "partners": partners, "attached": None,
+            "refs": {a["id"]: a["ref"] for a in ctx.activities},
             "no_indicator": [f"{s['code']} {s['short']}" for s in sections.values() if s["id"] not in with_indicator],
             "no_target": _indicator_gaps(ctx.years, {oid: o["code"] for oid, o in ctx.outcomes.items()})[0]}
 

@@ -71,7 +71,9 @@ def build(plan: dict, assessments: dict, years: list[int], all_years: list[int])
                 cells = [_cell(assessments, o["id"], y, previous[y]) for y in years]
                 for cell in cells:
                     axis_statuses[cell["year"]].append(cell["status"])
-                outcomes.append({"code": o["code"], "title": o["title"], "short": _short(o["title"], 70),
+                # Three year columns leave less room for the title: shorter, so the grid stays on one page.
+                outcomes.append({"code": o["code"], "title": o["title"],
+                                 "short": _short(o["title"], 70 if len(years) == 1 else 46),
                                  "anchor": "o-" + o["code"].replace(".", "-"), "cells": cells})
             for y in years:
                 line_statuses[y] += axis_statuses[y]

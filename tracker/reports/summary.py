@@ -55,12 +55,12 @@ def _delivery(year: int, figures: list[dict]) -> str:
     return text + "." if text else ""
 
 
-def draft(year: int, outcomes: list[dict], figures: list[dict], total: int) -> list[str]:
+def draft(year: int, outcomes: list[dict], figures: list[dict], total: int, final: bool = False) -> list[str]:
     """The summary's paragraphs: how the outcomes stand, what went well, what is off track, the headline."""
     tally: dict = {}
     for o in outcomes:
         tally[o["status"]] = tally.get(o["status"], 0) + 1
-    paragraphs = [_standing(year, tally, total)]
+    paragraphs = [] if final else [_standing(year, tally, total)]  # the final one opens with promised()
     good = [o for o in outcomes if o["status"] in GOOD and o["change"] in ("better", "new")] or \
         [o for o in outcomes if o["status"] == "achieved"]
     if good:
@@ -78,3 +78,21 @@ def draft(year: int, outcomes: list[dict], figures: list[dict], total: int) -> l
     if delivery:
         paragraphs.append(delivery)
     return paragraphs
+
+
+def promised(plan: dict, outcomes: list[dict], last: int, indicators: list[dict]) -> str:
+    """What the plan promised and what was delivered, by each outcome's latest approved status (final)."""
+    axes = sum(len(line["axes"]) for line in plan["lines"])
+    tally: dict = {}
+    for o in outcomes:
+        tally[o["status"]] = tally.get(o["status"], 0) + 1
+    reached = [i for i in indicators if i["status"] == "on_track"]
+    text = (f"The plan promised {len(outcomes)} outcomes under {len(plan['lines'])} action lines and {axes} axes. "
+            f"By {last}, in their latest approved assessment, {tally.get('achieved', 0)} were achieved and "
+            f"{tally.get('on_track', 0)} on track; "
+            f"{tally.get('needs_attention', 0)} needed attention, {tally.get('off_track', 0)} were off track and "
+            f"{tally.get('not_started', 0)} had not started.")
+    if indicators:
+        text += (f" {len(reached)} of the {len(indicators)} plan-wide indicators met their {last} target"
+                 + (f" ({', '.join(i['code'] for i in reached)})." if reached else "."))
+    return text
