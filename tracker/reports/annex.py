@@ -54,7 +54,7 @@ def activities_workbook(years: list[int], refs: dict[int, str]) -> bytes:
     rows.sort(key=lambda row: (row["start_date"], row["id"]))  # Annex A's order, so that the numbers follow
     for row in rows:
         sheet.append([_value(key, row, refs) for _, key, _, _ in COLUMNS])
-    for index, (_, key, width, number_format) in enumerate(COLUMNS, start=1):
+    for index, (_, _key, width, number_format) in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = width
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
