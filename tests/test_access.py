@@ -1,8 +1,10 @@
 """Login on every page, a role policy on every route, checked against every role on every route and method.
 
-Each request of the role matrix runs against fresh data made for it: a user of the role who owns every record the
-route's URL names (so that a row-level rule, such as "staff edit their own activities", cannot refuse them), and
-a URL built from those records. The testing config has CSRF off, so a POST reaches the role check and the view.
+The role matrix requests every route with every method it takes, as a user of the role who owns every record the
+route's URL names (so that a row-level rule, such as "staff edit their own activities", cannot refuse them), on a
+URL built from those records. The GETs share one set of records; each POST gets fresh data and a fresh login
+(a delete, a lock or the logout before it cannot change its answer). The testing config has CSRF off, so a POST
+reaches the role check and the view.
 """
 import io
 from datetime import date
