@@ -257,7 +257,7 @@ def _tick_with_keys(page, filter_id: str, search: str, label_prefix: str) -> Non
     entry = listed.filter(has=page.locator("label").filter(has_text=re.compile(r"^\s*" + re.escape(label_prefix)))
                           ).locator("input[type=checkbox]")
     expect(entry).to_have_count(1)
-    for presses in range(1, 6):
+    for presses in range(1, 6):  # noqa: B007  (read after the loop: as many Shift+Tab to go back)
         page.keyboard.press("Tab")
         field = _focused(page)
         if field["type"] == "checkbox" and field["label"].startswith(label_prefix):
@@ -290,6 +290,32 @@ def _type_date(page, field_id: str, iso: str) -> None:
     expect(field).to_have_value(iso)
 
 
+def _fill_with_keys(page, typed: dict) -> list[str]:
+    """Tab through the activity form to its save button, filling each field with the keys alone."""
+    by_keys = {
+        "kind": lambda: _choose_with_keys(page, "training"),
+        "status": lambda: _choose_with_keys(page, "completed"),
+        "start_date": lambda: _type_date(page, "start_date", "2023-04-18"),
+        "end_date": lambda: _type_date(page, "end_date", "2023-04-19"),
+        "outcomes-filter": lambda: (_tick_with_keys(page, "outcomes-filter", "L1.A2.O2", "L1.A2.O2 "),
+                                    _tick_with_keys(page, "outcomes-filter", "L3.A3.O1", "L3.A3.O1 ")),
+        "members-filter": lambda: _tick_with_keys(page, "members-filter", "Kazan", "Kazan ("),
+        "partners-filter": lambda: _tick_with_keys(page, "partners-filter", "LSE", "LSE Cities"),
+    }
+    visited = []
+    for _ in range(120):
+        field = _focused(page)
+        visited.append(field["id"])
+        if field["type"] == "submit":
+            return visited
+        if field["id"] in typed:
+            _type(page, field["id"], typed[field["id"]])
+        elif field["id"] in by_keys:
+            by_keys[field["id"]]()
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached the save button; visited {visited}")
+
+
 def test_activity_form_with_the_keyboard_alone(page, live_server):
     title = _unique("Keyboard-only peer learning session")
     # Log in with the keyboard too, asking for the form directly.
@@ -304,32 +330,7 @@ def test_activity_form_with_the_keyboard_alone(page, live_server):
     tab_until(page, "el.id === 'title'")
     typed = {"title": title, "place": "Kazan", "description": "Peer learning among members, keyboard only.",
              "participants_total": "12", "participants_women": "7", "participants_men": "5"}
-    visited = []
-    for _ in range(120):
-        field = _focused(page)
-        visited.append(field["id"])
-        if field["id"] in typed:
-            _type(page, field["id"], typed[field["id"]])
-        elif field["id"] == "kind":
-            _choose_with_keys(page, "training")
-        elif field["id"] == "status":
-            _choose_with_keys(page, "completed")
-        elif field["id"] == "start_date":
-            _type_date(page, "start_date", "2023-04-18")
-        elif field["id"] == "end_date":
-            _type_date(page, "end_date", "2023-04-19")
-        elif field["id"] == "outcomes-filter":
-            _tick_with_keys(page, "outcomes-filter", "L1.A2.O2", "L1.A2.O2 ")
-            _tick_with_keys(page, "outcomes-filter", "L3.A3.O1", "L3.A3.O1 ")
-        elif field["id"] == "members-filter":
-            _tick_with_keys(page, "members-filter", "Kazan", "Kazan (")
-        elif field["id"] == "partners-filter":
-            _tick_with_keys(page, "partners-filter", "LSE", "LSE Cities")
-        elif field["type"] == "submit":
-            break
-        page.keyboard.press("Tab")
-    else:
-        raise AssertionError(f"Tab never reached the save button; visited {visited}")
+    visited = _fill_with_keys(page, typed)
     assert {"title", "kind", "status", "start_date", "end_date", "outcomes-filter", "members-filter",
             "partners-filter"} <= set(visited), visited
     expect(page.locator('[data-count-for="outcomes-list"]')).to_have_text("2 selected")
