@@ -83,7 +83,7 @@ def final_report(year: int) -> Report | None:
     """The Board evaluation of a year most recently marked final, if any."""
     return db.session.scalar(select(Report).where(Report.kind == "board", Report.year == year,
                                                   Report.is_final.is_(True))
-                             .order_by(Report.frozen_at.desc(), Report.id.desc()).limit(1))
+                             .order_by(Report.frozen_at.desc().nulls_last(), Report.id.desc()).limit(1))
 
 
 def _outcome_changes(before: dict, after: dict) -> list[dict]:
