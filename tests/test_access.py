@@ -19,7 +19,7 @@ from tracker.evidence import storage
 from tracker.evidence.models import Evidence
 from tracker.extensions import db
 from tracker.plan.models import outcome_responsible
-from tracker.reports.models import Report
+from tracker.reports.models import BoardItem, Report
 
 # Endpoints the matrix cannot check, with the reason. Every other endpoint is requested with every method it takes.
 EXEMPT: dict[str, str] = {}
@@ -62,9 +62,13 @@ def world(make_activity, make_note, make_indicator, make_value, make_assessment,
         report = Report(kind="board", year=YEAR, filename="matrix-board-2022.pdf", sha256="0" * 64, size=0,
                         pages=1, draft=True, generated_by_id=user.id)  # its file is missing: the download says so
         db.session.add(report)
+        item = BoardItem(year=YEAR, kind="decision", text="Approve the matrix", position=1, outcomes=[outcome],
+                         created_by_id=user.id)
+        db.session.add(item)
         db.session.commit()
         return {"activity_id": activity.id, "evidence_id": evidence.id, "indicator_id": indicator.id,
-                "value_id": value.id, "assessment_id": assessment.id, "report_id": report.id, "user_id": other.id,
+                "value_id": value.id, "assessment_id": assessment.id, "report_id": report.id, "item_id": item.id,
+                "user_id": other.id,
                 "code": OUTCOME_CODE, "year": YEAR, "name": "activities", "scope": str(YEAR)}
 
     return build

@@ -21,4 +21,4 @@ from .plan.models import (  # noqa: F401
                           Plan,
                           outcome_responsible,
 )
-from .reports.models import Report, ReportSummary  # noqa: F401,E402
+from .reports.models import BoardItem, BoardYear, Report, ReportSummary, board_item_outcome  # noqa: F401,E402

@@ -1,10 +1,13 @@
 """Forms of the reports feature."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..core.forms import NoControlCharacters
+from ..core.forms import NoControlCharacters, strip_filter
 from ..core.years import PLAN_YEARS
+from ..plan.queries import all_outcomes
+from .board import TEXT_MAX
+from .models import BOARD_ITEM_KINDS
 from .services import SUMMARY_MAX
 
 KIND_CHOICES = ("board", "final")
@@ -53,3 +56,86 @@ class MarkFinalForm(FlaskForm):
     """Confirm that a Board evaluation is final (its year locks)."""
 
     submit = SubmitField("Mark final and lock the year")
+
+
+def _text_validators(required: bool) -> list:
+    """The rules of a Board text: required or optional, at most TEXT_MAX characters, no control characters."""
+    return [DataRequired(message="Write the text.") if required else Optional(),
+            Length(max=TEXT_MAX, message=f"Keep it under {TEXT_MAX:,} characters."), NoControlCharacters()]
+
+
+class MeetingDateForm(FlaskForm):
+    """The date of the Board meeting a year's evaluation is for."""
+
+    meeting_date = DateField("Date of the Board meeting", validators=[Optional()],
+                             description="Leave empty if it is not set yet.")
+    submit = SubmitField("Save the date")
+
+
+class OutcomesField(SelectMultipleField):
+    """A multi-select of outcomes whose refusal of an unknown id speaks plainly."""
+
+    def process_formdata(self, valuelist):
+        """Read the chosen ids; anything that is not a number is refused in the same words."""
+        try:
+            self.data = [int(value) for value in valuelist]
+        except ValueError:
+            self.data = []
+            raise ValueError("Choose outcomes from the list.") from None
+
+    def pre_validate(self, form):
+        """Refuse ids that are not outcomes."""
+        known = {value for value, _ in self.choices}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError("Choose outcomes from the list.")
+
+
+class BoardItemForm(FlaskForm):
+    """A decision asked of the Board or a main risk, with the outcomes it concerns."""
+
+    kind = SelectField("Kind", choices=list(BOARD_ITEM_KINDS.items()),
+                       validators=[InputRequired(message="Choose a decision or a risk.")])
+    text = TextAreaField("Text", validators=_text_validators(True), filters=[strip_filter],
+                         description=f"Plain text, up to {TEXT_MAX:,} characters.", render_kw={"rows": 3})
+    outcomes = OutcomesField("Outcomes it concerns", coerce=int,
+                                   description="A decision concerns at least one outcome; a risk may concern none.",
+                                   render_kw={"size": 8})
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, fixed_kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed_kind = fixed_kind
+        if fixed_kind:
+            del self.kind  # editing: a decision stays a decision, a risk a risk
+        self.outcomes.choices = [(o.id, f"{o.code} {_short(o.title)}") for o in all_outcomes()]
+
+    @property
+    def kind_value(self) -> str | None:
+        """The kind being added, or the fixed kind of the item being edited."""
+        return self.fixed_kind or self.kind.data
+
+    def validate_outcomes(self, field):
+        """A decision concerns at least one outcome."""
+        if self.kind_value == "decision" and not field.data and not field.errors:
+            raise ValidationError("Choose at least one outcome this decision concerns.")
+
+
+class AfterMeetingForm(FlaskForm):
+    """What the Board decided on a decision asked of it, and what was done since."""
+
+    decided = TextAreaField("What the Board decided", validators=_text_validators(False), filters=[strip_filter],
+                            render_kw={"rows": 3})
+    follow_up = TextAreaField("What was done since", validators=_text_validators(False), filters=[strip_filter],
+                              render_kw={"rows": 3})
+    submit = SubmitField("Save")
+
+
+class MoveForm(FlaskForm):
+    """Move a decision or risk up or down its list."""
+
+    direction = HiddenField("Direction", validators=[AnyOf(("up", "down"))])
+
+
+def _short(title: str, length: int = 70) -> str:
+    """A title cut to fit a select."""
+    return title if len(title) <= length else title[: length - 1].rstrip() + "…"

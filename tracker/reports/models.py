@@ -1,12 +1,15 @@
-"""The Secretary General's summaries and the archive of generated reports."""
-from datetime import datetime
+"""The Secretary General's summaries, the archive of generated reports, and the Board meeting of each year."""
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..auth.models import User
 from ..core.models import utcnow
 from ..extensions import db
+from ..plan.models import Outcome
+
+BOARD_ITEM_KINDS = {"decision": "Decision asked of the Board", "risk": "Main risk"}
 
 
 class ReportSummary(db.Model):
@@ -38,5 +41,55 @@ class Report(db.Model):
     is_final: Mapped[bool] = mapped_column(default=False)  # the Board evaluation marked final: the year locks
     generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     generated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)  # the n-th report generated for the same (kind, year)
+    # The plain data the PDF was rendered from (JSON, sorted keys); deferred: the archive list never needs it.
+    data_json: Mapped[str | None] = deferred(mapped_column(Text))
+    # Set when marked final: the SHA-256 of data_json then, so any later change to the stored data shows.
+    frozen_sha256: Mapped[str | None] = mapped_column(String(64))
+    frozen_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
     generated_by: Mapped[User | None] = relationship()
+
+
+class BoardYear(db.Model):
+    """The Board meeting a year's evaluation is for."""
+
+    __tablename__ = "board_year"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    meeting_date: Mapped[date | None]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+board_item_outcome = Table(
+    "board_item_outcome", db.metadata,
+    Column("board_item_id", ForeignKey("board_item.id", ondelete="CASCADE"), primary_key=True),
+    Column("outcome_id", ForeignKey("outcome.id"), primary_key=True),
+)
+
+
+class BoardItem(db.Model):
+    """A decision asked of the Board or a main risk, for one year, tied to the outcomes it concerns."""
+
+    __tablename__ = "board_item"
+    __table_args__ = (CheckConstraint("kind IN ('decision', 'risk')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int]  # order within the year and kind, from 1
+    decided: Mapped[str | None] = mapped_column(Text)  # what the Board decided, recorded after the meeting
+    follow_up: Mapped[str | None] = mapped_column(Text)  # what was done since
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    outcomes: Mapped[list[Outcome]] = relationship(secondary=board_item_outcome, order_by=Outcome.position)
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as people say it."""
+        return BOARD_ITEM_KINDS[self.kind]

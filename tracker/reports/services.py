@@ -14,6 +14,8 @@ from ..audit.services import record
 from ..core.errors import DomainError
 from ..core.years import PLAN_YEARS
 from ..extensions import db
+from . import snapshot as frozen
+from .board import next_version
 from .build import KINDS, build_report
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
@@ -76,13 +78,15 @@ def generate_report(actor, kind: str, year: int | None = None, *, now: datetime 
     built = time.perf_counter()
     html = render_html(data)
     html_done = time.perf_counter()
+    data_json = frozen.encode(data)  # exactly what render_html was given, kept beside the PDF
     title, draft = data["title"], data["draft"]
     del data  # a large year's data is not needed while WeasyPrint works: let its memory serve the layout
     rendered = render_pdf(html, title=title, created=now)
     path = write_archive_file(rendered.data, kind, year, now)
     report = Report(kind=kind, year=year, filename=path.name, sha256=hashlib.sha256(rendered.data).hexdigest(),
                     size=len(rendered.data), pages=rendered.pages, draft=draft,
-                    generated_by_id=getattr(actor, "id", None), generated_at=now)
+                    generated_by_id=getattr(actor, "id", None), generated_at=now,
+                    version=next_version(kind, year), data_json=data_json)
     db.session.add(report)
     db.session.flush()
     record(actor, "generate", report, after=snapshot(report),
@@ -135,6 +139,7 @@ def mark_final(actor, report: Report, reason: str = "") -> Report:
         raise ReportError("This report is already final.")
     before = snapshot(report)
     report.is_final = True
+    frozen.freeze(actor, report)
     if not is_locked(report.year):
         lock_year(actor, report.year, reason or f"Board evaluation {report.filename} marked final")
     record(actor, "mark_final", report, before=before, after=snapshot(report),

@@ -1,4 +1,5 @@
-"""Pages of the reports feature: the archive, generating, the summaries, downloading, marking final."""
+"""Pages of the reports feature: the archive, generating, the summaries, downloading, marking final, the Board
+meeting of each year, and what changed since a report was final."""
 import io
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
@@ -7,11 +8,19 @@ from flask_login import current_user
 from ..core.access import allow
 from ..core.roles import EVERYONE, STEERING
 from ..core.transaction import attempt
-from ..core.years import current_plan_year
+from ..core.years import PLAN_YEARS, current_plan_year, is_locked
 from ..extensions import db
-from . import services
+from . import board, services, snapshot
 from .build import summary_inputs
-from .forms import GenerateReportForm, MarkFinalForm, SummaryForm
+from .forms import (
+    AfterMeetingForm,
+    BoardItemForm,
+    GenerateReportForm,
+    MarkFinalForm,
+    MeetingDateForm,
+    MoveForm,
+    SummaryForm,
+)
 from .models import Report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -23,7 +32,7 @@ def _render_index(board_form=None, status: int = 200):
     return render_template(
         "reports/index.html", reports=services.list_reports(), steering=steering,
         board_form=board_form or GenerateReportForm(formdata=None, default_year=current_plan_year()),
-        summaries=services.summary_scopes() if steering else [],
+        summaries=services.summary_scopes() if steering else [], years=PLAN_YEARS,
     ), status
 
 
@@ -104,3 +113,155 @@ def mark_final(report_id: int):
     if attempt(lambda: services.mark_final(current_user, report)).ok:
         flash(f"The Board evaluation {report.year} is final; {report.year} is locked.", "success")
     return redirect(url_for("reports.index"))
+
+
+# ---------------------------------------------------------------- the Board meeting of each year
+
+
+def _plan_year_or_404(year: int) -> int:
+    """The year, if it is one of the plan's."""
+    if year not in PLAN_YEARS:
+        abort(404)
+    return year
+
+
+def _item_or_404(item_id: int):
+    """A decision or risk, or 404."""
+    item = board.get_item(item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _render_board(year: int, date_form=None, item_form=None, status: int = 200):
+    """The Board meeting page of a year, with the forms for those who may change it."""
+    meeting = board.meeting_of(year)
+    items = board.items_of(year)
+    if date_form is None:
+        date_form = MeetingDateForm(formdata=None, data={"meeting_date": meeting.meeting_date if meeting else None})
+    steering = current_user.role in STEERING
+    return render_template(
+        "reports/board.html", year=year, meeting=meeting, locked=is_locked(year), steering=steering,
+        decisions=[i for i in items if i.kind == "decision"], risks=[i for i in items if i.kind == "risk"],
+        date_form=date_form, item_form=item_form or (BoardItemForm(formdata=None) if steering else None),
+    ), status
+
+
+@bp.route("/board/<int:year>")
+@allow(*EVERYONE)
+def board_meeting(year: int):
+    """The Board meeting of a year: its date, the decisions asked of it and the main risks, and what it decided."""
+    return _render_board(_plan_year_or_404(year))
+
+
+@bp.route("/board/<int:year>/date", methods=["POST"])
+@allow(*STEERING)
+def board_date(year: int):
+    """Save the date of the year's Board meeting."""
+    _plan_year_or_404(year)
+    form = MeetingDateForm()
+    status = 400
+    if form.validate_on_submit():
+        result = attempt(lambda: board.set_meeting_date(current_user, year, form.meeting_date.data), form=form)
+        if result.ok:
+            flash(f"Date of the Board meeting {year} saved.", "success")
+            return redirect(url_for("reports.board_meeting", year=year))
+        status = result.status
+    return _render_board(year, date_form=form, status=status)
+
+
+@bp.route("/board/<int:year>/items", methods=["POST"])
+@allow(*STEERING)
+def board_add(year: int):
+    """Add a decision asked of the Board or a main risk."""
+    _plan_year_or_404(year)
+    form = BoardItemForm()
+    status = 400
+    if form.validate_on_submit():
+        result = attempt(lambda: board.add_item(current_user, year, form.kind.data, form.text.data,
+                                                form.outcomes.data), form=form)
+        if result.ok:
+            flash("Decision added." if form.kind.data == "decision" else "Risk added.", "success")
+            return redirect(url_for("reports.board_meeting", year=year))
+        status = result.status
+    return _render_board(year, item_form=form, status=status)
+
+
+@bp.route("/board/items/<int:item_id>/edit", methods=["GET", "POST"])
+@allow(*STEERING)
+def board_edit(item_id: int):
+    """Change a decision's or risk's text and outcomes."""
+    item = _item_or_404(item_id)
+    form = BoardItemForm(data={"text": item.text, "outcomes": [o.id for o in item.outcomes]}, fixed_kind=item.kind)
+    status = 200
+    if form.validate_on_submit():
+        result = attempt(lambda: board.edit_item(current_user, item.id, form.text.data, form.outcomes.data),
+                         form=form)
+        if result.ok:
+            flash(f"{item.kind_label} saved.", "success")
+            return redirect(url_for("reports.board_meeting", year=item.year))
+        status = result.status
+    elif form.errors:
+        status = 400
+    return render_template("reports/board_item.html", item=item, form=form, locked=is_locked(item.year)), status
+
+
+@bp.route("/board/items/<int:item_id>/delete", methods=["POST"])
+@allow(*STEERING)
+def board_delete(item_id: int):
+    """Delete a decision or risk."""
+    item = _item_or_404(item_id)
+    year, label = item.year, item.kind_label
+    if attempt(lambda: board.delete_item(current_user, item.id)).ok:
+        flash(f"{label} deleted.", "success")
+    return redirect(url_for("reports.board_meeting", year=year))
+
+
+@bp.route("/board/items/<int:item_id>/move", methods=["POST"])
+@allow(*STEERING)
+def board_move(item_id: int):
+    """Move a decision or risk up or down its list."""
+    item = _item_or_404(item_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    attempt(lambda: board.move_item(current_user, item.id, form.direction.data))
+    return redirect(url_for("reports.board_meeting", year=item.year) + f"#item-{item.id}")
+
+
+@bp.route("/board/items/<int:item_id>/after", methods=["GET", "POST"])
+@allow(*STEERING)
+def board_after(item_id: int):
+    """Record what the Board decided on a decision asked of it, and what was done since (also in a locked year)."""
+    item = _item_or_404(item_id)
+    if item.kind != "decision":
+        abort(404)
+    form = AfterMeetingForm(data={"decided": item.decided or "", "follow_up": item.follow_up or ""})
+    status = 200
+    if form.validate_on_submit():
+        result = attempt(lambda: board.record_after_meeting(current_user, item.id, form.decided.data,
+                                                            form.follow_up.data), form=form)
+        if result.ok:
+            flash("What the Board decided is saved.", "success")
+            return redirect(url_for("reports.board_meeting", year=item.year))
+        status = result.status
+    elif form.errors:
+        status = 400
+    return render_template("reports/board_after.html", item=item, form=form), status
+
+
+@bp.route("/<int:report_id>/changes")
+@allow(*EVERYONE)
+def changes(report_id: int):
+    """What changed in the record since the Board saw a final report."""
+    report = db.get_or_404(Report, report_id)
+    if not report.is_final:
+        abort(404)
+    damaged, listed = None, None
+    try:
+        found = snapshot.compare_frozen(snapshot.frozen_data(report), report.year)
+        listed = None if found is None else [snapshot.describe(c, report.year) for c in found]
+    except snapshot.FrozenDataDamaged as error:
+        current_app.logger.error("Report %s: %s", report.id, error)
+        damaged = str(error)
+    return render_template("reports/changes.html", report=report, changes=listed, damaged=damaged)
