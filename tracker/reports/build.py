@@ -32,7 +32,8 @@ from ..overview import queries as overview
 from ..plan.models import REGIONS, Member, Partner
 from ..plan.queries import current_plan
 from ..plan.responsibles import responsibles_by_outcome
-from . import scorecard, summary
+from . import scorecard, snapshot, summary
+from .board import board_year, last_year_decisions
 from .models import ReportSummary
 from .pdf import AUTHOR
 
@@ -365,9 +366,22 @@ def build_report(kind: str, year: int | None = None, *, now: datetime | None = N
         "headline": headline, "plan_indicators": _plan_indicators(ctx),
         "lines": _lines(ctx, outcome_sections),
         "annex": _annex(ctx, outcome_sections),
-        "board": None, "version": None, "changes": [],  # filled by the Board's year and the archive
+        "version": None,  # the archive numbers it when it is generated
+        **_board(ctx),
     }
     return data
+
+
+def _board(ctx: _Context) -> dict:
+    """The Board's year (meeting, decisions, risks, last year's decisions) and what changed since last year's final."""
+    if ctx.kind != "board":
+        return {"board": None, "changes": [], "changes_year": None, "compare": None}
+    previous = ctx.year - 1 if ctx.year - 1 in PLAN_YEARS else None
+    board = board_year(ctx.year)
+    board["meeting_date"] = fmt_date(board["meeting_date"]) if board["meeting_date"] else None
+    board["last_year"] = last_year_decisions(ctx.year)
+    changes = [snapshot.describe(c, previous) for c in snapshot.changes_since_final(previous)] if previous else []
+    return {"board": board, "changes": changes, "changes_year": previous, "compare": snapshot.current_state(ctx.year)}
 
 
 # ---------------------------------------------------------------- headline figures, with their trend

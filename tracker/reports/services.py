@@ -16,6 +16,7 @@ from ..core.years import PLAN_YEARS
 from ..extensions import db
 from . import snapshot as frozen
 from .board import next_version
+from .annex import activities_workbook
 from .build import KINDS, build_report
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
@@ -75,24 +76,35 @@ def generate_report(actor, kind: str, year: int | None = None, *, now: datetime 
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     started = time.perf_counter()
     data = build_report(kind, year, now=now)
+    version = next_version(kind, year)
+    data["version"] = version
+    attachment = _activities_attachment(data)
     built = time.perf_counter()
     html = render_html(data)
     html_done = time.perf_counter()
     data_json = frozen.encode(data)  # exactly what render_html was given, kept beside the PDF
     title, draft = data["title"], data["draft"]
     del data  # a large year's data is not needed while WeasyPrint works: let its memory serve the layout
-    rendered = render_pdf(html, title=title, created=now)
+    rendered = render_pdf(html, title=title, created=now, attachments=[attachment])
     path = write_archive_file(rendered.data, kind, year, now)
     report = Report(kind=kind, year=year, filename=path.name, sha256=hashlib.sha256(rendered.data).hexdigest(),
                     size=len(rendered.data), pages=rendered.pages, draft=draft,
                     generated_by_id=getattr(actor, "id", None), generated_at=now,
-                    version=next_version(kind, year), data_json=data_json)
+                    version=version, data_json=data_json)
     db.session.add(report)
     db.session.flush()
     record(actor, "generate", report, after=snapshot(report),
            summary=f"Generated {title}{' (draft)' if draft else ''}: {report.filename}")
     return GeneratedReport(report=report, path=path, rendered=rendered, build_seconds=built - started,
                            html_seconds=html_done - built)
+
+
+def _activities_attachment(data: dict) -> tuple[str, bytes, str]:
+    """The report's every activity as a spreadsheet, named in Annex A, attached to the PDF."""
+    name = f"activities-{data['period']}.xlsx"
+    data["annex"]["attached"] = name
+    workbook = activities_workbook(data["years"], data["annex"].pop("refs"))
+    return name, workbook, f"Every activity of {data['period']}, numbered as in Annex A"
 
 
 def snapshot(report: Report) -> dict:
