@@ -245,9 +245,9 @@ def test_fetcher_serves_only_data_and_bundled_files():
     assert fetcher.served == []
     assert len(fetcher.refused) == 8
     for url in ALLOWED_FILES:
-        assert fetcher(url)["string"]
+        assert fetcher(url).read()
     assert fetcher(  # a tiny SVG, as the charts are embedded
-        "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=")["mime_type"] == \
+        "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=").content_type == \
         "image/svg+xml"
 
 
