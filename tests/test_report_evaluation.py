@@ -131,3 +131,44 @@ def test_an_activity_is_listed_once_and_referred_to_elsewhere(app, make_activity
     text = " ".join(_pages(result.rendered.data))
     assert text.count("Shared forum") == 4  # three references by number, one full entry in the annex
     assert text.count("A1 Shared forum") == 3
+
+
+def test_every_activity_is_attached_as_a_spreadsheet_numbered_as_in_annex_a(app, make_activity):
+    import openpyxl
+
+    make_activity(title="=HYPERLINK(\"http://example.com\")", start=date(2022, 2, 1), spent=12.5)
+    make_activity(title="Second forum", start=date(2022, 5, 1), members=("Seoul",))
+    make_activity(title="Other year", start=date(2021, 5, 1))
+    result = services.generate_report(None, "board", 2022)
+    db.session.commit()
+    reader = PdfReader(io.BytesIO(result.rendered.data))
+    assert list(reader.attachments) == ["activities-2022.xlsx"]
+    sheet = openpyxl.load_workbook(io.BytesIO(reader.attachments["activities-2022.xlsx"][0])).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("No.", "Title", "Kind", "Status") and sheet.freeze_panes == "A2"
+    assert [(r[0], r[1]) for r in rows[1:]] == [("A1", "=HYPERLINK(\"http://example.com\")"), ("A2", "Second forum")]
+    assert sheet["B2"].data_type == "s"  # a title is text, never a formula
+    assert rows[1][4].date() == date(2022, 2, 1) and float(rows[1][14]) == 12.5 and rows[2][8] == "Seoul"
+    assert "A2 Second forum" in " ".join(_pages(result.rendered.data))
+
+
+def test_the_board_year_reaches_the_report(app, make_user):
+    from tracker.reports import board
+
+    sg = make_user("secretary_general")
+    board.set_meeting_date(sg, 2022, date(2023, 3, 14))
+    outcome_id = db.session.scalar(select(Outcome.id).where(Outcome.code == "L2.A1.O1"))
+    first = board.add_item(sg, 2021, "decision", "Open a regional office in Africa", [outcome_id])
+    board.record_after_meeting(sg, first.id, "Approved, with a budget cap", "The office opened in Abidjan")
+    board.add_item(sg, 2022, "decision", "Approve the new fee scale", [outcome_id])
+    board.add_item(sg, 2022, "risk", "Funding of the Observatory after 2023", [])
+    db.session.commit()
+    result = services.generate_report(sg, "board", 2022)
+    db.session.commit()
+    text = " ".join(_pages(result.rendered.data))
+    assert "For the Board of Directors meeting of 14 Mar 2023" in text
+    assert "Draft, version 1" in text
+    assert ("What the Board decided last year, and what was done Open a regional office in Africa (L2.A1.O1) "
+            "Decided: Approved, with a budget cap Done since: The office opened in Abidjan") in text
+    assert "Decisions asked of the Board Approve the new fee scale (L2.A1.O1)" in text
+    assert "Main risks Funding of the Observatory after 2023" in text

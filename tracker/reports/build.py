@@ -32,7 +32,7 @@ from ..overview import queries as overview
 from ..plan.models import REGIONS, Member, Partner
 from ..plan.queries import current_plan
 from ..plan.responsibles import responsibles_by_outcome
-from . import scorecard, snapshot, summary
+from . import glyphs, scorecard, snapshot, summary
 from .board import board_year, last_year_decisions
 from .models import ReportSummary
 from .pdf import AUTHOR
@@ -369,7 +369,21 @@ def build_report(kind: str, year: int | None = None, *, now: datetime | None = N
         "version": None,  # the archive numbers it when it is generated
         **_board(ctx),
     }
+    # Text no bundled font can draw is named on the readiness page rather than left as a blank.
+    readiness["undrawable"] = [str(u) for u in glyphs.undrawable(_strings(data))]
     return data
+
+
+def _strings(value):
+    """Every string inside the report's data, where the template may print it."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
 
 
 def _board(ctx: _Context) -> dict:

@@ -17,7 +17,7 @@ def _generate(kind: str, year: int | None) -> None:
     click.echo(f"path:   {result.path}")
     click.echo(f"pages:  {report.pages}")
     click.echo(f"sha256: {report.sha256}")
-    click.echo(f"draft:  {'yes (see the readiness page at the front)' if report.draft else 'no'}")
+    click.echo(f"draft:  {'yes (its last page lists what blocks a final report)' if report.draft else 'no'}")
 
 
 @report_cli.command("board")

@@ -15,8 +15,8 @@ from ..core.errors import DomainError
 from ..core.years import PLAN_YEARS
 from ..extensions import db
 from . import snapshot as frozen
-from .board import next_version
 from .annex import activities_workbook
+from .board import next_version
 from .build import KINDS, build_report
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
