@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import delete, event, select, text
+from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.engine import make_url
 
 from tracker import create_app
@@ -305,3 +305,15 @@ def activity_form_data(app, find_member, find_outcome, find_partner):
         return data
 
     return form_data
+
+
+@pytest.fixture
+def assign_responsible(find_outcome):
+    """assign_responsible(user, code="L2.A2.O3"): make the user responsible for an outcome (committed)."""
+    from tracker.plan.models import outcome_responsible
+
+    def _assign(user, code="L2.A2.O3"):
+        db.session.execute(insert(outcome_responsible).values(outcome_id=find_outcome(code).id, user_id=user.id))
+        db.session.commit()
+
+    return _assign

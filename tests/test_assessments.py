@@ -3,7 +3,7 @@ import random
 from datetime import date
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from tracker.assessments import services
 from tracker.assessments.models import Assessment
@@ -20,17 +20,6 @@ from tracker.review import services as review_services
 CODE = "L2.A2.O3"
 TEXT = {"status": "on_track", "achieved": "Three trainings for 90 practitioners.", "difficulties": "Travel.",
         "next_steps": "A fourth session."}
-
-
-@pytest.fixture
-def assign_responsible(find_outcome):
-    """assign_responsible(user, code=CODE): make the user responsible for the outcome (committed)."""
-
-    def _assign(user, code=CODE):
-        db.session.execute(insert(outcome_responsible).values(outcome_id=find_outcome(code).id, user_id=user.id))
-        db.session.commit()
-
-    return _assign
 
 
 @pytest.fixture

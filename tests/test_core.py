@@ -45,16 +45,21 @@ def test_services_never_commit():
         assert "session.commit(" not in path.read_text(), path
 
 
+def _half_written(user, error: Exception):
+    """Work that writes a row, flushes it, then fails with an error."""
+
+    def work():
+        db.session.add(AuditEntry(user_id=user.id, action="x", entity_type="t", entity_id=1, summary="half"))
+        db.session.flush()
+        raise error
+
+    return work
+
+
 def test_a_domain_error_rolls_back_and_lands_next_to_its_field(app, make_user):
-    user = make_user("staff")
+    work = _half_written(make_user("staff"), Invalid("Give it a title.", field="title"))
     with app.test_request_context(method="POST"):
         form = _Form()
-
-        def work():
-            db.session.add(AuditEntry(user_id=user.id, action="x", entity_type="t", entity_id=1, summary="half"))
-            db.session.flush()
-            raise Invalid("Give it a title.", field="title")
-
         result = attempt(work, form=form)
     assert (result.ok, result.status, form.title.errors) == (False, 200, ["Give it a title."])
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.summary == "half")) is None
@@ -68,15 +73,9 @@ def test_an_error_without_a_field_goes_to_the_form_and_a_conflict_answers_409(ap
 
 
 def test_a_programming_error_is_not_a_form_message(app, make_user):
-    user = make_user("staff")
+    work = _half_written(make_user("staff"), ValueError("a bug, not a refusal"))
     with app.test_request_context(method="POST"):
         form = _Form()
-
-        def work():
-            db.session.add(AuditEntry(user_id=user.id, action="x", entity_type="t", entity_id=1, summary="half"))
-            db.session.flush()
-            raise ValueError("a bug, not a refusal")
-
         with pytest.raises(ValueError):
             attempt(work, form=form)
         assert form.title.errors == () and form.form_errors == []

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEntry
 from tracker.core import review
@@ -15,7 +15,6 @@ from tracker.extensions import db
 from tracker.indicators import services
 from tracker.indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from tracker.indicators.seed import seed_indicators
-from tracker.plan.models import outcome_responsible
 
 CODE = "L2.A2.O3"
 PLAN_WIDE_BASELINES = {
@@ -23,17 +22,6 @@ PLAN_WIDE_BASELINES = {
     "PW-LEADERS": ("people", 1000), "PW-EXPERTS": ("people", 100), "PW-FOLLOWERS": ("people", 32000),
     "PW-OBS-INDICATORS": ("number", 38), "PW-OBS-SPACES": ("number", 71),
 }
-
-
-@pytest.fixture
-def assign_responsible(find_outcome):
-    """assign_responsible(user, code=CODE): make the user responsible for the outcome (committed)."""
-
-    def _assign(user, code=CODE):
-        db.session.execute(insert(outcome_responsible).values(outcome_id=find_outcome(code).id, user_id=user.id))
-        db.session.commit()
-
-    return _assign
 
 
 def _value(indicator_id, year) -> IndicatorValue | None:

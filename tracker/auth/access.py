@@ -1,5 +1,4 @@
 """Access control: login on every page, a declared role policy on every view, security headers."""
-from functools import wraps
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -19,20 +18,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-
-
-def allow(*roles: str):
-    """Declare which roles may use a view; views without a declaration are refused to everyone."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            return view(*args, **kwargs)
-
-        wrapped.allowed_roles = frozenset(roles)
-        return wrapped
-
-    return decorate
 
 
 def enforce_access():

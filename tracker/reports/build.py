@@ -40,6 +40,9 @@ from .pdf import AUTHOR
 KINDS = ("board", "final")
 MAIN_ACTIVITIES = {"board": 3, "final": 4}  # named per outcome; the annex lists every activity once
 EVIDENCE_PER_OUTCOME = 4
+# Beyond this many activities the PDF prints no row per activity: a Board reads no table of thousands of rows,
+# and the attached spreadsheet holds them all, numbered as the outcomes refer to them.
+ANNEX_ROWS = 300
 # How the readiness page says why a value does not count yet.
 REVIEW_LABELS = {"draft": "in draft", "submitted": "submitted, awaiting review", "returned": "returned for changes"}
 STATUS_LABELS = {"on_track": "On track", "needs_attention": "Needs attention", "off_track": "Off track"}
@@ -678,7 +681,8 @@ def _annex(ctx: _Context, sections: dict) -> dict:
     completed = [a for a in ctx.activities if a["status"] == COMPLETED]
     regions, partners = _engaged(completed)
     with_indicator = {r.get("outcome_id") for r in ctx.indicators["per_outcome"]}
-    return {"activities": [_annex_row(a, ctx.kind == "final") for a in ctx.activities],
+    listed = ctx.activities if len(ctx.activities) <= ANNEX_ROWS else []
+    return {"activities": [_annex_row(a, ctx.kind == "final") for a in listed], "count": len(ctx.activities),
             "completed": len(completed), "regions": regions, "partners": partners, "attached": None,
             "refs": {a["id"]: a["ref"] for a in ctx.activities},
             "no_indicator": [f"{s['code']} {s['short']}" for s in sections.values() if s["id"] not in with_indicator],
