@@ -12,7 +12,8 @@ from tracker.assessments.models import Assessment
 from tracker.extensions import db
 from tracker.plan.models import Outcome
 from tracker.reports import scorecard, services
-from tracker.reports.build import build_report, meaning
+from tracker.reports.build import build_report
+from tracker.reports.measures import meaning
 
 # 2021 and 2022 statuses of a few outcomes (everything else approved "on_track" both years).
 MOVES = {"L1.A1.O1": ("on_track", "achieved"), "L2.A1.O1": ("on_track", "off_track"),

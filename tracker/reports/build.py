@@ -6,8 +6,7 @@ and indicator rows come from the overview and indicators features, so that the P
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
@@ -32,8 +31,10 @@ from ..overview import queries as overview
 from ..plan.models import REGIONS, Member, Partner
 from ..plan.queries import current_plan
 from ..plan.responsibles import responsibles_by_outcome
-from . import glyphs, scorecard, snapshot, summary
+from . import glyphs, measures, scorecard, snapshot, summary
 from .board import board_year, last_year_decisions
+from .formatting import fmt_date, fmt_int, paragraphs, safe_link
+from .headline import headline as headline_figures
 from .models import ReportSummary
 from .pdf import AUTHOR
 
@@ -45,67 +46,6 @@ EVIDENCE_PER_OUTCOME = 4
 ANNEX_ROWS = 300
 # How the readiness page says why a value does not count yet.
 REVIEW_LABELS = {"draft": "in draft", "submitted": "submitted, awaiting review", "returned": "returned for changes"}
-STATUS_LABELS = {"on_track": "On track", "needs_attention": "Needs attention", "off_track": "Off track"}
-
-
-# ---------------------------------------------------------------- formatting (plain strings for the template)
-
-def fmt_int(value) -> str:
-    """Format a count with thousands separators, or a dash when unknown."""
-    if value is None:
-        return "—"
-    return f"{int(round(float(value))):,}"
-
-
-def fmt_number(value, unit: str = "number") -> str:
-    """Format an indicator value in its unit."""
-    if value is None:
-        return "—"
-    number = Decimal(str(value))
-    if abs(number) >= 10_000_000:  # 608.0 M: a column of nine-digit numbers does not fit a page
-        return f"{number / 1_000_000:,.1f} M" if unit != "euros" else f"€{number / 1_000_000:,.1f} M"
-    if unit == "percent":
-        return f"{number:,.1f} %"
-    if unit == "euros":
-        return f"€{number:,.0f}"
-    if number == number.to_integral_value():
-        return f"{int(number):,}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
-
-
-def fmt_money(value) -> str:
-    """Format an amount in euros."""
-    return "—" if value is None else f"€{Decimal(str(value)):,.0f}"
-
-
-def fmt_percent(value, digits: int = 1) -> str:
-    """Format a share already expressed in percent, rounding halves up as people expect (92.5 gives 93)."""
-    if value is None:
-        return "—"
-    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{number:,.{digits}f} %"
-
-
-def fmt_date(value: date | None) -> str:
-    """Format a date as 5 Mar 2022."""
-    return value.strftime("%-d %b %Y") if value else ""
-
-
-def paragraphs(text: str | None) -> list[str]:
-    """Split a text into paragraphs at blank lines (single newlines stay inside a paragraph)."""
-    text = (text or "").replace("\r\n", "\n").strip()
-    return [p.strip() for p in text.split("\n\n") if p.strip()] if text else []
-
-
-def safe_link(url: str | None) -> str | None:
-    """Return the URL if it is an http(s) link that can become a PDF link annotation, else None."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 # ---------------------------------------------------------------- the plan
@@ -262,22 +202,6 @@ def _indicator_gaps(years: list[int], outcome_codes: dict[int, str]) -> tuple[li
 
 # ---------------------------------------------------------------- headline figures and indicator rows
 
-def _plain(value):
-    """Turn Decimals into floats or ints for plain-data templates."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def _target_label(target, target_max, unit: str) -> str:
-    """A target, or a range of two."""
-    if target is None:
-        return "—"
-    if target_max is not None:
-        return f"{fmt_number(target, unit)}–{fmt_number(target_max, unit)}"
-    return fmt_number(target, unit)
-
-
 def _indicator_rows(years: list[int]) -> dict:
     """Every active indicator's rows for the years, split as the overview expects (computed once per report)."""
     plan_wide = indicator_services.plan_wide_indicators()
@@ -354,7 +278,7 @@ def build_report(kind: str, year: int | None = None, *, now: datetime | None = N
     now = now or datetime.now(timezone.utc)
     ctx = _context(kind, year)
     card = scorecard.build(ctx.plan, ctx.assessments, ctx.years, list(PLAN_YEARS))
-    headline = _headline(ctx)
+    headline = headline_figures(ctx)
     outcome_sections = {o["id"]: _outcome_section(ctx, o) for o in ctx.outcomes.values()}
     readiness = _readiness(ctx)
     data = {
@@ -401,162 +325,10 @@ def _board(ctx: _Context) -> dict:
     return {"board": board, "changes": changes, "changes_year": previous, "compare": snapshot.current_state(ctx.year)}
 
 
-# ---------------------------------------------------------------- headline figures, with their trend
-
-# (key, label, definition): each figure defined once, on the headline page.
-FIGURES = (
-    ("planned", "Activities in the work plan", "activities of the year planned, in progress or completed; "
-                                                "cancelled ones are counted apart"),
-    ("completed", "Completed", "activities of the work plan completed in the year"),
-    ("delivery", "Delivered", "completed activities out of all the year planned, cancelled ones included"),
-    ("cancelled", "Cancelled", "activities cancelled in the year: outside the work plan, their spending is shown"),
-    ("members_engaged", "Members engaged", "distinct members among the 141 listed in the plan's Appendix II named "
-                                           "in at least one completed activity"),
-    ("partners_engaged", "Partners engaged", "distinct partner organisations named in a completed activity"),
-    ("participants", "Participants", "people taking part in completed activities"),
-    ("women", "Women participants", "women among them, where activities record it"),
-    ("women_share", "Women’s share of participants", "among completed activities that record women and men"),
-    ("budget_spent", "Budget spent", "spent on completed and in-progress activities"),
-    ("cancelled_spent", "Spent on cancelled activities", "spent before an activity was cancelled"),
-)
-RATES = ("delivery", "women_share")
-
-
-def _cancelled_spent(ctx: _Context, year: int | None) -> Decimal:
-    """What cancelled activities of a year (or of the report's years) had spent."""
-    return sum((a["budget_spent"] or Decimal(0) for a in ctx.activities
-                if a["status"] == CANCELLED and (year is None or a["year"] == year)), Decimal(0))
-
-
-def _raw(ctx: _Context, key: str, year: int | None):
-    """One figure's raw value for a year (None: the whole period)."""
-    h = ctx.figures.get(year)
-    if h is None:
-        return None
-    if key == "delivery":
-        planned = int(h.get("planned") or 0) + int(h.get("cancelled") or 0)
-        return Decimal(int(h.get("completed") or 0) * 100) / planned if planned else None
-    if key == "cancelled_spent":
-        return _cancelled_spent(ctx, year) if year in ctx.years or year is None else None
-    return h.get(key)
-
-
-def _shown(ctx: _Context, key: str, year: int | None) -> str:
-    """One figure as printed."""
-    value, h = _raw(ctx, key, year), ctx.figures.get(year) or {}
-    if key == "delivery":  # cancelled activities stay in the count: "49 of 52 (94 %), 3 cancelled"
-        return _delivered(h)
-    if key == "women_share":
-        return fmt_percent(value)
-    if key in ("budget_spent", "cancelled_spent"):
-        return fmt_money(value)
-    return fmt_int(value)
-
-
-def _delivered(h: dict) -> str:
-    """Completed activities out of everything the year planned, the cancelled ones included and named."""
-    completed, cancelled = int(h.get("completed") or 0), int(h.get("cancelled") or 0)
-    planned = int(h.get("planned") or 0) + cancelled
-    rate = f" ({fmt_percent(Decimal(completed * 100) / planned, 0)})" if planned else ""
-    named = f", {fmt_int(cancelled)} cancelled" if cancelled else ""
-    return f"{fmt_int(completed)} of {fmt_int(planned)}{rate}{named}"
-
-
-def _change(ctx: _Context, key: str) -> str | None:
-    """A Board report's change since last year: +3, −2, 0, or in percentage points for shares."""
-    if ctx.kind != "board" or ctx.year - 1 not in ctx.figures:
-        return None
-    now, before = _raw(ctx, key, ctx.year), _raw(ctx, key, ctx.year - 1)
-    if now is None or before is None:
-        return None
-    delta = Decimal(str(now)) - Decimal(str(before))
-    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    if key in RATES:
-        return f"{sign}{abs(delta):.1f} pp"
-    if key in ("budget_spent", "cancelled_spent"):
-        return f"{sign}€{abs(delta):,.0f}"
-    return f"{sign}{abs(delta):,.0f}"
-
-
-def _headline(ctx: _Context) -> dict:
-    """The headline table: this year, last year and the change (Board), or each year and the period (final)."""
-    if ctx.kind == "board":
-        previous = ctx.year - 1 if ctx.year - 1 in ctx.figures else None
-        columns = [str(ctx.year)] + ([str(previous)] if previous else []) + (["Change"] if previous else [])
-        periods = [ctx.year] + ([previous] if previous else [])
-    else:
-        columns = [str(y) for y in ctx.years] + [f"{ctx.years[0]}-{ctx.years[-1]}"]
-        periods = [*ctx.years, None]
-    rows = []
-    for key, label, definition in FIGURES:
-        values = [_shown(ctx, key, y) for y in periods]
-        change = _change(ctx, key)
-        rows.append({"key": key, "label": label, "definition": definition,
-                     "value": values[0] if ctx.kind == "board" else values[-1],
-                     "values": values + ([change or "—"] if ctx.kind == "board" and len(columns) > 1 else []),
-                     "change": change})
-    main = ctx.figures[ctx.year if ctx.kind == "board" else None]
-    regions = [{"region": r["region"], "engaged": int(r.get("engaged") or 0), "total": int(r.get("total") or 0)}
-               for r in main.get("members_by_region", [])]
-    return {"columns": columns, "rows": rows, "regions": regions}
-
-
-# ---------------------------------------------------------------- indicators: baseline, target, actual, meaning
-
-def _cell(row: dict, year: int) -> dict:
-    """One year's figures of an indicator row."""
-    return (row.get("years") or {}).get(year) or {}
-
-
-def _actual(row: dict, year: int) -> str:
-    """The approved actual of a year, or why there is none."""
-    cell = _cell(row, year)
-    if cell.get("actual") is not None:
-        return fmt_number(cell["actual"], row.get("unit", "number"))
-    return "pending approval" if cell.get("pending") else "—"
-
-
-def meaning(row: dict, year: int) -> str:
-    """What the actual means against the target, by the indicator's direction (a ceiling is not a goal)."""
-    cell, unit = _cell(row, year), row.get("unit", "number")
-    actual, target, high = cell.get("actual"), cell.get("target"), cell.get("target_max")
-    if actual is None or target is None:
-        return "—"
-    if row.get("direction") == "lower":
-        used = f" ({fmt_percent(Decimal(str(actual)) * 100 / Decimal(str(target)), 0)} used)" if target else ""
-        return f"{fmt_number(actual, unit)} of a {fmt_number(target, unit)} ceiling{used}"
-    if row.get("direction") == "range" and high is not None:
-        inside = Decimal(str(target)) <= Decimal(str(actual)) <= Decimal(str(high))
-        return ("within" if inside else "outside") + f" {_target_label(target, high, unit)}"
-    progress = cell.get("progress")
-    return fmt_percent(Decimal(str(progress)) * 100, 0) + " of target" if progress is not None else "—"
-
-
-def _status(row: dict, year: int) -> dict:
-    """The indicator's status for a year, by its direction, or "no data"."""
-    cell = _cell(row, year)
-    status = cell.get("status_override") or cell.get("status")
-    return {"status": status or "none", "label": STATUS_LABELS.get(status, "No data")}
-
-
-def _indicator(row: dict, years: list[int]) -> dict:
-    """An indicator as the report prints it: baseline, each year's actual, the target, meaning and status."""
-    unit, baseline, last = row.get("unit", "number"), row.get("baseline") or {}, years[-1]
-    return {
-        "code": row.get("code", ""), "name": row.get("name", ""),
-        "baseline": fmt_number(baseline.get("value"), unit) if baseline.get("value") is not None else "—",
-        "baseline_year": str(baseline.get("year") or ""),
-        "actuals": [{"year": y, "value": _actual(row, y)} for y in years],
-        "target": _target_label(_cell(row, last).get("target"), _cell(row, last).get("target_max"), unit),
-        "meaning": meaning(row, last), **_status(row, last),
-        "direction": row.get("direction", "higher"),
-    }
-
-
 def _plan_indicators(ctx: _Context) -> list[dict]:
     """The plan-wide indicators from the 2020 baseline: the previous year and this one (Board), or every year."""
     years = sorted(y for y in ctx.figures if y is not None) if ctx.kind == "board" else ctx.years
-    return [_indicator(row, years) for row in ctx.indicators["plan_wide"]]
+    return [measures.indicator(row, years) for row in ctx.indicators["plan_wide"]]
 
 
 # ---------------------------------------------------------------- per outcome
@@ -585,7 +357,7 @@ def _outcome_section(ctx: _Context, o: dict) -> dict:
                                "next_steps": paragraphs(a["next_steps"])})
     rows = [r for r in ctx.indicators["per_outcome"] if r.get("outcome_id") == o["id"]]
     years = sorted(y for y in ctx.figures if y is not None)
-    indicators = [_indicator(r, years) for r in rows]
+    indicators = [measures.indicator(r, years) for r in rows]
     items = ctx.by_outcome.get(o["id"], [])
     main = _main_activities(items, MAIN_ACTIVITIES[ctx.kind])
     last = ctx.assessments.get((o["id"], ctx.last)) or {}
@@ -636,7 +408,7 @@ def summary_inputs(scope: str) -> dict:
     kind, year = ("final", None) if scope == "final" else ("board", int(scope))
     ctx = _context(kind, year)
     card = scorecard.build(ctx.plan, ctx.assessments, ctx.years, list(PLAN_YEARS))
-    headline = _headline(ctx)
+    headline = headline_figures(ctx)
     sections = [_outcome_section(ctx, o) for o in ctx.outcomes.values()]
     return {"draft": summary.draft(ctx.last, sections, headline["rows"], card["outcomes"]),
             "counts": card["counts"][ctx.last], "headline": headline, "year": ctx.last,
