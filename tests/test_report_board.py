@@ -43,20 +43,6 @@ def quick_pdf(monkeypatch):
 
 
 @pytest.fixture
-def with_compare(monkeypatch):
-    """build_report carries the year's comparable state, as the document's contract says (data["compare"])."""
-    real_build = services.build_report
-
-    def build(kind, year=None, **kwargs):
-        data = real_build(kind, year, **kwargs)
-        if kind == "board":
-            data["compare"] = current_state(year)
-        return data
-
-    monkeypatch.setattr(services, "build_report", build)
-
-
-@pytest.fixture
 def all_approved(make_assessment, make_indicator, make_value):
     """all_approved(year): an approved assessment for all 35 outcomes and one indicator with an approved value."""
 
@@ -337,7 +323,7 @@ def test_every_report_keeps_the_data_it_was_rendered_from_and_final_freezes_it(a
     assert freeze.entity_id == report.id and freeze.after["frozen_sha256"] == report.frozen_sha256
 
 
-def test_damaged_frozen_data_is_detected(app, client_as, all_approved, quick_pdf, with_compare):
+def test_damaged_frozen_data_is_detected(app, client_as, all_approved, quick_pdf):
     sg = client_as("secretary_general")
     all_approved(2022)
     report = services.generate_report(sg.user, "board", 2022).report
@@ -367,8 +353,7 @@ def test_current_state_reads_approved_data_only(app, all_approved, make_assessme
     assert current_state(2023)["indicators"] == {"PW-MEMBERS": {"actual": None}}
 
 
-def test_changes_since_final_after_the_year_is_reopened(app, client_as, make_user, all_approved, quick_pdf,
-                                                        with_compare):
+def test_changes_since_final_after_the_year_is_reopened(app, client_as, make_user, all_approved, quick_pdf):
     from tracker.core.errors import YearLocked
 
     sg, admin = make_user("secretary_general"), make_user("admin")

@@ -1,69 +1,54 @@
 """The report's full activity list as a spreadsheet, attached to the PDF: typed cells, a frozen, filtered header.
 
 A Board reads no table of thousands of rows; the PDF prints a compact list and attaches this file with every
-field, numbered as in the PDF's Annex A.
+field, numbered as in the PDF's Annex A. It is written from the rows the report already read (no second query)
+with XlsxWriter's streaming mode: a 5,000-activity year in a fraction of a second, where a general-purpose
+workbook model took seconds.
 """
 import io
-from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
-from ..activities.export import iter_activities
-
-# (header, key in the export row, width, number format)
+# (header, key of the report's activity row, width, kind of cell)
 COLUMNS = (
-    ("No.", "ref", 7, None), ("Title", "title", 50, None), ("Kind", "kind", 14, None),
-    ("Status", "status", 12, None), ("Start", "start_date", 11, "d mmm yyyy"), ("End", "end_date", 11, "d mmm yyyy"),
-    ("Place", "place", 18, None), ("Outcomes", "outcomes", 22, None), ("Members", "members", 30, None),
-    ("Partners", "partners", 30, None), ("Participants", "participants_total", 12, "#,##0"),
-    ("Women", "participants_women", 9, "#,##0"), ("Men", "participants_men", 9, "#,##0"),
-    ("Budget planned (EUR)", "budget_planned", 16, "#,##0.00"), ("Budget spent (EUR)", "budget_spent", 16, "#,##0.00"),
+    ("No.", "ref", 7, "text"), ("Title", "title", 50, "text"), ("Kind", "kind_label", 18, "text"),
+    ("Status", "status_label", 12, "text"), ("Start", "start", 11, "date"), ("End", "end", 11, "date"),
+    ("Place", "place", 18, "text"), ("Outcomes", "outcomes", 22, "text"), ("Members", "members", 30, "text"),
+    ("Partners", "partners", 30, "text"), ("Participants", "participants", 12, "count"),
+    ("Women", "women", 9, "count"), ("Men", "men", 9, "count"),
+    ("Budget planned (EUR)", "budget_planned", 16, "money"), ("Budget spent (EUR)", "budget_spent", 16, "money"),
 )
-DATES = ("start_date", "end_date")
-MONEY = ("budget_planned", "budget_spent")
+FORMATS = {"date": {"num_format": "d mmm yyyy"}, "count": {"num_format": "#,##0"},
+           "money": {"num_format": "#,##0.00"}, "text": {}}
 
 
-def _value(key: str, row: dict, refs: dict):
-    """A cell's typed value: dates as dates, money as decimals, lists joined."""
-    if key == "ref":
-        return refs.get(row["id"], "")
-    value = row[key]
+def _write(sheet, row: int, column: int, kind: str, value, style) -> None:
+    """One typed cell: text always as text (a title beginning with "=" is never a formula)."""
     if value is None:
-        return None
-    if key in DATES:
-        return date.fromisoformat(value)
-    if key in MONEY:
-        return Decimal(value)
-    if isinstance(value, list):
-        return "; ".join(value)
-    return value
+        return
+    if kind == "date":
+        sheet.write_datetime(row, column, value, style)
+    elif kind in ("count", "money"):
+        sheet.write_number(row, column, float(value) if isinstance(value, Decimal) else value, style)
+    else:
+        sheet.write_string(row, column, "; ".join(value) if isinstance(value, list) else str(value))
 
 
-def activities_workbook(years: list[int], refs: dict[int, str]) -> bytes:
-    """Every live activity of the years as an XLSX file, in the order of the PDF's Annex A."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Activities"
-    sheet.append([header for header, *_ in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    rows = [row for year in years for row in iter_activities(year)]
-    rows.sort(key=lambda row: (row["start_date"], row["id"]))  # Annex A's order, so that the numbers follow
-    for row in rows:
-        sheet.append([_value(key, row, refs) for _, key, _, _ in COLUMNS])
-    for index, (_, _key, width, number_format) in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = width
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-            if number_format:
-                cell.number_format = number_format
-            elif isinstance(cell.value, str) and cell.data_type == "f":
-                cell.data_type = "s"  # a title beginning with "=" is text, never a formula
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+def activities_workbook(activities: list[dict]) -> bytes:
+    """The report's activities (in Annex A's order, with their numbers) as an XLSX file."""
     out = io.BytesIO()
-    book.save(out)
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": True})
+    sheet = book.add_worksheet("Activities")
+    styles = {kind: book.add_format(spec) for kind, spec in FORMATS.items()}
+    bold = book.add_format({"bold": True})
+    for column, (title, _, width, kind) in enumerate(COLUMNS):
+        sheet.set_column(column, column, width, styles[kind] if kind != "text" else None)
+        sheet.write_string(0, column, title, bold)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(activities), len(COLUMNS) - 1)
+    for row, activity in enumerate(activities, start=1):
+        for column, (_, key, _, kind) in enumerate(COLUMNS):
+            _write(sheet, row, column, kind, activity.get(key), styles[kind])
+    book.close()
     return out.getvalue()

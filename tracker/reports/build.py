@@ -93,7 +93,7 @@ def _activities(years: list[int]) -> list[dict]:
             "year": row.year, "place": row.place or "",
             "participants": row.participants_total, "women": row.participants_women, "men": row.participants_men,
             "participants_label": fmt_int(row.participants_total) if row.participants_total is not None else "",
-            "budget_spent": row.budget_spent,
+            "budget_spent": row.budget_spent, "budget_planned": row.budget_planned, "end": row.end_date,
             "outcome_ids": [], "outcomes": [], "members": [], "member_ids": [], "partners": [], "partner_ids": [],
             "evidence": [],
         }
@@ -271,6 +271,11 @@ def _context(kind: str, year: int | None) -> _Context:
 
 def build_report(kind: str, year: int | None = None, *, now: datetime | None = None) -> dict:
     """Gather the whole report as plain data: kind "board" (one year) or "final" (every plan year)."""
+    return build(kind, year, now=now)[0]
+
+
+def build(kind: str, year: int | None = None, *, now: datetime | None = None) -> tuple[dict, list[dict]]:
+    """The report's plain data, and its activity rows (numbered as in Annex A) for the attached spreadsheet."""
     if kind not in KINDS:
         raise ValueError(f"Unknown report kind {kind!r}")
     if kind == "board" and year not in PLAN_YEARS:
@@ -298,7 +303,7 @@ def build_report(kind: str, year: int | None = None, *, now: datetime | None = N
     }
     # Text no bundled font can draw is named on the readiness page rather than left as a blank.
     readiness["undrawable"] = [str(u) for u in glyphs.undrawable(_strings(data))]
-    return data
+    return data, ctx.activities
 
 
 def _strings(value):
@@ -456,7 +461,6 @@ def _annex(ctx: _Context, sections: dict) -> dict:
     listed = ctx.activities if len(ctx.activities) <= ANNEX_ROWS else []
     return {"activities": [_annex_row(a, ctx.kind == "final") for a in listed], "count": len(ctx.activities),
             "completed": len(completed), "regions": regions, "partners": partners, "attached": None,
-            "refs": {a["id"]: a["ref"] for a in ctx.activities},
             "no_indicator": [f"{s['code']} {s['short']}" for s in sections.values() if s["id"] not in with_indicator],
             "no_target": _indicator_gaps(ctx.years, {oid: o["code"] for oid, o in ctx.outcomes.items()})[0]}
 

@@ -17,7 +17,7 @@ from ..extensions import db
 from . import snapshot as frozen
 from .annex import activities_workbook
 from .board import next_version
-from .build import KINDS, build_report
+from .build import KINDS, build
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
 
@@ -75,10 +75,11 @@ def generate_report(actor, kind: str, year: int | None = None, *, now: datetime 
     year = year if kind == "board" else None
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     started = time.perf_counter()
-    data = build_report(kind, year, now=now)
+    data, activities = build(kind, year, now=now)
     version = next_version(kind, year)
     data["version"] = version
-    attachment = _activities_attachment(data)
+    attachment = _activities_attachment(data, activities)
+    del activities
     built = time.perf_counter()
     html = render_html(data)
     html_done = time.perf_counter()
@@ -99,12 +100,11 @@ def generate_report(actor, kind: str, year: int | None = None, *, now: datetime 
                            html_seconds=html_done - built)
 
 
-def _activities_attachment(data: dict) -> tuple[str, bytes, str]:
+def _activities_attachment(data: dict, activities: list[dict]) -> tuple[str, bytes, str]:
     """The report's every activity as a spreadsheet, named in Annex A, attached to the PDF."""
     name = f"activities-{data['period']}.xlsx"
     data["annex"]["attached"] = name
-    workbook = activities_workbook(data["years"], data["annex"].pop("refs"))
-    return name, workbook, f"Every activity of {data['period']}, numbered as in Annex A"
+    return name, activities_workbook(activities), f"Every activity of {data['period']}, numbered as in Annex A"
 
 
 def snapshot(report: Report) -> dict:
