@@ -317,3 +317,22 @@ def assign_responsible(find_outcome):
         db.session.commit()
 
     return _assign
+
+
+@pytest.fixture
+def approve_year(make_assessment, make_indicator, make_value):
+    """approve_year(year, ...): approve an assessment for all 35 outcomes, and give one plan-wide indicator a
+    target and an approved value (a report of that year is then complete)."""
+
+    def _approve(year: int, *, code="PW-BRIEFS", name="Policy briefs published", target=40, value=37):
+        from tracker.plan.models import Outcome
+
+        for outcome_code in db.session.scalars(select(Outcome.code).order_by(Outcome.position)).all():
+            make_assessment(outcome_code, year, status="on_track", achieved=f"Approved narrative for {outcome_code}.",
+                            commit=False)
+        indicator = make_indicator(code=code, name=name, targets={year: target}, commit=False)
+        db.session.flush()
+        make_value(indicator, year, value)
+        return indicator
+
+    return _approve

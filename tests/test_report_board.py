@@ -43,19 +43,9 @@ def quick_pdf(monkeypatch):
 
 
 @pytest.fixture
-def all_approved(make_assessment, make_indicator, make_value):
-    """all_approved(year): an approved assessment for all 35 outcomes and one indicator with an approved value."""
-
-    def _all_approved(year: int):
-        """Approve every outcome's assessment and give the one indicator a target and a value."""
-        for code in db.session.scalars(select(Outcome.code).order_by(Outcome.position)).all():
-            make_assessment(code, year, status="on_track", achieved=f"Approved narrative for {code}.", commit=False)
-        indicator = make_indicator(code="PW-MEMBERS", name="Members", targets={year: 150}, commit=False)
-        db.session.flush()
-        make_value(indicator, year, 141)
-        return indicator
-
-    return _all_approved
+def all_approved(approve_year):
+    """all_approved(year): every outcome approved, and PW-MEMBERS with a target of 150 and 141 approved."""
+    return lambda year: approve_year(year, code="PW-MEMBERS", name="Members", target=150, value=141)
 
 
 def _ids(*codes) -> list[int]:
