@@ -7,6 +7,7 @@ and indicator rows come from the overview and indicators features, so that the P
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
@@ -239,6 +240,14 @@ class _Context:
     figures: dict
     responsible: dict
 
+    @cached_property
+    def outcome_indicators(self) -> dict[int, list[dict]]:
+        """The indicator rows of each outcome, grouped once."""
+        grouped: dict[int, list[dict]] = defaultdict(list)
+        for row in self.indicators["per_outcome"]:
+            grouped[row.get("outcome_id")].append(row)
+        return dict(grouped)
+
     @property
     def last(self) -> int:
         """The year the report ends with: its year, or the last plan year."""
@@ -297,7 +306,7 @@ def build(kind: str, year: int | None = None, *, now: datetime | None = None) ->
         "scorecard": card, "summary": _summary(ctx, card, headline, outcome_sections),
         "headline": headline, "plan_indicators": _plan_indicators(ctx),
         "lines": _lines(ctx, outcome_sections),
-        "annex": _annex(ctx, outcome_sections),
+        "annex": _annex(ctx, outcome_sections, readiness["targets"]),
         "version": None,  # the archive numbers it when it is generated
         **_board(ctx),
     }
@@ -351,7 +360,7 @@ def _conflicts(status: str, indicators: list[dict]) -> list[str]:
 
 def _outcome_section(ctx: _Context, o: dict) -> dict:
     """One outcome's part: status and change, approved narrative, indicators, main activities, evidence."""
-    cells = [scorecard._cell(ctx.assessments, o["id"], y, y - 1 if y - 1 in PLAN_YEARS else None)
+    cells = [scorecard.cell(ctx.assessments, o["id"], y, y - 1 if y - 1 in PLAN_YEARS else None)
              for y in ctx.years]
     narratives = []
     for y in ctx.years:
@@ -360,14 +369,14 @@ def _outcome_section(ctx: _Context, o: dict) -> dict:
             narratives.append({"year": y, "achieved": paragraphs(a["achieved"]),
                                "difficulties": paragraphs(a["difficulties"]),
                                "next_steps": paragraphs(a["next_steps"])})
-    rows = [r for r in ctx.indicators["per_outcome"] if r.get("outcome_id") == o["id"]]
+    rows = ctx.outcome_indicators.get(o["id"], [])
     years = sorted(y for y in ctx.figures if y is not None)
     indicators = [measures.indicator(r, years) for r in rows]
     items = ctx.by_outcome.get(o["id"], [])
     main = _main_activities(items, MAIN_ACTIVITIES[ctx.kind])
     last = ctx.assessments.get((o["id"], ctx.last)) or {}
     return {
-        "id": o["id"], "code": o["code"], "title": o["title"], "short": scorecard._short(o["title"], 70),
+        "id": o["id"], "code": o["code"], "title": o["title"], "short": scorecard.short_title(o["title"], 70),
         "anchor": "o-" + o["code"].replace(".", "-"), "cells": cells, "narratives": narratives,
         # The final evaluation speaks of each outcome's latest approved status; a Board report of its year's.
         "status": next((c["status"] for c in reversed(cells) if c["status"] in scorecard.RANK), cells[-1]["status"])
@@ -453,16 +462,16 @@ def _readiness(ctx: _Context) -> dict:
     return {"reasons": reasons, "outcomes": outcomes, "values": unapproved_values, "targets": no_target}
 
 
-def _annex(ctx: _Context, sections: dict) -> dict:
+def _annex(ctx: _Context, sections: dict, no_target: list[str]) -> dict:
     """Every activity once, members by region and partners engaged, and the indicator notes."""
     completed = [a for a in ctx.activities if a["status"] == COMPLETED]
     regions, partners = _engaged(completed)
-    with_indicator = {r.get("outcome_id") for r in ctx.indicators["per_outcome"]}
+    with_indicator = set(ctx.outcome_indicators)
     listed = ctx.activities if len(ctx.activities) <= ANNEX_ROWS else []
     return {"activities": [_annex_row(a, ctx.kind == "final") for a in listed], "count": len(ctx.activities),
             "completed": len(completed), "regions": regions, "partners": partners, "attached": None,
             "no_indicator": [f"{s['code']} {s['short']}" for s in sections.values() if s["id"] not in with_indicator],
-            "no_target": _indicator_gaps(ctx.years, {oid: o["code"] for oid, o in ctx.outcomes.items()})[0]}
+            "no_target": no_target}
 
 
 def _main_activities(items: list[dict], limit: int) -> list[dict]:

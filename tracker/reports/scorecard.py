@@ -50,7 +50,7 @@ def counts(statuses: list[str]) -> list[dict]:
     return [{"status": s, "label": LABELS[s], "count": tally[s]} for s in ORDER]
 
 
-def _cell(assessments: dict, outcome_id: int, year: int, previous: int | None) -> dict:
+def cell(assessments: dict, outcome_id: int, year: int, previous: int | None) -> dict:
     """One outcome's status in one year, with its change since the previous plan year."""
     status = status_of(assessments.get((outcome_id, year)))
     before = status_of(assessments.get((outcome_id, previous))) if previous else None
@@ -68,16 +68,16 @@ def build(plan: dict, assessments: dict, years: list[int], all_years: list[int])
         for axis in line["axes"]:
             outcomes, axis_statuses = [], {y: [] for y in years}
             for o in axis["outcomes"]:
-                cells = [_cell(assessments, o["id"], y, previous[y]) for y in years]
-                for cell in cells:
-                    axis_statuses[cell["year"]].append(cell["status"])
+                cells = [cell(assessments, o["id"], y, previous[y]) for y in years]
+                for done in cells:
+                    axis_statuses[done["year"]].append(done["status"])
                 # Three year columns leave less room for the title: shorter, so the grid stays on one page.
                 outcomes.append({"code": o["code"], "title": o["title"],
-                                 "short": _short(o["title"], 70 if len(years) == 1 else 46),
+                                 "short": short_title(o["title"], 70 if len(years) == 1 else 46),
                                  "anchor": "o-" + o["code"].replace(".", "-"), "cells": cells})
             for y in years:
                 line_statuses[y] += axis_statuses[y]
-            axes.append({"code": axis["code"], "title": axis["title"], "short": _short(axis["title"], 80),
+            axes.append({"code": axis["code"], "title": axis["title"], "short": short_title(axis["title"], 80),
                          "outcomes": outcomes, "spread": {y: spread(axis_statuses[y]) for y in years}})
         for y in years:
             per_year[y] += line_statuses[y]
@@ -87,7 +87,7 @@ def build(plan: dict, assessments: dict, years: list[int], all_years: list[int])
             "outcomes": len(per_year[years[-1]])}
 
 
-def _short(text: str, length: int) -> str:
+def short_title(text: str, length: int) -> str:
     """Shorten a title at a word boundary, with an ellipsis."""
     if len(text) <= length:
         return text
