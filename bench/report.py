@@ -140,6 +140,9 @@ def _measure(database: Path, year: int, keep: str | None) -> dict:
         from tracker.reports.build import build_report
         from tracker.reports.pdf import render_html, render_pdf
 
+        # The worker has served the reports page (where "Generate" is pressed): its mappers are configured.
+        services.list_reports()
+
         started, cpu_started = time.perf_counter(), time.process_time()
         result = services.generate_report(None, "board", year)
         db.session.commit()

@@ -292,6 +292,46 @@ def test_versions_count_reports_of_the_same_kind_and_year(app, quick_pdf):
     assert board.next_version("board", 2022) == 4 and board.next_version("board", 2023) == 1
 
 
+def _another_worker_archives(kind, year, version):
+    """Commit a report with this version through a connection of its own, as a second worker would."""
+    with db.engine.begin() as conn:
+        conn.execute(Report.__table__.insert().values(
+            kind=kind, year=year, filename=f"other-worker-{kind}-{version}.pdf", sha256="0" * 64, size=1, pages=1,
+            draft=True, is_final=False, version=version))
+
+
+@pytest.mark.parametrize("kind, year", [("board", 2022), ("final", None)])
+def test_a_version_taken_by_a_concurrent_generation_is_refused_and_leaves_no_file(app, quick_pdf, monkeypatch,
+                                                                                   kind, year):
+    real_render = services.render_pdf
+    monkeypatch.setattr(services, "render_pdf", lambda html, **kw: (_another_worker_archives(kind, year, 1),
+                                                                     real_render(html, **kw))[1])
+    with pytest.raises(services.VersionClash, match="version 1"):
+        services.generate_report(None, kind, year)
+    db.session.rollback()
+    assert db.session.scalars(select(Report.filename)).all() == [f"other-worker-{kind}-1.pdf"]
+    assert list(services.exports_folder().glob("*.pdf")) == []  # the rendered file was removed with the row
+
+
+def test_the_generate_page_renders_again_with_the_next_version_after_a_clash(app, client_as, quick_pdf,
+                                                                              monkeypatch):
+    sg = client_as("secretary_general")
+    real_render, clashes = services.render_pdf, []
+
+    def render_while_another_worker_archives(html, **kw):
+        if not clashes:  # only the first rendering races another worker for version 1
+            clashes.append(1)
+            _another_worker_archives("board", 2022, 1)
+        return real_render(html, **kw)
+
+    monkeypatch.setattr(services, "render_pdf", render_while_another_worker_archives)
+    response = sg.post("/reports/generate", data={"kind": "board", "year": "2022"}, follow_redirects=True)
+    assert response.status_code == 200 and "Board evaluation 2022 generated" in response.get_data(as_text=True)
+    versions = db.session.execute(select(Report.filename, Report.version).order_by(Report.version)).all()
+    assert [v for _, v in versions] == [1, 2] and versions[0].filename == "other-worker-board-1.pdf"
+    assert len(list(services.exports_folder().glob("*.pdf"))) == 1
+
+
 def test_every_report_keeps_the_data_it_was_rendered_from_and_final_freezes_it(app, client_as, all_approved,
                                                                                quick_pdf):
     sg = client_as("secretary_general")

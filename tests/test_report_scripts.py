@@ -121,3 +121,15 @@ def test_the_bundled_fonts_cover_the_required_scripts():
     for sample in SAMPLES:
         assert all(ord(char) in covered for char in sample.replace(VARIATION_SELECTOR, "")), sample
     assert 0x1E900 not in covered and 0xE000 not in covered
+
+
+def test_the_coverage_read_from_the_cmap_bytes_equals_fonttools_decoded_cmaps():
+    from fontTools.ttLib import TTFont
+
+    from tracker.reports.fetcher import ALL_FONT_FILES
+
+    decoded: set[int] = set()
+    for path in ALL_FONT_FILES.values():
+        with TTFont(path) as font:
+            decoded.update(font.getBestCmap())
+    assert drawable_codepoints() == frozenset(decoded)

@@ -20,6 +20,7 @@ from tracker.reports.build import build_report
 from tracker.reports.fetcher import ALLOWED_FILES, FetchRefused, ReportFetcher
 from tracker.reports.models import Report, ReportSummary
 from tracker.reports.pdf import render_pdf
+from tracker.reports.scorecard import short_title
 
 PAYLOADS = ('<img src="file:///etc/passwd">', '<img src="http://example.com/x.png">',
             '<link rel="attachment" href="file:///etc/passwd">')
@@ -166,7 +167,7 @@ def test_draft_on_every_page_with_readiness_until_everything_is_approved(app, al
     assert all("DRAFT" in page for page in pages)
     assert "Readiness: what blocks a final report" in pages[-1]  # last, so page 2 says how the plan stands
     assert "1 Awaiting approval" in pages[1]  # the scorecard counts the outcome as pending, not as on track
-    assert f"{row.code} {row.title} submitted, awaiting review" in pages[-1]
+    assert f"{row.code} {short_title(row.title, 70)} awaiting review" in pages[-1]  # one row per outcome
     assert f"Approved narrative for {row.code}." not in " ".join(pages)  # only approved narratives appear
 
     first.review_state = "approved"

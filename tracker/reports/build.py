@@ -445,21 +445,32 @@ def _readiness(ctx: _Context) -> dict:
     """What blocks a final report: assessments and values it uses that are not approved."""
     codes = {oid: o["code"] for oid, o in ctx.outcomes.items()}
     no_target, unapproved_values = _indicator_gaps(ctx.years, codes)
-    outcomes = []
-    for y in ctx.years:
-        for oid, o in ctx.outcomes.items():
-            a = ctx.assessments.get((oid, y))
-            if a is None or a["review_state"] != "approved":
-                state = "not written" if a is None else REVIEW_LABELS.get(a["review_state"], a["review_state"])
-                outcomes.append({"year": y, "code": o["code"], "title": o["title"], "state": state})
+    outcomes, missing = [], 0  # one row per outcome, its state in each year ("" where approved)
+    for oid, o in ctx.outcomes.items():
+        states = [_readiness_state(ctx.assessments.get((oid, y))) for y in ctx.years]
+        if any(states):
+            outcomes.append({"code": o["code"], "short": scorecard.short_title(o["title"], 70), "states": states})
+            missing += sum(1 for state in states if state)
     reasons = []
-    if outcomes:
-        reasons.append(f"{len(outcomes)} outcome assessment{'s' if len(outcomes) != 1 else ''} "
-                       f"{'are' if len(outcomes) != 1 else 'is'} not approved")
+    if missing:
+        reasons.append(f"{missing} outcome assessment{'s' if missing != 1 else ''} "
+                       f"{'are' if missing != 1 else 'is'} not approved")
     if unapproved_values:
         reasons.append(f"{len(unapproved_values)} indicator value{'s' if len(unapproved_values) != 1 else ''} "
                        f"await{'' if len(unapproved_values) != 1 else 's'} approval")
-    return {"reasons": reasons, "outcomes": outcomes, "values": unapproved_values, "targets": no_target}
+    return {"reasons": reasons, "outcomes": outcomes, "missing": missing, "values": unapproved_values,
+            "targets": no_target}
+
+
+def _readiness_state(assessment: dict | None) -> str:
+    """What an assessment lacks for the report: "" when approved, else its state in plain words."""
+    if assessment is None:
+        return "not written"
+    if assessment["review_state"] == "approved":
+        return ""
+    if assessment["review_state"] == "submitted":
+        return "awaiting review"  # shorter than the label, to keep one line per year in the table
+    return REVIEW_LABELS.get(assessment["review_state"], assessment["review_state"])
 
 
 def _annex(ctx: _Context, sections: dict, no_target: list[str]) -> dict:
@@ -470,7 +481,7 @@ def _annex(ctx: _Context, sections: dict, no_target: list[str]) -> dict:
     listed = ctx.activities if len(ctx.activities) <= ANNEX_ROWS else []
     return {"activities": [_annex_row(a, ctx.kind == "final") for a in listed], "count": len(ctx.activities),
             "completed": len(completed), "regions": regions, "partners": partners, "attached": None,
-            "no_indicator": [f"{s['code']} {s['short']}" for s in sections.values() if s["id"] not in with_indicator],
+            "no_indicator": [s["code"] for s in sections.values() if s["id"] not in with_indicator],
             "no_target": no_target}
 
 

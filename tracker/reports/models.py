@@ -1,7 +1,7 @@
 """The Secretary General's summaries, the archive of generated reports, and the Board meeting of each year."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..auth.models import User
@@ -49,6 +49,10 @@ class Report(db.Model):
     frozen_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
     generated_by: Mapped[User | None] = relationship()
+
+    # Two workers generating the same year at once must not both archive "version 3" (the final evaluation
+    # has no year: coalesce, as NULLs never clash in a unique index).
+    __table_args__ = (Index("uq_report_kind_year_version", "kind", text("coalesce(year, 0)"), "version", unique=True),)
 
 
 class BoardYear(db.Model):

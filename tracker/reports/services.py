@@ -8,10 +8,11 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
-from ..core.errors import DomainError
+from ..core.errors import Conflict, DomainError
 from ..core.years import PLAN_YEARS
 from ..extensions import db
 from . import snapshot as frozen
@@ -27,6 +28,15 @@ SUMMARY_MAX = 20_000
 
 class ReportError(DomainError):
     """A report action that the rules refuse, with a message for people."""
+
+
+class VersionClash(ReportError, Conflict):
+    """Another report of the same kind and year took this version number while this one was rendered."""
+
+    def __init__(self, version: int):
+        super().__init__(f"Another worker archived version {version} of this report at the same moment; "
+                         "generate it again for the next version.")
+
 
 
 @dataclass
@@ -93,7 +103,11 @@ def generate_report(actor, kind: str, year: int | None = None, *, now: datetime 
                     generated_by_id=getattr(actor, "id", None), generated_at=now,
                     version=version, data_json=data_json)
     db.session.add(report)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the unique (kind, year, version): a concurrent generation won the number
+        path.unlink(missing_ok=True)  # the rollback discards the row: leave no unrecorded file behind
+        raise VersionClash(version) from error
     record(actor, "generate", report, after=snapshot(report),
            summary=f"Generated {title}{' (draft)' if draft else ''}: {report.filename}")
     return GeneratedReport(report=report, path=path, rendered=rendered, build_seconds=built - started,

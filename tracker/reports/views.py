@@ -52,7 +52,9 @@ def generate():
         if form.kind.errors:
             flash(form.kind.errors[0], "error")
         return _render_index(board_form=form, status=400)
-    generated = attempt(lambda: services.generate_report(current_user, form.kind.data, form.year_value))
+    # A concurrent generation of the same report took the version number: render once more, numbered anew.
+    generated = attempt(lambda: services.generate_report(current_user, form.kind.data, form.year_value),
+                        retry_on=(services.VersionClash,))
     if not generated.ok:
         return redirect(url_for("reports.index"))
     report = generated.value.report
