@@ -27,14 +27,24 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_SECONDS", 8 * 3600)
+    SESSION_IDLE_SECONDS = _env_int("SESSION_IDLE_SECONDS", 30 * 60)  # a session unused this long ends
+    HSTS_SECONDS = 0  # Strict-Transport-Security max-age; production sends a year
     REMEMBER_COOKIE_HTTPONLY = True
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a long form must not expire mid-edit
 
-    # Failed logins: after LOGIN_MAX_FAILURES in a row the account is locked for LOGIN_LOCK_SECONDS.
-    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCK_SECONDS = _env_int("LOGIN_LOCK_SECONDS", 15 * 60)
+    # Login throttling (never a lock-out): failed password checks counted per account and address, per address,
+    # and per account; beyond a limit attempts get the usual "not right" answer without the password being tried.
+    LOGIN_LIMIT_ACCOUNT_ADDRESS = os.environ.get("LOGIN_LIMIT_ACCOUNT_ADDRESS", "5 per 15 minutes")
+    LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "30 per hour")
+    LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "50 per hour")
+    # Flask-Limiter's store: the app's database by default (shared by every worker, nothing to install), Redis
+    # when REDIS_URL or RATELIMIT_STORAGE_URI names one.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "tracker+db://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")  # keys of one tracker in a shared Redis
+    # The number of reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (ProxyFix).
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
     # Password hashing: argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile: t=3, 64 MiB, p=4),
     # above OWASP's minimum (t=2, 19 MiB, p=1). Changing them rehashes each account at its next login.
@@ -75,7 +85,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
-    LOGIN_LOCK_SECONDS = 60
+    RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "tracker+db://")
     # The suite hashes and checks passwords in many tests; real costs (~0.25 s and 64 MiB each) would make it slow.
     # Same argon2id format and code path, only the work factor is the smallest allowed: never for real accounts.
     ARGON2_COSTS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -85,7 +95,11 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     """Production: secure cookies and a real secret key, or no start at all."""
 
-    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    SESSION_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, for "/" and without a Domain: no
+    # sibling subdomain or plain-HTTP page can plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
     WEAK_SECRET_KEYS = frozenset({"", "dev", "change-me", "changeme", "secret", "test-secret-key-not-for-production"})
 
     @classmethod

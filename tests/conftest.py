@@ -2,6 +2,7 @@
 import os
 import shutil
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from tracker import create_app
 from tracker.auth.models import LoginSession, User
+from tracker.auth.second_factor import REQUIRED_FOR
 from tracker.extensions import db
 from tracker.plan.models import Challenge, OrientingTheme
 from tracker.plan.seed import seed_plan
@@ -23,6 +25,7 @@ REFERENCE_TABLES = frozenset({
     "outcome_kind", "member", "partner",
 })
 PASSWORD = "correct horse battery staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the second factor of test accounts that have one
 
 
 def _worker_database_url(base_url: str | None, tmp_root: Path, worker: str) -> str:
@@ -134,10 +137,14 @@ _HASH_CACHE: dict[str, str] = {}
 
 @pytest.fixture
 def make_user(app):
-    """Factory: make_user(role, email=None, name=None) creates and commits an account with PASSWORD."""
+    """Factory: make_user(role, email=None, name=None) creates and commits an account with PASSWORD.
+
+    Accounts whose role requires a second factor get one (TOTP_SECRET) unless second_factor=False.
+    """
     counter = {"n": 0}
 
-    def factory(role: str = "staff", email: str | None = None, name: str | None = None, active: bool = True) -> User:
+    def factory(role: str = "staff", email: str | None = None, name: str | None = None, active: bool = True,
+                second_factor: bool | None = None) -> User:
         counter["n"] += 1
         if PASSWORD not in _HASH_CACHE:  # hashing is deliberately slow: hash the shared test password once
             probe = User()
@@ -145,6 +152,8 @@ def make_user(app):
             _HASH_CACHE[PASSWORD] = probe.password_hash
         user = User(email=email or f"{role}{counter['n']}@example.org", name=name or f"{role.title()} {counter['n']}",
                     role=role, active=active, password_hash=_HASH_CACHE[PASSWORD])
+        if second_factor if second_factor is not None else role in REQUIRED_FOR:
+            user.totp_secret, user.totp_enabled_at = TOTP_SECRET, datetime.now(timezone.utc)
         db.session.add(user)
         db.session.commit()
         return user

@@ -14,6 +14,7 @@ from flask import url_for
 from sqlalchemy import insert
 
 from tracker.auth.access import PUBLIC_ENDPOINTS
+from tracker.auth.models import LoginSession
 from tracker.core.roles import ROLES
 from tracker.evidence import storage
 from tracker.evidence.models import Evidence
@@ -65,10 +66,12 @@ def world(make_activity, make_note, make_indicator, make_value, make_assessment,
         item = BoardItem(year=YEAR, kind="decision", text="Approve the matrix", position=1, outcomes=[outcome],
                          created_by_id=user.id)
         db.session.add(item)
+        other_session = LoginSession(user_id=user.id)  # another of the user's sessions, for "end this session"
+        db.session.add(other_session)
         db.session.commit()
-        return {"activity_id": activity.id, "evidence_id": evidence.id, "indicator_id": indicator.id,
-                "value_id": value.id, "assessment_id": assessment.id, "report_id": report.id, "item_id": item.id,
-                "user_id": other.id,
+        return {"session_id": other_session.id, "activity_id": activity.id, "evidence_id": evidence.id,
+                "indicator_id": indicator.id, "value_id": value.id, "assessment_id": assessment.id,
+                "report_id": report.id, "item_id": item.id, "user_id": other.id,
                 "code": OUTCOME_CODE, "year": YEAR, "name": "activities", "scope": str(YEAR)}
 
     return build

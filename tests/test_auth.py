@@ -1,4 +1,4 @@
-"""Login, logout, lockout, password changes and the admin's user management."""
+"""Login, logout, password changes and the admin's user management (throttling and the second factor: test_accounts)."""
 import re
 
 from argon2 import PasswordHasher
@@ -51,19 +51,6 @@ def test_copied_cookie_dies_with_logout(app, make_user):
     thief.set_cookie("session", stolen)
     response = thief.get("/plan/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-
-
-def test_lockout_after_repeated_failures(app, client, make_user):
-    user = make_user("staff", email="ana@example.org")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        _login(client, "ana@example.org", "wrong password!")
-    response = _login(client, "ana@example.org", PASSWORD)  # right password, but locked
-    assert response.status_code == 429
-    assert "locked" in response.get_data(as_text=True)
-    assert client.get("/plan/").status_code == 302
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "lock")) is not None
 
 
 def test_deactivated_user_cannot_log_in_and_is_logged_out(app, make_user, login):
@@ -135,7 +122,7 @@ def test_wrong_password_against_scrypt_hash_fails_and_keeps_the_hash(app, make_u
     assert "not right" in _login(client, "old@example.org", "wrong password!").get_data(as_text=True)
     assert client.get("/plan/").status_code == 302
     db.session.refresh(user)
-    assert user.password_hash == scrypt and user.failed_logins == 1
+    assert user.password_hash == scrypt
 
 
 def test_argon2id_hash_with_other_costs_is_rehashed_at_login(app, make_user):

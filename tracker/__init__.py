@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS
 
-from .extensions import bootstrap, cache, csrf, db, login_manager, migrate
+from .extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +25,7 @@ def create_app(config="development", **overrides) -> Flask:
         config_class.validate(app.config)  # before any fallback can paper over a missing secret
     _resolve_paths(app)
 
+    _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
@@ -45,6 +46,19 @@ def _resolve_paths(app: Flask) -> None:
     app.config["EXPORTS_FOLDER"] = app.config.get("EXPORTS_FOLDER") or str(PROJECT_ROOT / "exports")
     # Uploads a little over the evidence limit reach the form, which answers with a clear message.
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Read the client's address and scheme from the configured number of proxies in front, never more.
+
+    With TRUSTED_PROXIES = 0 (the default) X-Forwarded-For is ignored: anyone can send it, and the login throttle
+    counts per address.
+    """
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _instance_secret_key(instance: Path) -> str:
@@ -89,6 +103,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     bootstrap.init_app(app)
     cache.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

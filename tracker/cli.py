@@ -106,7 +106,9 @@ def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     import importlib
 
-    seed_cli.add_command(importlib.import_module(".demo.cli", __package__).seed_demo_command)
+    demo_cli = importlib.import_module(".demo.cli", __package__)
+    seed_cli.add_command(demo_cli.seed_demo_command)
+    seed_cli.add_command(demo_cli.demo_code_command)
     for group in (seed_cli, plan_cli, users_cli):
         app.cli.add_command(group)
     app.cli.add_command(importlib.import_module(".activities.cli", __package__).activities_cli)

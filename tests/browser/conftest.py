@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .liveserver import ARTIFACTS, ROLE_EMAILS, USER_PASSWORD, serving
+from .liveserver import ARTIFACTS, ROLE_EMAILS, USER_PASSWORD, second_factor_code, serving
 
 # Debian's Chromium; the variable exists only so that a test can prove a missing browser fails the run.
 CHROMIUM = Path(os.environ.get("TRACKER_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -123,7 +123,11 @@ def login_as(live_server):
         page.get_by_label("Email").fill(ROLE_EMAILS[role])
         page.get_by_label("Password").fill(USER_PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(re.compile(r"/plan/$"))
+        page.wait_for_url(re.compile(r"/plan/$|/login/code"))
+        if "/login/code" in page.url:  # the roles that need a second factor type their code
+            page.get_by_label("Code").fill(second_factor_code(role))
+            page.get_by_role("button", name="Continue").click()
+            page.wait_for_url(re.compile(r"/plan/$"))
         return page
 
     return do_login

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,6 +31,23 @@ ROLE_EMAILS = {
     "staff": "staff@example.org",
     "board": "board@example.org",
 }
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the second factor of the roles that need one
+_LAST_STEP: dict[str, int] = {}  # per role: the time step of the last code used (each is accepted once)
+
+
+def second_factor_code(role: str) -> str:
+    """A code for the role's second factor that the server has not accepted yet (the next step if need be)."""
+    import pyotp
+
+    totp = pyotp.TOTP(TOTP_SECRET)
+    step = max(totp.timecode(datetime.now(timezone.utc)), _LAST_STEP.get(role, -1) + 1)
+    if step > totp.timecode(datetime.now(timezone.utc)) + 1:  # two logins in one step already: wait for the next
+        wait_until(lambda: totp.timecode(datetime.now(timezone.utc)) + 1 >= step, timeout=31,
+                   message=lambda: "the clock did not reach the next TOTP step")
+    _LAST_STEP[role] = step
+    return totp.generate_otp(step)
+
+
 _LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 
 
@@ -102,6 +120,7 @@ def prepare_instance(root: Path, roles=tuple(ROLE_EMAILS)) -> Instance:
     """Create an instance: run the migrations, seed the plan, add one user per role (password USER_PASSWORD)."""
     from flask_migrate import upgrade
 
+    from tracker.auth.second_factor import REQUIRED_FOR
     from tracker.auth.services import create_user
     from tracker.extensions import db
     from tracker.plan.seed import seed_plan
@@ -113,7 +132,11 @@ def prepare_instance(root: Path, roles=tuple(ROLE_EMAILS)) -> Instance:
         upgrade()
         seed_plan()
         for role in roles:
-            create_user(None, ROLE_EMAILS[role], f"{role.replace('_', ' ').title()} Tester", role, USER_PASSWORD)
+            user = create_user(None, ROLE_EMAILS[role], f"{role.replace('_', ' ').title()} Tester", role,
+                               USER_PASSWORD)
+            user.must_change_password = False  # the tests' users chose their password
+            if role in REQUIRED_FOR:
+                user.totp_secret, user.totp_enabled_at = TOTP_SECRET, datetime.now(timezone.utc)
         db.session.commit()
     return instance
 
@@ -284,10 +307,11 @@ class HttpSession:
 
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect)
 
-    def request(self, method: str, path: str, data: dict | None = None, timeout: float = 30) -> tuple[int, str, dict]:
+    def request(self, method: str, path: str, data: dict | None = None, timeout: float = 30,
+                headers: dict | None = None) -> tuple[int, str, dict]:
         """Send a request; return (status, body, headers) without following redirects."""
         body = urlencode(data, doseq=True).encode() if data is not None else None
-        request = urllib.request.Request(self.server.url(path), data=body, method=method)
+        request = urllib.request.Request(self.server.url(path), data=body, method=method, headers=headers or {})
         if body is not None:
             request.add_header("Content-Type", "application/x-www-form-urlencoded")
         try:
@@ -323,6 +347,11 @@ class HttpSession:
         status, body, headers = self.request("POST", "/login", {"csrf_token": token, "email": ROLE_EMAILS[role],
                                                                 "password": USER_PASSWORD})
         assert status == 302, f"Login as {role} failed with {status}: {body[:500]}"
+        if "/login/code" in headers.get("Location", ""):
+            token = self.csrf_token("/login/code")
+            status, body, headers = self.request("POST", "/login/code", {"csrf_token": token,
+                                                                         "code": second_factor_code(role)})
+            assert status == 302, f"The second factor of {role} failed with {status}: {body[:500]}"
         return self
 
     def cookie_header(self) -> str:

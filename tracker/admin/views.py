@@ -61,7 +61,7 @@ def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
-        if attempt(lambda: services.set_password(current_user, user, reset_form.new_password.data),
+        if attempt(lambda: services.reset_password(current_user, user, reset_form.new_password.data),
                    form=reset_form).ok:
             flash(f"New password set for {user.email}; their sessions were ended.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))

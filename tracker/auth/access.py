@@ -3,8 +3,10 @@
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from . import second_factor
+
 # Endpoints reachable without logging in. Everything else needs a login and a role policy.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.login_code", "static", "bootstrap.static"})
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -29,10 +31,29 @@ def enforce_access():
         if request.method == "GET":
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
+    detour = _account_first(endpoint)
+    if detour:
+        return redirect(url_for(detour)) if request.method == "GET" else abort(403)
     view = current_app.view_functions.get(endpoint)
     allowed = getattr(view, "allowed_roles", None)
     if not allowed or current_user.role not in allowed:
         abort(403)
+    return None
+
+
+# What an account that owes a new password or a second factor may still reach.
+ACCOUNT_ENDPOINTS = frozenset({"auth.account", "auth.logout", "auth.second_factor_setup"})
+
+
+def _account_first(endpoint: str) -> str | None:
+    """The account page a user must visit before any other: a password someone else chose, then a second factor
+    their role requires."""
+    if endpoint in ACCOUNT_ENDPOINTS:
+        return None
+    if current_user.must_change_password:
+        return "auth.account"
+    if second_factor.required(current_user) and not second_factor.enabled(current_user):
+        return "auth.second_factor_setup"
     return None
 
 
@@ -44,6 +65,9 @@ def security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["HSTS_SECONDS"]:
+        response.headers.setdefault("Strict-Transport-Security",
+                                    f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
     if current_user and getattr(current_user, "is_authenticated", False):
         # Pages behind a login must not be kept by shared caches or shown again from history after logout.
         response.headers.setdefault("Cache-Control", "no-store")

@@ -1,6 +1,6 @@
 """Login and password forms."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..core.forms import strip_filter
@@ -27,7 +27,7 @@ class NewPasswordMixin:
                             render_kw={"autocomplete": "new-password"})
 
     def validate_new_password(self, field):
-        """Refuse weak passwords."""
+        """Refuse weak passwords (the service checks again against the account's own name and email)."""
         problem = password_problem(field.data or "")
         if problem:
             raise ValidationError(problem)
@@ -39,3 +39,29 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
                                      render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Change password")
+
+
+class CodeForm(FlaskForm):
+    """A six-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=20)], filters=[strip_filter],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
+    submit = SubmitField("Continue")
+
+
+class EnableSecondFactorForm(CodeForm):
+    """Confirm the app shows the right code before the second factor is turned on."""
+
+    submit = SubmitField("Turn on the second factor")
+
+
+class ProveCodeForm(CodeForm):
+    """A current code, to change the second factor's settings."""
+
+    submit = SubmitField("Confirm")
+
+
+class ActionForm(FlaskForm):
+    """A button that posts (ending a session, say): the CSRF token and nothing else."""
+
+    submit = SubmitField("End")

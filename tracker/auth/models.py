@@ -39,12 +39,18 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # Set when someone else chose the password (a generated first password, an admin's reset): the owner must
+    # choose their own at the next login before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # The second factor: a TOTP secret (base32), active from totp_enabled_at; recovery codes in their own table.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    totp_last_step: Mapped[int | None]  # the last time step accepted: a code is never accepted twice
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
     sessions: Mapped[list["LoginSession"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(cascade="all, delete-orphan")
 
     # Set by the user loader: the login session this request belongs to (what Flask-Login stores in the cookie).
     session_token = None  # type: str | None
@@ -96,6 +102,21 @@ class LoginSession(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # Moved on at most once a minute by the requests of the session: the idle timeout counts from it.
+    last_seen_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True), index=True)
+    address: Mapped[str | None] = mapped_column(String(64))  # the client address at login, for the account page
+    user_agent: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor (stored as an argon2id hash, like a password)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))

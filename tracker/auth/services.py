@@ -1,34 +1,23 @@
-"""Account rules: authentication with lockout, login sessions, user management."""
-from datetime import datetime, timedelta, timezone
+"""Account rules: authentication with throttling, login sessions, user management."""
+import secrets
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from ..core.audit import record
 from ..core.errors import Invalid
 from ..core.models import utcnow
 from ..core.roles import ROLES
 from ..extensions import db
-from .models import LoginSession, User
+from . import throttle
+from .models import User
+from .sessions import revoke_all_sessions
 
 MIN_PASSWORD_LENGTH = 10
-# Hash checked when the email is unknown, so that response time does not reveal which accounts exist.
-_DUMMY_HASH = None
-
-
-class AccountLocked(Exception):
-    """Too many failed logins: try again later."""
-
-    def __init__(self, until: datetime):
-        super().__init__(until)
-        self.until = until
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; treat them as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 is "safely unguessable" against online attacks at a throttled rate
+# Hashes checked when the account is unknown or throttled (one per argon2 cost setting), so that the response
+# time reveals neither.
+_DUMMY_HASHES: dict[tuple, str] = {}
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -36,85 +25,59 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the user if the password is right; count failures and lock after too many."""
-    global _DUMMY_HASH
+def get_user(user_id) -> User | None:
+    """The user with this id, or None (for an id kept in the cookie session)."""
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def _spend_a_password_check(password: str) -> None:
+    """Check the password against a dummy hash: an unknown or throttled attempt takes as long as a wrong one."""
+    costs = tuple(sorted((current_app.config.get("ARGON2_COSTS") or {}).items()))
+    if costs not in _DUMMY_HASHES:  # hashed with the costs real accounts have, or the check would be quicker
+        probe = User()
+        probe.set_password(secrets.token_urlsafe(16))
+        _DUMMY_HASHES[costs] = probe.password_hash
+    User(password_hash=_DUMMY_HASHES[costs]).check_password(password)
+
+
+def authenticate(email: str, password: str, address: str) -> User | None:
+    """Return the user if the password is right and this account may be tried from this address now.
+
+    Unknown accounts, wrong passwords and throttled attempts all return None after one password check, so the
+    answer and its timing tell an attacker nothing; nothing ever locks the owner out.
+    """
+    if not throttle.allowed(email, address):
+        _spend_a_password_check(password)
+        return None
     user = find_user_by_email(email)
     if user is None:
-        if _DUMMY_HASH is None:
-            probe = User()
-            probe.set_password("not-a-real-password")
-            _DUMMY_HASH = probe.password_hash
-        User(password_hash=_DUMMY_HASH).check_password(password)
+        _spend_a_password_check(password)
+        throttle.failed(email, address)
         return None
-    now = utcnow()
-    locked_until = _aware(user.locked_until)
-    if locked_until and locked_until > now:
-        raise AccountLocked(locked_until)
     if not user.check_password(password) or not user.active:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-            user.failed_logins = 0
-            record(None, "lock", user, after={"locked_until": user.locked_until.isoformat()})
+        throttle.failed(email, address)
         return None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    throttle.succeeded(email, address)
+    user.last_login_at = utcnow()
     if user.password_needs_rehash():
         user.set_password(password)  # the plain password is only known now; the login's commit stores the hash
     return user
 
 
-def open_session(user: User) -> LoginSession:
-    """Start a login session for the user and make it the one the cookie will name."""
-    login_session = LoginSession(user=user)
-    db.session.add(login_session)
-    db.session.flush()
-    user.session_token = login_session.token
-    return login_session
-
-
-def load_session_user(token: str) -> User | None:
-    """Return the user of a live login session, or None if it was revoked, expired or the user deactivated."""
-    row = db.session.execute(
-        select(LoginSession, User).join(User).where(LoginSession.token == token, LoginSession.revoked_at.is_(None))
-    ).first()
-    if row is None:
-        return None
-    login_session, user = row
-    lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
-    if _aware(login_session.created_at) + lifetime < utcnow() or not user.active:
-        return None
-    user.session_token = token
-    return user
-
-
-def revoke_session(token: str | None) -> None:
-    """End one login session."""
-    if token:
-        db.session.execute(
-            update(LoginSession).where(LoginSession.token == token, LoginSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
-
-
-def revoke_all_sessions(user: User, keep: str | None = None) -> None:
-    """End every login session of a user, except possibly the current one."""
-    stmt = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-    if keep:
-        stmt = stmt.where(LoginSession.token != keep)
-    db.session.execute(stmt.values(revoked_at=utcnow()))
-
-
-def password_problem(password: str) -> str | None:
-    """Explain why a password is too weak, or return None."""
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Explain why a password is too weak (short, common, breached-style or built from the person's own name), or
+    return None. zxcvbn's bundled lists hold the most common and leaked passwords, names and words."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if len(password) > 200:
         return "Use at most 200 characters."
-    if password.isdigit() or len(set(password)) < 4:
-        return "This password is too easy to guess."
+    from zxcvbn import zxcvbn  # its dictionaries take a moment to load: only where passwords are chosen
+
+    verdict = zxcvbn(password, user_inputs=[part for part in (email, email.split("@")[0], name, "metropolis")
+                                            if part])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        hint = verdict["feedback"].get("warning") or "It is too easy to guess."
+        return f"{hint.rstrip('.')}. Choose a longer password, for example several unrelated words."
     return None
 
 
@@ -124,10 +87,11 @@ def create_user(actor: User | None, email: str, name: str, role: str, password: 
         raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
     if find_user_by_email(email):
         raise Invalid(f"There is already an account for {email}.", field="email")
-    problem = password_problem(password)
+    problem = password_problem(password, email=email, name=name)
     if problem:
         raise Invalid(problem, field="new_password")
-    user = User(email=email.strip().lower(), name=name.strip(), role=role, active=active)
+    # Someone else chose this first password: the owner replaces it at the first login.
+    user = User(email=email.strip().lower(), name=name.strip(), role=role, active=active, must_change_password=True)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -149,15 +113,24 @@ def update_user(actor: User, user: User, *, name: str, role: str, active: bool) 
 
 
 def set_password(actor: User | None, user: User, password: str, keep_session: str | None = None) -> None:
-    """Set a new password and end the user's other sessions."""
-    problem = password_problem(password)
+    """Set a new password and end the user's other sessions; one chosen by someone else must be changed at the
+    owner's next login."""
+    problem = password_problem(password, email=user.email, name=user.name)
     if problem:
         raise Invalid(problem, field="new_password")
     user.set_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    user.must_change_password = actor is None or actor.id != user.id
     revoke_all_sessions(user, keep=keep_session)
     record(actor, "password", user)
+
+
+def reset_password(actor: User, user: User, password: str) -> None:
+    """An administrator sets someone else's password (their own goes through the account page, which asks for
+    the current one)."""
+    if actor.id == user.id:
+        raise Invalid("Change your own password on your account page: it asks for the current one.",
+                      field="new_password")
+    set_password(actor, user, password)
 
 
 def user_snapshot(user: User) -> dict:

@@ -1,70 +1,124 @@
-"""Login, logout and the account page."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Login (password, then the second factor), logout, and the account page: password, sessions, second factor."""
+import time
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..core.access import allow
 from ..core.roles import EVERYONE
 from ..core.transaction import attempt
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..urls import local_path
-from . import services
-from .forms import ChangePasswordForm, LoginForm
+from . import second_factor, services, sessions, throttle
+from .forms import ActionForm, ChangePasswordForm, CodeForm, EnableSecondFactorForm, LoginForm, ProveCodeForm
+from .models import User
 
 bp = Blueprint("auth", __name__)
+
+PENDING = "second_factor_pending"  # the cookie session's record of a right password awaiting its second factor
+PENDING_SECONDS = 300
+NEW_SECRET = "second_factor_new_secret"  # the secret being set up, until a code confirms it
+NOT_RIGHT = "The email or password is not right."
 
 
 @login_manager.user_loader
 def load_user(token: str):
     """Load the user of a live login session."""
-    return services.load_session_user(token)
+    return sessions.load_session_user(token)
 
 
+def _after_login() -> str:
+    """Where a login goes: the page asked for, if it is one of ours."""
+    return local_path(request.args.get("next"), url_for("overview.index"))
 
+
+def _sign_in(user: User):
+    """Open the login session (a fresh cookie session: nothing from before the login carries over)."""
+    target = _after_login()
+    opened = attempt(lambda: sessions.open_session(user, request.remote_addr, request.user_agent.string))
+    if not opened.ok:
+        return redirect(url_for("auth.login"))
+    session.clear()
+    login_user(user)
+    return redirect(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Log in with email and password."""
+    """Log in with email and password; the same answer, in the same time, for every refusal."""
     if current_user.is_authenticated:
-        return redirect(local_path(request.args.get("next"), url_for("overview.index")))
+        return redirect(_after_login())
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.AccountLocked:
-            db.session.commit()
-            form.email.errors.append("Too many failed attempts: this account is locked for a while. "
-                                     "Try again later or ask an administrator to reset your password.")
-            return render_template("auth/login.html", form=form), 429
+        checked = attempt(lambda: services.authenticate(form.email.data, form.password.data, request.remote_addr))
+        user = checked.value
         if user is None:
-            db.session.commit()  # keep the failure count
-            form.password.errors.append("The email or password is not right.")
+            form.password.errors.append(NOT_RIGHT)
             return render_template("auth/login.html", form=form), 200
-        services.open_session(user)
-        db.session.commit()
-        login_user(user)
-        return redirect(local_path(request.args.get("next"), url_for("overview.index")))
-    return render_template("auth/login.html", form=form)
+        if second_factor.enabled(user):
+            session[PENDING] = {"user": user.id, "at": time.time()}
+            return redirect(url_for("auth.login_code", next=request.args.get("next")))
+        return _sign_in(user)
+    return render_template("auth/login.html", form=form, logged_out=request.args.get("bye") == "1")
+
+
+def _pending_user() -> User | None:
+    """The user whose password was right a moment ago and who now owes the second factor."""
+    pending = session.get(PENDING)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    return services.get_user(pending.get("user"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step of a login: a code from the authenticator app, or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Log in again: the code must follow the password within five minutes.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        address = request.remote_addr
+        if not throttle.allowed(user.email, address):
+            form.code.errors.append("This code is not right (or was already used).")
+        else:
+            proved = attempt(lambda: second_factor.verify(user, form.code.data), form=form)
+            if proved.ok:
+                session.pop(PENDING, None)
+                if proved.value == "recovery":
+                    flash("You used a recovery code. Make new ones on your account page if few are left.", "warning")
+                return _sign_in(user)
+            throttle.failed(user.email, address)
+    return render_template("auth/login_code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @allow(*EVERYONE)
 def logout():
-    """End the login session for good, so a copy of the cookie no longer works."""
-    services.revoke_session(current_user.session_token)
-    db.session.commit()
+    """End the login session for good, so a copy of the cookie no longer works; the browser forgets the rest."""
+    token = current_user.session_token
+    attempt(lambda: sessions.revoke_session(token))
     logout_user()
-    flash("You are logged out.", "info")
-    return redirect(url_for("auth.login"))
+    session.clear()
+    # The browser drops this site's cookies, storage and cached pages; the login page says why it is shown.
+    response = redirect(url_for("auth.login", bye=1))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @allow(*EVERYONE)
 def account():
-    """See one's account and change one's password."""
+    """See one's account, change one's password, and see or end one's sessions."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
+        address = request.remote_addr
+        # The current password is a password guess like a login's: throttled and counted the same way.
+        if not throttle.allowed(current_user.email, address) or not current_user.check_password(
+                form.current_password.data):
+            throttle.failed(current_user.email, address)
             form.current_password.errors.append("This is not your current password.")
         else:
             changed = attempt(lambda: services.set_password(current_user, current_user, form.new_password.data,
@@ -72,4 +126,70 @@ def account():
             if changed.ok:
                 flash("Your password is changed. Your other sessions were logged out.", "success")
                 return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template("auth/account.html", form=form, sessions=sessions.live_sessions(current_user),
+                           end_form=ActionForm(), second_factor=second_factor,
+                           codes_left=second_factor.recovery_codes_left(current_user))
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@allow(*EVERYONE)
+def end_session(session_id: int):
+    """End one of one's other sessions (a forgotten computer, say)."""
+    if ActionForm().validate_on_submit():
+        if attempt(lambda: sessions.end_session(current_user, session_id, current_user.session_token)).ok:
+            flash("That session is ended.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@allow(*EVERYONE)
+def end_other_sessions():
+    """End every session of mine but this one."""
+    if ActionForm().validate_on_submit():
+        if attempt(lambda: sessions.revoke_all_sessions(current_user, keep=current_user.session_token)).ok:
+            flash("Your other sessions are ended.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@allow(*EVERYONE)
+def second_factor_setup():
+    """Turn the second factor on: scan the QR code, type the code the app shows."""
+    if second_factor.enabled(current_user):
+        return redirect(url_for("auth.account"))
+    secret = session.get(NEW_SECRET) or second_factor.new_secret()
+    session[NEW_SECRET] = secret
+    form = EnableSecondFactorForm()
+    if form.validate_on_submit():
+        enabled = attempt(lambda: second_factor.enable(current_user, secret, form.code.data), form=form)
+        if enabled.ok:
+            session.pop(NEW_SECRET, None)
+            return render_template("auth/recovery_codes.html", codes=enabled.value)
+    uri = second_factor.provisioning_uri(current_user, secret)
+    return render_template("auth/second_factor.html", form=form, secret=secret, qr=second_factor.qr_svg(uri),
+                           required=second_factor.required(current_user))
+
+
+@bp.route("/account/second-factor/recovery-codes", methods=["POST"])
+@allow(*EVERYONE)
+def new_recovery_codes():
+    """Make new recovery codes (the old ones stop working), proving a current code."""
+    form = ProveCodeForm()
+    if form.validate_on_submit():
+        made = attempt(lambda: second_factor.regenerate_recovery_codes(current_user, form.code.data), show=False)
+        if made.ok:
+            return render_template("auth/recovery_codes.html", codes=made.value)
+        flash(str(made.error), "error")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/second-factor/off", methods=["POST"])
+@allow(*EVERYONE)
+def second_factor_off():
+    """Turn the second factor off (only where the role does not require it), proving a current code."""
+    form = ProveCodeForm()
+    if form.validate_on_submit():
+        off = attempt(lambda: second_factor.disable(current_user, form.code.data), show=False)
+        flash("The second factor is off." if off.ok else str(off.error), "success" if off.ok else "error")
+    return redirect(url_for("auth.account"))
+

@@ -13,7 +13,7 @@ from ..core.transaction import run_command
 @click.option("--seed", "rng_seed", type=int, default=1, show_default=True, help="Random seed of the synthetic set.")
 def seed_demo_command(count: int | None, rng_seed: int):
     """Fill a realistic 2021-2023 demo record (marked as demo), or N synthetic activities; safe to run again."""
-    from .seed import DEMO_USERS, demo_password, seed_demo
+    from .seed import DEMO_TOTP_SECRET, DEMO_USERS, demo_password, seed_demo
     from .synthetic import seed_synthetic, synthetic_count
 
     started = time.perf_counter()
@@ -30,3 +30,15 @@ def seed_demo_command(count: int | None, rng_seed: int):
     click.echo(f"Demo logins (password: {password}):")
     for email, name, role in DEMO_USERS:
         click.echo(f"  {email:<36} {role:<18} {name}")
+    click.echo(f"The administrator and the Secretary General also need a second factor: add the key "
+               f"{DEMO_TOTP_SECRET} to an authenticator app, or run `flask seed demo-code` for the current code.")
+
+
+@click.command("demo-code")
+def demo_code_command():
+    """Print the current second-factor code of the demo's administrator and Secretary General."""
+    import pyotp
+
+    from .seed import DEMO_TOTP_SECRET
+
+    click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).now())

@@ -20,10 +20,12 @@ from ..activities.services import ActivityData, create_activity
 from ..assessments import services as assessment_services
 from ..assessments.models import Assessment
 from ..audit.services import record
+from ..auth import second_factor
 from ..auth.models import User
 from ..auth.services import find_user_by_email, user_snapshot
 from ..core import review
 from ..core.errors import Invalid
+from ..core.models import utcnow
 from ..core.roles import EDITORS, SECRETARY_GENERAL, STAFF, STEERING
 from ..core.years import PLAN_YEARS, locked_years
 from ..evidence import services as evidence_services
@@ -48,6 +50,9 @@ def load(name: str):
 
 DEMO_USERS: tuple[tuple[str, str, str], ...] = tuple((u["email"], u["name"], u["role"]) for u in load("users"))
 STAFF_EMAILS = tuple(email for email, _, role in DEMO_USERS if role == "staff")
+# The second factor of the demo's administrator and Secretary General (their roles require one): add this key to
+# an authenticator app, or print the current code with `flask seed demo-code`. Demo data only: never production.
+DEMO_TOTP_SECRET = "MTRPLSDEMOSECNDFACTRKEYBARCELONA"
 SG_EMAIL = next(email for email, _, role in DEMO_USERS if role == SECRETARY_GENERAL)
 # Where the record stands in the demo: later 2023 work is still planned or under way.
 AS_OF = date.fromisoformat(load("activities")["as_of"])
@@ -223,6 +228,8 @@ def _ensure_demo_users() -> tuple[dict[str, User], int]:
                 probe.set_password(demo_password())
                 password_hash = probe.password_hash
             user = User(email=email, name=name, role=role, active=True, password_hash=password_hash)
+            if role in second_factor.REQUIRED_FOR:  # a documented key, like the documented password
+                user.totp_secret, user.totp_enabled_at = DEMO_TOTP_SECRET, utcnow()
             db.session.add(user)
             db.session.flush()
             record(None, "create", user, after=user_snapshot(user), summary="Demo account (seed demo)")
