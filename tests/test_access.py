@@ -60,8 +60,10 @@ def world(make_activity, make_note, make_indicator, make_value, make_assessment,
         db.session.flush()
         value = make_value(indicator, YEAR, 3, state="draft", entered_by=user, commit=False)
         assessment = make_assessment(OUTCOME_CODE, YEAR, state="draft", author=user, commit=False)
+        # Its file is missing: the download says so. A Board member reads final reports only: theirs is final.
+        final = user.role == "board"
         report = Report(kind="board", year=YEAR, filename="matrix-board-2022.pdf", sha256="0" * 64, size=0,
-                        pages=1, draft=True, generated_by_id=user.id)  # its file is missing: the download says so
+                        pages=1, draft=not final, is_final=final, generated_by_id=user.id)
         db.session.add(report)
         item = BoardItem(year=YEAR, kind="decision", text="Approve the matrix", position=1, outcomes=[outcome],
                          created_by_id=user.id)
@@ -176,3 +178,24 @@ def test_admin_pages_for_admin_only(client_as):
     assert client_as("admin").get("/admin/users").status_code == 200
     for role in ("secretary_general", "staff", "board"):
         assert client_as(role).get("/admin/users").status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_row_rules_of_what_the_board_reads(app, client_as, make_user, find_outcome, role):
+    """A draft report and unapproved outcome evidence answer 404 to the Board (as if absent); others read them."""
+    # The matrix gives its Board member a final report; this is the row-level rule beside it.
+    author = make_user("staff")
+    draft = Report(kind="board", year=YEAR, filename="row-rules-draft.pdf", sha256="0" * 64, size=0, pages=1,
+                   draft=True, generated_by_id=author.id)  # its file is missing: readers are told so (409)
+    stored = storage.store(io.BytesIO(b"Survey results\n"), mime_type="text/plain")
+    db.session.add(draft)
+    db.session.flush()
+    evidence = Evidence(kind="file", title="Survey", outcome_id=find_outcome(OUTCOME_CODE).id, file_id=stored.id,
+                        original_filename="survey.txt", added_by_id=author.id)
+    db.session.add(evidence)
+    db.session.commit()
+    client = client_as(role)
+    expected = (404, 404) if role == "board" else (409, 200)
+    assert (_send(client, f"/reports/{draft.id}/download", "GET")[0],
+            _send(client, f"/evidence/{evidence.id}/download", "GET")[0]) == expected
+    assert (f"/reports/{draft.id}/download" in client.get("/reports/").get_data(as_text=True)) is (role != "board")

@@ -174,8 +174,9 @@ def test_content_disposition_fallback_for_names_without_ascii():
 
 
 @pytest.mark.parametrize("role", ["admin", "secretary_general", "staff", "board"])
-def test_every_role_downloads(app, client_as, make_user, role, add_file):
+def test_every_role_downloads(app, client_as, make_user, make_assessment, role, add_file):
     item = add_file(make_user("staff"), outcome_code="L3.A1.O1", content=pdf_bytes(role), name=f"{role}.pdf")
+    make_assessment("L3.A1.O1", services.backed_year(item), state="approved")  # the Board reads approved work
     with client_as(role).get(f"/evidence/{item.id}/download") as response:
         assert response.status_code == 200 and response.data == pdf_bytes(role)
 
@@ -410,7 +411,7 @@ def test_refused_or_failed_changes_write_no_audit_entry(app, client_as, monkeypa
 
 # --- panels ------------------------------------------------------------------------------------------------------
 
-def test_outcome_page_section_by_role(app, client_as, make_activity, make_note, add_link):
+def test_outcome_page_section_by_role(app, client_as, make_activity, make_note, make_assessment, add_link):
     owner, other, admin, board = (client_as(r) for r in ("staff", "staff", "admin", "board"))
     activity = make_activity(outcomes=("L2.A1.O1",))
     mine = add_link(owner.user, outcome_code="L2.A1.O1", title="Observatory issue",
@@ -434,7 +435,10 @@ def test_outcome_page_section_by_role(app, client_as, make_activity, make_note, 
     html = admin.get("/plan/outcomes/L2.A1.O1").get_data(as_text=True)
     assert html.count("/edit?next=") == 2 and f'action="/evidence/{mine.id}/delete"' in html
     html = board.get("/plan/outcomes/L2.A1.O1").get_data(as_text=True)
-    assert "Observatory issue" in html
+    assert "Observatory issue" not in html and "First line" not in html  # its year's assessment is not approved
+    make_assessment("L2.A1.O1", services.backed_year(mine), state="approved")
+    html = board.get("/plan/outcomes/L2.A1.O1").get_data(as_text=True)
+    assert "Observatory issue" in html and "First line\nSecond line" in html
     assert "/edit" not in html and "/delete" not in html and 'action="/evidence/outcome/' not in html
     assert "<script>" not in html and "style=" not in html and " onclick" not in html
 

@@ -72,3 +72,36 @@ def _assert_report_versions_are_unique():
         conn.execute(text(row), {"name": "b.pdf"})
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM report"))
+
+
+def test_the_last_editor_is_backfilled_from_the_audit(empty_database_url, tmp_path):
+    """a12d00000001 takes the last editor from the audit and gives an overwritten entered_by back to its author."""
+    # Rows without an entry keep NULL.
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url, EVIDENCE_FOLDER=str(tmp_path / "e"))
+    with app.app_context():
+        upgrade(revision="f1a2b3c4d001")
+        with db.engine.begin() as conn:
+            for user_id, role in ((1, "staff"), (2, "secretary_general")):
+                conn.execute(text('INSERT INTO "user" (id, email, name, role, password_hash, active, failed_logins, '
+                                  "created_at) VALUES (:id, :email, :role, :role, 'x', true, 0, CURRENT_TIMESTAMP)"),
+                             {"id": user_id, "email": f"{role}@example.org", "role": role})
+            conn.execute(text("INSERT INTO indicator (id, code, name, definition, unit, direction, cumulative, method, "
+                              "position, active, created_at) VALUES (1, 'M-1', 'M', '', 'number', 'higher', false, "
+                              "'manual', 0, true, CURRENT_TIMESTAMP)"))
+            for value_id, year in ((1, 2021), (2, 2022)):  # value 1: entered by staff, then changed by the SG
+                conn.execute(text("INSERT INTO indicator_value (id, indicator_id, year, value, note, review_state, "
+                                  "entered_by_id, entered_at, version) VALUES (:id, 1, :year, 5, '', 'submitted', 2, "
+                                  "CURRENT_TIMESTAMP, 1)"), {"id": value_id, "year": year})
+            for entry_id, user_id, action, at in ((1, 1, "create", "2022-03-01 10:00:00"),
+                                                  (2, 2, "update", "2022-03-02 10:00:00"),
+                                                  (3, 1, "submit", "2022-03-03 10:00:00")):
+                conn.execute(text("INSERT INTO audit_entry (id, at, user_id, action, entity_type, entity_id, summary) "
+                                  "VALUES (:id, :at, :user, :action, 'indicator_value', 1, '')"),
+                             {"id": entry_id, "at": at, "user": user_id, "action": action})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, entered_by_id, edited_by_id, edited_at FROM indicator_value "
+                                     "ORDER BY id")).all()
+        assert [(r.id, r.entered_by_id, r.edited_by_id) for r in rows] == [(1, 1, 2), (2, 2, None)]
+        assert "2022-03-02" in str(rows[0].edited_at) and rows[1].edited_at is None
+        db.engine.dispose()

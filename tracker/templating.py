@@ -5,7 +5,7 @@ from flask import Flask
 from flask_login import current_user
 
 from .core import roles
-from .core.review import REVIEW_LABELS
+from .core.review import OWN_WORK, REVIEW_LABELS, wrote_or_edited
 
 
 def _fmt_date(value) -> str:
@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["fdate"] = _fmt_date
     app.jinja_env.filters["fnum"] = _fmt_number
     app.jinja_env.globals["REVIEW_LABELS"] = {str(state): label for state, label in REVIEW_LABELS.items()}
+    app.jinja_env.globals["OWN_WORK"] = OWN_WORK
 
     @app.context_processor
     def inject_roles():
@@ -47,4 +48,7 @@ def register(app: Flask) -> None:
         def has_endpoint(endpoint):
             return endpoint in app.view_functions
 
-        return {"roles": roles, "can": can, "has_endpoint": has_endpoint}
+        def own_work(item):
+            return wrote_or_edited(current_user, item)
+
+        return {"roles": roles, "can": can, "has_endpoint": has_endpoint, "own_work": own_work}

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..core import review
 from ..core.access import can_review, can_write, require_writer
 from ..core.errors import Invalid, NotAllowed
+from ..core.review import ReviewState
 from ..core.years import ensure_unlocked, require_plan_year
 from ..extensions import db
 from ..plan.models import Outcome
@@ -39,10 +40,17 @@ def assessments_by_outcome(year: int) -> dict[int, Assessment]:
 
 
 def assessments_of_outcome(outcome_id: int) -> dict[int, Assessment]:
-    """An outcome's assessments keyed by year, with author and reviewer loaded."""
+    """An outcome's assessments keyed by year, with author, last editor and reviewer loaded."""
     rows = db.session.scalars(select(Assessment).where(Assessment.outcome_id == outcome_id)
-                              .options(selectinload(Assessment.author), selectinload(Assessment.reviewed_by)))
+                              .options(selectinload(Assessment.author), selectinload(Assessment.edited_by),
+                                       selectinload(Assessment.reviewed_by)))
     return {a.year: a for a in rows}
+
+
+def approved_years(outcome_id: int) -> set[int]:
+    """The years whose assessment of an outcome is approved (one query)."""
+    return set(db.session.scalars(select(Assessment.year).where(Assessment.outcome_id == outcome_id,
+                                                                Assessment.review_state == ReviewState.APPROVED)))
 
 
 def _clean(data: dict) -> dict:
@@ -75,7 +83,7 @@ def save_draft(actor, outcome: Outcome, year: int, data: dict) -> Assessment:
     if assessment.author_id is None:
         clean["author_id"] = actor.id
     review.edit(actor, assessment, clean, version=data.get("version"),
-                summary=f"Assessment of {outcome.code} for {year} edited")
+                summary=f"Assessment of {outcome.code} for {year} changed")
     return assessment
 
 

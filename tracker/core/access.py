@@ -24,6 +24,11 @@ def can_write(user) -> bool:
     return getattr(user, "role", None) in EDITORS
 
 
+def sees_unapproved(user) -> bool:
+    """Staff, the Secretary General and admins read work under review; Board members read approved work only."""
+    return can_write(user)
+
+
 def can_review(user) -> bool:
     """Only the Secretary General and admins approve, return, define indicators and steer."""
     return getattr(user, "role", None) in STEERING

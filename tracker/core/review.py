@@ -1,7 +1,9 @@
 """The review workflow, written once: draft → submitted → approved, or returned with a note; each step audited.
 
-A reviewed model mixes in ReviewMixin and provides `year`, `review_snapshot()` (its audited fields) and
-`review_label` ("Assessment of L1.A1.O1 for 2022"). Only approved items reach totals and the Board.
+A reviewed model mixes in ReviewMixin and provides `year`, `author_id` and `author` (who wrote it),
+`review_snapshot()` (its audited fields) and `review_label` ("Assessment of L1.A1.O1 for 2022"). Only approved
+items reach totals and the Board. Nobody approves their own work: neither the author nor the last editor of an
+item may approve it (another reviewer does); returning one's own work for changes is fine.
 """
 from datetime import datetime
 from enum import StrEnum
@@ -74,6 +76,26 @@ class ReviewMixin:
         """The reviewer's account."""
         return relationship("User", foreign_keys=f"{cls.__name__}.reviewed_by_id")
 
+    @declared_attr
+    def edited_by_id(cls) -> Mapped[int | None]:
+        """Who last changed the item's text or figure (its author when nobody else has)."""
+        return mapped_column(ForeignKey("user.id"))
+
+    @declared_attr
+    def edited_at(cls) -> Mapped[datetime | None]:
+        """When the item's text or figure last changed."""
+        return mapped_column(db.DateTime(timezone=True))
+
+    @declared_attr
+    def edited_by(cls):
+        """The last editor's account."""
+        return relationship("User", foreign_keys=f"{cls.__name__}.edited_by_id")
+
+    @property
+    def edited_by_other(self) -> bool:
+        """Tell whether someone other than the author changed the item last (the page and the record say so)."""
+        return self.edited_by_id is not None and self.edited_by_id != self.author_id
+
     @property
     def review_label_text(self) -> str:
         """The review state as people say it."""
@@ -85,13 +107,28 @@ class ReviewMixin:
         return self.review_state == ReviewState.APPROVED
 
 
+# What a reviewer reads in place of the approve button on what they wrote or last edited.
+OWN_WORK = "You wrote or edited this: another reviewer must approve it."
+
+
+def wrote_or_edited(user, item) -> bool:
+    """Tell whether a user is the author or the last editor of an item, and so may not approve it."""
+    user_id = getattr(user, "id", None)
+    return user_id is not None and user_id in (item.author_id, item.edited_by_id)
+
+
+def _snapshot(item) -> dict:
+    """The audited fields of an item, with who wrote it and who changed it last."""
+    return {**item.review_snapshot(), "author_id": item.author_id, "edited_by_id": item.edited_by_id}
+
+
 def _step(actor, item, action: str, change, summary: str):
     """Apply one review step to an item of an open year and audit it."""
     ensure_unlocked(item.year)
-    before = item.review_snapshot()
+    before = _snapshot(item)
     change()
     db.session.flush()
-    record(actor, action, item, before=before, after=item.review_snapshot(), summary=summary[:500])
+    record(actor, action, item, before=before, after=_snapshot(item), summary=summary[:500])
     return item
 
 
@@ -128,13 +165,16 @@ def return_(actor, item, note: str):
 
 
 def approve(actor, item):
-    """Approve a submitted item (Secretary General or admin): from now on it counts."""
+    """Approve a submitted item (Secretary General or admin, not its author or last editor): from now on it counts."""
     require_steering(actor, "Only the Secretary General or an administrator can approve or return.")
 
     def change():
         if item.review_state != ReviewState.SUBMITTED:
             raise ReviewError("Only submitted items can be approved; this one is "
                               f"{REVIEW_LABELS[ReviewState(item.review_state)].lower()}.")
+        if wrote_or_edited(actor, item):
+            raise ReviewError(f"You wrote or edited this ({item.review_label}), so you cannot approve it: another "
+                              "reviewer (the Secretary General or an administrator) must approve it.")
         item.review_state = ReviewState.APPROVED
         item.reviewed_by_id = actor.id
         item.reviewed_at = utcnow()
@@ -158,12 +198,21 @@ def back_to_draft(item) -> bool:
 
 
 def create(actor, item, summary: str):
-    """Add a new reviewed item as a draft, audited."""
+    """Add a new reviewed item as a draft, audited; its author is its first editor."""
     item.review_state = ReviewState.DRAFT
+    item.edited_by_id, item.edited_at = actor.id, utcnow()
     db.session.add(item)
     db.session.flush()
-    record(actor, "create", item, after=item.review_snapshot(), summary=summary[:500])
+    record(actor, "create", item, after=_snapshot(item), summary=summary[:500])
     return item
+
+
+def _edited_by(actor, item) -> str:
+    """Say in the record that someone other than the author changed the item ("" when the author did)."""
+    if item.author_id is None or item.author_id == actor.id:
+        return ""
+    author = item.author.name if item.author is not None else "its author"
+    return f" (edited by {getattr(actor, 'name', 'someone')}; written by {author})"
 
 
 def edit(actor, item, changes: dict, *, version=None, summary: str) -> bool:
@@ -172,11 +221,12 @@ def edit(actor, item, changes: dict, *, version=None, summary: str) -> bool:
         raise StaleEdit()
     if all(getattr(item, name) == value for name, value in changes.items()):
         return False
-    before = item.review_snapshot()
+    before = _snapshot(item)
     for name, value in changes.items():
         setattr(item, name, value)
+    item.edited_by_id, item.edited_at = actor.id, utcnow()  # the last editor may no longer approve it
     moved = back_to_draft(item)
     db.session.flush()
-    record(actor, "update", item, before=before, after=item.review_snapshot(),
-           summary=(summary + (" (back to draft)" if moved else ""))[:500])
+    record(actor, "update", item, before=before, after=_snapshot(item),
+           summary=(summary + _edited_by(actor, item) + (" (back to draft)" if moved else ""))[:500])
     return True

@@ -346,7 +346,7 @@ def _review(item, state: str, author: User, reviewer: User, note: str | None, su
     if state == "draft":
         return
     submit(author, item)
-    if state == "approved":
+    if state == "approved" and reviewer.id != author.id:  # one's own work waits for another reviewer
         review.approve(reviewer, item)
     elif state == "returned":
         review.return_(reviewer, item, note)

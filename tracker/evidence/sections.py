@@ -16,7 +16,8 @@ def years_section(outcome) -> dict:
 def evidence_section(outcome) -> dict:
     """The outcome's own evidence (not its activities'), and whether the user may add to it."""
     return {
-        "evidence_items": services.list_for_outcome(outcome.id),
+        "evidence_items": services.readable_for_outcome(current_user, outcome.id,
+                                                        services.list_for_outcome(outcome.id)),
         "can_add": services.can_add_evidence(current_user),
     }
 

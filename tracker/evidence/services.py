@@ -1,4 +1,6 @@
-"""Evidence rules: who may change what, adding files, links and notes, editing and soft deletion (audited)."""
+"""Evidence rules: who may read and change what, adding files, links and notes, editing and soft deletion (audited)."""
+from collections.abc import Callable
+
 from flask import current_app
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
@@ -6,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..activities.models import Activity, activity_outcome
 from ..activities.rules import COMPLETED, counted
 from ..audit.services import record
+from ..core.access import sees_unapproved
 from ..core.errors import Invalid, NotAllowed, Unavailable, YearLocked
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF
@@ -66,6 +69,45 @@ def get_visible(evidence_id: int) -> Evidence | None:
     if item.activity is not None and item.activity.is_deleted:
         return None
     return item
+
+
+# Which years of an outcome have an approved assessment: the assessments feature (a higher layer) plugs in its
+# answer; without it the Board reads no evidence attached straight to an outcome.
+_approved_years: list[Callable[[int], set[int]]] = []
+
+
+def use_approved_years(source: Callable[[int], set[int]]) -> None:
+    """Make `source(outcome_id) -> {year, ...}` the one that tells which years of an outcome are approved."""
+    _approved_years[:] = [source]
+
+
+def _outcome_years_approved(outcome_id: int) -> set[int]:
+    """The years whose assessment of an outcome is approved (none when nobody has said)."""
+    return _approved_years[0](outcome_id) if _approved_years else set()
+
+
+def backed_year(evidence: Evidence) -> int:
+    """The plan year whose assessment a piece of outcome evidence backs: the year it was added, within the plan."""
+    return min(max(evidence.added_at.year, PLAN_YEARS[0]), PLAN_YEARS[-1])
+
+
+def can_read_evidence(user, evidence: Evidence, approved: set[int] | None = None) -> bool:
+    """Tell whether a user may read (download, see listed) a piece of evidence."""
+    # The activity log is not reviewed: everyone reads an activity's evidence. Evidence attached straight to an
+    # outcome backs that outcome's yearly assessment: a Board member reads it once that assessment is approved.
+    if sees_unapproved(user) or evidence.activity_id is not None:
+        return True
+    if approved is None:
+        approved = _outcome_years_approved(evidence.outcome_id)
+    return evidence.added_at is not None and backed_year(evidence) in approved
+
+
+def readable_for_outcome(user, outcome_id: int, items: list[Evidence]) -> list[Evidence]:
+    """The pieces of an outcome's own evidence that a user may read (one query for the approved years)."""
+    if sees_unapproved(user):
+        return items
+    approved = _outcome_years_approved(outcome_id)
+    return [item for item in items if can_read_evidence(user, item, approved)]
 
 
 def can_add_evidence(user) -> bool:

@@ -86,6 +86,8 @@ def download(evidence_id: int):
     item = services.get_visible(evidence_id)
     if item is None or item.kind != "file" or item.file is None:
         abort(404)
+    if not services.can_read_evidence(current_user, item):
+        abort(404)  # as if it were not there: a Board member does not learn of work still under review
     path = storage.path_for(item.file)
     if not path.is_file():
         current_app.logger.error("Evidence %s: file %s is missing from the store", item.id, item.file.sha256)

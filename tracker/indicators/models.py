@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..auth.models import User
 from ..core.models import utcnow
@@ -104,6 +104,9 @@ class IndicatorValue(ReviewMixin, db.Model):
 
     indicator: Mapped[Indicator] = relationship(back_populates="values")
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    # The review workflow knows an item's author by these names (an assessment has the columns themselves).
+    author_id = synonym("entered_by_id")
+    author = synonym("entered_by")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -359,8 +359,7 @@ def save_value(actor, indicator: Indicator, year: int, value, note: str = "", ev
     if row is None:
         return review.create(actor, IndicatorValue(indicator=indicator, year=year, entered_by_id=actor.id, **changes),
                              f"Value of {indicator.code} for {year} entered: {number}")
-    if any(getattr(row, name) != new for name, new in changes.items()):
-        changes["entered_by_id"] = actor.id  # the last person to change the figure answers for it
+    # The one who entered the value stays its author; review.edit records the last editor beside them.
     review.edit(actor, row, changes, version=version,
                 summary=f"Value of {indicator.code} for {year} changed to {number}")
     return row

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core.access import allow, can_review
+from ..core.access import allow, can_review, sees_unapproved
 from ..core.errors import YearLocked
 from ..core.forms import YearFilterForm, review_form
 from ..core.review import REVIEW_LABELS
@@ -121,9 +121,12 @@ def render_detail(indicator_id: int, **forms):
 def _render_detail(indicator, *, targets=None, override=None, review_errors=None, status=200):
     """The indicator's page, with any form that failed shown with its errors."""
     row = services.indicator_rows([indicator], PLAN_YEARS)[0]
+    reader = sees_unapproved(current_user)
     values = {v.year: v for v in db.session.scalars(
         select(IndicatorValue).where(IndicatorValue.indicator_id == indicator.id)
-        .options(selectinload(IndicatorValue.entered_by), selectinload(IndicatorValue.reviewed_by)))}
+        .options(selectinload(IndicatorValue.entered_by), selectinload(IndicatorValue.edited_by),
+                 selectinload(IndicatorValue.reviewed_by)))
+        if reader or v.is_approved}  # the Board reads approved values only
     steering = can_review(current_user)
     review_forms = {v.year: review_form(f"v{v.id}", (review_errors or {}).get(v.id)) for v in values.values()}
     traces = {year: compute.trace_urls_by_year(indicator, year,
@@ -132,6 +135,7 @@ def _render_detail(indicator, *, targets=None, override=None, review_errors=None
     return render_template(
         "indicators/detail.html", indicator=indicator, row=row, values=values, traces=traces,
         years=PLAN_YEARS, locked=locked_years(), methods=METHODS, statuses=STATUSES, review_states=REVIEW_LABELS,
+        show_notes=reader,
         targets_form=(targets or _targets_form_for(indicator, formdata=None)) if steering else None,
         override_form=(override or OverrideForm(prefix="override", formdata=None)) if steering else None,
         review_forms=review_forms, history=services.indicator_history(indicator) if steering else [],

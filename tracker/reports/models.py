@@ -38,7 +38,7 @@ class Report(db.Model):
     size: Mapped[int]
     pages: Mapped[int]
     draft: Mapped[bool]
-    is_final: Mapped[bool] = mapped_column(default=False)  # the Board evaluation marked final: the year locks
+    is_final: Mapped[bool] = mapped_column(default=False)  # marked final: the Board reads it; a year locks
     generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     generated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)  # the n-th report generated for the same (kind, year)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
+from ..core.access import sees_unapproved
 from ..core.errors import Conflict, DomainError
 from ..core.years import PLAN_YEARS
 from ..extensions import db
@@ -127,12 +128,17 @@ def snapshot(report: Report) -> dict:
             "size": report.size, "pages": report.pages, "draft": report.draft, "is_final": report.is_final}
 
 
-def list_reports() -> list[Report]:
-    """List every archived report, newest first, with who generated it."""
-    return list(db.session.scalars(
-        select(Report).options(selectinload(Report.generated_by))
-        .order_by(Report.generated_at.desc(), Report.id.desc())
-    ))
+def may_read(user, report: Report) -> bool:
+    """Staff, the Secretary General and admins read every report; a Board member only those marked final."""
+    return sees_unapproved(user) or report.is_final
+
+
+def list_reports(user=None) -> list[Report]:
+    """List the archived reports a user may read (every one without a user), newest first, with who generated it."""
+    query = select(Report).options(selectinload(Report.generated_by))
+    if user is not None and not sees_unapproved(user):
+        query = query.where(Report.is_final.is_(True))
+    return list(db.session.scalars(query.order_by(Report.generated_at.desc(), Report.id.desc())))
 
 
 def report_path(report: Report) -> Path:
@@ -154,11 +160,9 @@ def verified_content(report: Report) -> bytes | None:
 
 
 def mark_final(actor, report: Report, reason: str = "") -> Report:
-    """Mark a complete Board evaluation as final and lock its year."""
+    """Mark a complete report as final, which releases it to the Board; a Board evaluation's year locks."""
     from ..core.years import is_locked, lock_year
 
-    if report.kind != "board":
-        raise ReportError("Only a Board evaluation of a year can be marked final.")
     if report.draft:
         raise ReportError("A draft cannot be marked final: approve what is missing and generate the report again.")
     if report.is_final:
@@ -166,6 +170,10 @@ def mark_final(actor, report: Report, reason: str = "") -> Report:
     before = snapshot(report)
     report.is_final = True
     frozen.freeze(actor, report)
+    if report.kind != "board":  # the final evaluation covers the three years, each locked by its own
+        record(actor, "mark_final", report, before=before, after=snapshot(report),
+               summary=f"Marked final: {report.filename}")
+        return report
     if not is_locked(report.year):
         lock_year(actor, report.year, reason or f"Board evaluation {report.filename} marked final")
     record(actor, "mark_final", report, before=before, after=snapshot(report),

@@ -30,7 +30,7 @@ def _render_index(board_form=None, status: int = 200):
     """The archive page, with the generate forms and summaries for those who may use them."""
     steering = current_user.role in STEERING
     return render_template(
-        "reports/index.html", reports=services.list_reports(), steering=steering,
+        "reports/index.html", reports=services.list_reports(current_user), steering=steering,
         board_form=board_form or GenerateReportForm(formdata=None, default_year=current_plan_year()),
         summaries=services.summary_scopes() if steering else [], years=PLAN_YEARS,
     ), status
@@ -86,11 +86,19 @@ def summary(scope: str):
                            inputs=inputs, drafted=not (existing and existing.text.strip())), status
 
 
+def _readable_or_404(report_id: int) -> Report:
+    """A report the current user may read: a Board member asking for one not marked final gets 404, as if absent."""
+    report = db.get_or_404(Report, report_id)
+    if not services.may_read(current_user, report):
+        abort(404)
+    return report
+
+
 @bp.route("/<int:report_id>/download")
 @allow(*EVERYONE)
 def download(report_id: int):
     """Send an archived PDF, after checking it is the very file that was generated."""
-    report = db.get_or_404(Report, report_id)
+    report = _readable_or_404(report_id)
     data = services.verified_content(report)
     if data is None:
         current_app.logger.error("Report %s (%s) is missing or does not match its SHA-256", report.id, report.filename)
@@ -113,7 +121,8 @@ def mark_final(report_id: int):
     if not form.validate_on_submit():
         abort(400)
     if attempt(lambda: services.mark_final(current_user, report)).ok:
-        flash(f"The Board evaluation {report.year} is final; {report.year} is locked.", "success")
+        flash(f"The Board evaluation {report.year} is final; {report.year} is locked." if report.kind == "board"
+              else "The final evaluation 2021-2023 is final: Board members can now read it.", "success")
     return redirect(url_for("reports.index"))
 
 
@@ -255,9 +264,9 @@ def board_after(item_id: int):
 @bp.route("/<int:report_id>/changes")
 @allow(*EVERYONE)
 def changes(report_id: int):
-    """What changed in the record since the Board saw a final report."""
+    """What changed in the record since the Board saw a final report (of a year: the final evaluation has none)."""
     report = db.get_or_404(Report, report_id)
-    if not report.is_final:
+    if not report.is_final or report.kind != "board":
         abort(404)
     damaged, listed = None, None
     try:

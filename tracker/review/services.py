@@ -18,13 +18,13 @@ def queue(year: int | None = None) -> dict:
         select(Assessment).join(Outcome, Outcome.id == Assessment.outcome_id)
         .where(Assessment.review_state == ReviewState.SUBMITTED, Assessment.year.in_(years))
         .options(selectinload(Assessment.outcome).selectinload(Outcome.axis).selectinload(Axis.line),
-                 selectinload(Assessment.author))
+                 selectinload(Assessment.author), selectinload(Assessment.edited_by))
         .order_by(Assessment.year, Outcome.position)))
     values = list(db.session.scalars(
         select(IndicatorValue).join(Indicator, Indicator.id == IndicatorValue.indicator_id)
         .where(IndicatorValue.review_state == ReviewState.SUBMITTED, IndicatorValue.year.in_(years))
         .options(selectinload(IndicatorValue.indicator).selectinload(Indicator.outcome),
-                 selectinload(IndicatorValue.entered_by))
+                 selectinload(IndicatorValue.entered_by), selectinload(IndicatorValue.edited_by))
         .order_by(IndicatorValue.year, Indicator.code)))
     return {"assessments": assessments, "values": values}
 
