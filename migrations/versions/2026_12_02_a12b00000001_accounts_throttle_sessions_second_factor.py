@@ -37,16 +37,14 @@ def upgrade():
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
 
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
-        batch_op.drop_column('failed_logins')
-        batch_op.drop_column('locked_until')
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.alter_column('must_change_password', server_default=None)
+    # Plain ALTER TABLE (SQLite 3.35+ drops columns itself): a batch copy of "user" would have to drop the table
+    # that every other table references, which SQLite refuses with foreign keys on and rows in place.
+    op.add_column('user', sa.Column('must_change_password', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('user', sa.Column('totp_secret', sa.String(length=64), nullable=True))
+    op.add_column('user', sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('user', sa.Column('totp_last_step', sa.Integer(), nullable=True))
+    op.drop_column('user', 'failed_logins')
+    op.drop_column('user', 'locked_until')
 
     with op.batch_alter_table('login_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True))
@@ -65,13 +63,12 @@ def downgrade():
         batch_op.drop_column('address')
         batch_op.drop_column('last_seen_at')
 
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('failed_logins', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.drop_column('totp_last_step')
-        batch_op.drop_column('totp_enabled_at')
-        batch_op.drop_column('totp_secret')
-        batch_op.drop_column('must_change_password')
+    op.add_column('user', sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('user', sa.Column('failed_logins', sa.Integer(), nullable=False, server_default='0'))
+    op.drop_column('user', 'totp_last_step')
+    op.drop_column('user', 'totp_enabled_at')
+    op.drop_column('user', 'totp_secret')
+    op.drop_column('user', 'must_change_password')
 
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))

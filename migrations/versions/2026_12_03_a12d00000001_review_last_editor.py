@@ -1,7 +1,7 @@
 """Reviewed items remember their last editor (nobody approves what they wrote or edited), backfilled from the audit
 
 Revision ID: a12d00000001
-Revises: f1a2b3c4d001
+Revises: a12b00000001
 Create Date: 2026-12-03 00:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "a12d00000001"
-down_revision = "f1a2b3c4d001"
+down_revision = "a12b00000001"
 branch_labels = None
 depends_on = None
 
