@@ -351,3 +351,30 @@ def test_logout_clears_the_browser_and_production_cookies_are_host_only(app, cli
         login_page = client.get("/login", base_url="https://tracker.example.org")
         assert login_page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert services.password_problem("velvet harbour compass") is None
+
+
+def test_an_admin_resets_a_lost_second_factor_but_not_their_own(client_as, make_user, runner):
+    admin = client_as("admin")
+    user = make_user("secretary_general", email="sg@example.org")
+    assert admin.post(f"/admin/users/{user.id}/second-factor").status_code == 302
+    db.session.refresh(user)
+    assert user.totp_secret is None and user.totp_enabled_at is None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "second_factor_reset")) is not None
+    response = admin.post(f"/admin/users/{admin.user.id}/second-factor", follow_redirects=True)
+    assert "Another administrator" in response.get_data(as_text=True)
+    db.session.refresh(admin.user)
+    assert admin.user.totp_enabled_at is not None
+    result = runner.invoke(args=["users", "reset-second-factor", admin.user.email])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(admin.user)
+    assert admin.user.totp_enabled_at is None
+
+
+def test_the_purge_command_deletes_old_sessions_and_counters(app, make_user, runner):
+    user = make_user("staff")
+    long_ago = datetime.now(timezone.utc) - timedelta(days=40)
+    db.session.add_all([LoginSession(user_id=user.id, created_at=long_ago, last_seen_at=long_ago, revoked_at=long_ago),
+                        RateLimitCounter(key="old", count=1, expires_at=time.time() - 5)])
+    db.session.commit()
+    result = runner.invoke(args=["users", "purge"])
+    assert result.exit_code == 0 and "Deleted 1 ended session(s) and 1 expired login counter(s)." in result.output

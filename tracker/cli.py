@@ -85,8 +85,8 @@ def users_ensure_admin_command():
     click.echo("First administrator created. Log in at http://127.0.0.1:%s/login with" % os.environ.get("PORT", "5000"))
     click.echo(f"  email:    {email}")
     click.echo(f"  password: {password}" if generated else "  password: (the one in TRACKER_ADMIN_PASSWORD)")
-    if generated:
-        click.echo("This password is shown only once: change it on your account page.")
+    click.echo("At the first login you choose your own password, then set up the second factor (an authenticator")
+    click.echo("app on your phone): an administrator's account needs both.")
     click.echo("=" * 60)
 
 
@@ -99,6 +99,34 @@ def users_list_command():
 
     for user in db.session.scalars(select(User).order_by(User.email)):
         click.echo(f"{user.email}\t{user.role}\t{'active' if user.active else 'inactive'}\t{user.name}")
+
+
+@users_cli.command("purge")
+def users_purge_command():
+    """Delete login sessions that ended over 30 days ago and login counters whose window is over (run daily)."""
+    from .auth import sessions
+    from .core.ratelimit import purge_expired
+
+    ended, counters = run_command(lambda: (sessions.purge(), purge_expired()))
+    click.echo(f"Deleted {ended} ended session(s) and {counters} expired login counter(s).")
+
+
+@users_cli.command("reset-second-factor")
+@click.argument("email")
+def users_reset_second_factor_command(email: str):
+    """Turn off a user's lost second factor (they set it up again at their next login)."""
+    from .auth import second_factor
+    from .auth.services import find_user_by_email
+    from .core.errors import Invalid
+
+    def reset():
+        user = find_user_by_email(email)
+        if user is None:
+            raise Invalid(f"There is no account for {email}.")
+        second_factor.reset(None, user)
+
+    run_command(reset)
+    click.echo(f"The second factor of {email} is off; it is set up again at the next login.")
 
 
 # Features add commands to these groups from their own cli modules, imported here.

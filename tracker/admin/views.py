@@ -3,7 +3,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import services
+from ..auth import second_factor, services
+from ..auth.forms import ActionForm
 from ..auth.models import User
 from ..core.access import allow
 from ..core.roles import ADMINS
@@ -66,3 +67,14 @@ def reset_password(user_id: int):
             flash(f"New password set for {user.email}; their sessions were ended.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=reset_form), 200
+
+
+@bp.route("/users/<int:user_id>/second-factor", methods=["POST"])
+@allow(*ADMINS)
+def reset_second_factor(user_id: int):
+    """Turn off a user's lost second factor (never one's own: another administrator or the command line does it)."""
+    user = db.get_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        if attempt(lambda: second_factor.reset_by_admin(current_user, user)).ok:
+            flash(f"The second factor of {user.email} is off; they set it up again at their next login.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

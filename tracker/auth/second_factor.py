@@ -134,9 +134,16 @@ def recovery_codes_left(user: User) -> int:
     return sum(1 for r in user.recovery_codes if r.used_at is None)
 
 
-def reset(actor: User, user: User) -> None:
-    """An administrator turns off a user's lost second factor; the user must set it up again at next login."""
+def reset_by_admin(actor: User, user: User) -> None:
+    """An administrator turns off someone else's lost second factor (their own would skip the factor itself)."""
+    if actor.id == user.id:
+        raise Invalid("Another administrator (or `flask users reset-second-factor`) must reset your own.")
+    reset(actor, user)
+
+
+def reset(actor: User | None, user: User) -> None:
+    """Turn off a user's lost second factor (actor None: the command line); it is set up again at next login."""
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     user.recovery_codes.clear()
     db.session.flush()
-    record(actor, "second_factor_reset", user, summary=f"Second factor of {user.email} reset by an administrator")
+    record(actor, "second_factor_reset", user, summary=f"Second factor of {user.email} reset")
