@@ -17,6 +17,8 @@ def _env_float(name: str, default: float) -> float:
 class Config:
     """Settings shared by every environment; each can be overridden by an environment variable."""
 
+    TRACKER_ENV = "development"  # which of the configurations below is running (commands refuse some in production)
+
     SECRET_KEY = os.environ.get("SECRET_KEY")  # development falls back to a key kept in the instance folder
     # None means "SQLite in the instance folder", resolved by create_app once the instance path is known.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
@@ -81,6 +83,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     """The test suite: its own database, CSRF off except in the tests that switch it on."""
 
+    TRACKER_ENV = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
@@ -95,6 +98,7 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     """Production: secure cookies and a real secret key, or no start at all."""
 
+    TRACKER_ENV = "production"
     SESSION_COOKIE_SECURE = True
     # The __Host- prefix makes browsers refuse the cookie unless it is Secure, for "/" and without a Domain: no
     # sibling subdomain or plain-HTTP page can plant or overwrite it.

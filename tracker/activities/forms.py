@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import HiddenInput, TextInput
 
-from ..core.forms import NoControlCharacters, strip_filter
+from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..plan.models import REGIONS, Challenge, Member, OrientingTheme, Outcome, Partner
 from . import services
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
@@ -182,7 +182,8 @@ class ActivityForm(FlaskForm):
 
     title = StringField("Title", filters=[strip_filter], validators=[
         DataRequired("Give the activity a title."),
-        Length(max=services.MAX_TITLE, message="Use at most %(max)d characters (this has %(length)d)."), *TEXT])
+        Length(max=services.MAX_TITLE, message="Use at most %(max)d characters (this has %(length)d)."), *TEXT,
+        Visible("Give the activity a title with visible characters: this has only invisible ones.")])
     kind = SelectField("Kind", validate_choice=False, validators=[
         AnyOf(list(ACTIVITY_KINDS), message="Choose a kind from the list.")])
     outcome_kind = SelectField("Kind of outcome it produces", validate_choice=False)

@@ -8,9 +8,10 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import history, record
 from ..auth.models import User
-from ..core.errors import StaleEdit
+from ..core.errors import Invalid, StaleEdit
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
+from ..core.text import has_visible
 from ..core.years import ensure_unlocked
 from ..extensions import db
 from ..plan.models import REGIONS, ActionLine, Axis, Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
@@ -370,8 +371,15 @@ def _apply(activity: Activity, data: ActivityData) -> None:
     activity.partners = partners
 
 
+def _require_title(data: ActivityData) -> None:
+    """An activity is named by something a reader can see (not zero-width spaces alone)."""
+    if not has_visible(data.title):
+        raise Invalid("Give the activity a title.", field="title")
+
+
 def create_activity(actor, data: ActivityData) -> Activity:
     """Add an activity and its audit entry to the transaction (the caller commits)."""
+    _require_title(data)
     ensure_unlocked(data.start_date.year, field="start_date")  # a final Board evaluation's year takes no new work
     activity = Activity(created_by_id=getattr(actor, "id", None))
     _apply(activity, data)
@@ -389,6 +397,7 @@ def update_activity(actor, activity: Activity, data: ActivityData, expected_vers
     """
     if expected_version != activity.version:
         raise VersionConflict(activity.version)
+    _require_title(data)
     for year in {activity.year, data.start_date.year}:  # neither out of nor into a locked year
         ensure_unlocked(year, field="start_date")
     before = snapshot(activity)

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.forms import NewPasswordMixin
 from ..auth.services import find_user_by_email
-from ..core.forms import NoControlCharacters, strip_filter
+from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..core.roles import ROLE_LABELS, ROLES
 
 ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
@@ -14,7 +14,7 @@ ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
 class UserForm(FlaskForm):
     """Name, role and whether the account may log in."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=120), NoControlCharacters()],
+    name = StringField("Name", validators=[DataRequired(), Length(max=120), NoControlCharacters(), Visible()],
                        filters=[strip_filter])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (may log in)", default=True)

@@ -3,12 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..core.forms import NoControlCharacters, strip_filter
+from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..core.years import PLAN_YEARS
 from .models import ASSESSMENT_STATUSES
 from .services import MAX_TEXT
 
-TEXT_RULES = [Optional(), Length(max=MAX_TEXT), NoControlCharacters()]
+TEXT_RULES = [Optional(), Length(max=MAX_TEXT), NoControlCharacters(), Visible()]
 
 
 class AssessmentForm(FlaskForm):
@@ -54,6 +54,6 @@ class ReopenForm(FlaskForm):
 
     year = SelectField("Year", coerce=int, choices=[(y, str(y)) for y in PLAN_YEARS])
     reason = StringField("Reason for reopening", validators=[DataRequired("Give the reason for reopening the year."),
-                                                             Length(max=500), NoControlCharacters()],
+                                                             Length(max=500), NoControlCharacters(), Visible()],
                          filters=[strip_filter])
     submit = SubmitField("Reopen year")

@@ -9,6 +9,7 @@ from ..core import review
 from ..core.access import can_review, can_write, require_writer
 from ..core.errors import Invalid, NotAllowed
 from ..core.review import ReviewState
+from ..core.text import has_visible, strip_invisible
 from ..core.years import ensure_unlocked, require_plan_year
 from ..extensions import db
 from ..plan.models import Outcome
@@ -60,7 +61,8 @@ def _clean(data: dict) -> dict:
         raise Invalid(f"Unknown status {status!r}.", field="status")
     clean = {"status": status}
     for name in TEXT_FIELDS:
-        text = (data.get(name) or "").strip()
+        text = strip_invisible(data.get(name) or "")
+        text = text if has_visible(text) else ""  # marks or joiners alone say nothing
         if len(text) > MAX_TEXT:
             raise Invalid(f"The {name.replace('_', ' ')} text is too long ({MAX_TEXT} characters at most).",
                           field=name)

@@ -79,9 +79,11 @@ def edit(code: str, year: int):
 def submit(assessment_id: int):
     """Submit an assessment for review."""
     assessment = db.get_or_404(Assessment, assessment_id)
+    back = local_path(request.form.get("next"), _outcome_page(assessment.outcome))  # before the commit
+    message = f"Assessment of {assessment.outcome.code} for {assessment.year} submitted for review."
     if attempt(lambda: services.submit(current_user, assessment)).ok:
-        flash(f"Assessment of {assessment.outcome.code} for {assessment.year} submitted for review.", "success")
-    return redirect(local_path(request.form.get("next"), _outcome_page(assessment.outcome)))
+        flash(message, "success")
+    return redirect(back)
 
 
 @bp.route("/<code>/responsibles", methods=["POST"])

@@ -1,8 +1,11 @@
 """Reusable form validators and helpers shared by every feature."""
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
+from .text import has_visible, strip_invisible
 from .years import PLAN_YEARS
 
 
@@ -18,9 +21,43 @@ class NoControlCharacters:
             raise ValidationError(self.message)
 
 
+class Visible:
+    """Refuse a text with nothing visible in it (zero-width spaces, joiners, marks alone); empty text passes."""
+
+    def __init__(self, message: str | None = None):
+        self.message = message or "Write some visible text: this has only spaces or invisible characters."
+
+    def __call__(self, form, field):
+        value = field.data
+        if isinstance(value, str) and value and not has_visible(value):
+            raise ValidationError(self.message)
+
+
+class BoundedNumber:
+    """Refuse a number that is not finite, larger than `limit` either way, or with more than `places` decimals.
+
+    Checked without arithmetic that could overflow (abs() of 1e999999999 raises), so any input gets a message.
+    """
+
+    def __init__(self, limit: Decimal, places: int, *, too_large: str | None = None):
+        self.limit, self.places = limit, places
+        self.too_large = too_large or f"This number is too large: at most {limit:,} either way."
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise ValidationError("Enter a number, like 12 or 4.5.")
+        if value.copy_abs() > self.limit:
+            raise ValidationError(self.too_large)
+        if value != value.quantize(Decimal(1).scaleb(-self.places)):  # exact: the magnitude is bounded above
+            raise ValidationError(f"Use at most {self.places} decimals.")
+
+
 def strip_filter(value):
-    """Strip surrounding whitespace from text input."""
-    return value.strip() if isinstance(value, str) else value
+    """Strip surrounding whitespace and invisible characters (zero-width spaces, bidi marks) from text input."""
+    return strip_invisible(value) if isinstance(value, str) else value
 
 
 class ReviewForm(FlaskForm):
@@ -28,7 +65,7 @@ class ReviewForm(FlaskForm):
 
     decision = StringField("Decision", validators=[DataRequired(), AnyOf(["approve", "return"])])
     # No Optional(): it would stop the chain before validate_note could ask for a note when returning.
-    note = TextAreaField("Note to the author", validators=[Length(max=5000), NoControlCharacters()],
+    note = TextAreaField("Note to the author", validators=[Length(max=5000), NoControlCharacters(), Visible()],
                          filters=[strip_filter], render_kw={"rows": 2},
                          description="Required when returning: say what needs to change.")
 

@@ -1,7 +1,13 @@
 """Error pages as every feature renders them: a status, a plain message, and a way back."""
 from urllib.parse import urlsplit
 
-from flask import render_template, request
+from flask import Request, current_app, render_template, request
+from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest
+
+from ..extensions import db, login_manager
+from ..urls import local_path
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -12,14 +18,57 @@ MESSAGES = {
     413: ("File too large", "The upload is larger than the tracker accepts."),
     429: ("Too many attempts", "Please wait a moment and try again."),
     500: ("Something went wrong", "The error was logged. Nothing was saved. Please try again."),
+    503: ("Not available just now", "The tracker's database did not answer. Nothing was saved. "
+                                    "Please try again in a few minutes."),
 }
 
 
+class TrackerRequest(Request):
+    """A request whose form never holds a part without a name: such a body is refused with a 400."""
+
+    def _load_form_data(self) -> None:
+        """Parse the form; a multipart part without name= (a None key the CSRF check would trip on) is refused."""
+        super()._load_form_data()
+        if None in self.form or None in self.files:
+            for _name, upload in self.files.items(multi=True):
+                upload.close()  # the request will not close what it no longer holds
+            # Keep nothing of it: any later reader of the form sees an empty one, never the None key.
+            self.__dict__["form"] = self.__dict__["files"] = ImmutableMultiDict()
+            raise BadRequest("A part of the form has no name.")
+
+
 def render_error(code: int, detail: str | None = None, back_url: str | None = None):
-    """Render the error page for a status code."""
+    """Render the error page for a status code, even when the database is down or the Host header is unusable."""
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
-    return render_template("errors/error.html", code=code, title=title, message=detail or message,
-                           back_url=back_url), code
+    context = {"code": code, "title": title, "message": detail or message, "back_url": back_url}
+    _load_user_or_anonymous()
+    try:
+        return render_template("errors/error.html", **context), code
+    except Exception:  # noqa: BLE001  (the full page needs routing and the database; this one must still answer)
+        current_app.logger.exception("The error page of a %s could not be rendered; sending the plain one", code)
+        rollback_quietly()
+        login_manager._update_request_context_with_user()  # anonymous: the response headers ask who is logged in
+        home = request.script_root + "/"
+        page = current_app.jinja_env.get_template("errors/plain.html").render(
+            **context, home=home, stylesheet=request.script_root + current_app.static_url_path + "/css/app.css")
+        return page, code
+
+
+def _load_user_or_anonymous() -> None:
+    """Load who is logged in, or take them as anonymous when that fails (a database that does not answer)."""
+    try:
+        current_user.is_authenticated  # noqa: B018  (loads the user once for the page and the headers)
+    except Exception:  # noqa: BLE001  (whatever the database raised, the error page goes on without a user)
+        rollback_quietly()
+        login_manager._update_request_context_with_user()  # no argument: the anonymous user
+
+
+def rollback_quietly() -> None:
+    """Roll the session back; a database that cannot even roll back must not stop an error page."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        current_app.logger.warning("Rollback failed while answering an error", exc_info=True)
 
 
 def same_origin_referrer() -> str | None:
@@ -27,8 +76,10 @@ def same_origin_referrer() -> str | None:
     referrer = request.referrer
     if not referrer:
         return None
-    parts = urlsplit(referrer)
-    if parts.scheme not in ("http", "https") or parts.netloc != request.host or not parts.path.startswith("/") \
-            or parts.path.startswith("//"):
+    try:
+        parts = urlsplit(referrer)
+    except ValueError:
         return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""), None)

@@ -16,6 +16,7 @@ from .access import require_steering
 from .audit import record
 from .errors import ReviewError, StaleEdit
 from .models import utcnow
+from .text import has_visible, strip_invisible
 from .years import ensure_unlocked
 
 
@@ -149,10 +150,10 @@ def submit(actor, item):
 def return_(actor, item, note: str):
     """Send a submitted or approved item back to its author with a note (Secretary General or admin)."""
     require_steering(actor, "Only the Secretary General or an administrator can approve or return.")
-    note = (note or "").strip()
+    note = strip_invisible(note or "")
 
     def change():
-        if not note:
+        if not has_visible(note):
             raise ReviewError("Write a note saying what needs to change before returning it.", field="note")
         if item.review_state not in (ReviewState.SUBMITTED, ReviewState.APPROVED):
             raise ReviewError("Only submitted or approved items can be returned.")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash
+from flask import abort, flash, g, has_app_context
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -62,13 +62,25 @@ def _once_more_on(errors: tuple[type[Exception], ...], work: Callable[[], Any]) 
     """Run the work and commit; after one of `errors`, roll back and run it again."""
     try:
         value = work()
-        db.session.commit()
+        _commit()
         return value
     except errors:
         db.session.rollback()
     value = work()
-    db.session.commit()
+    _commit()
     return value
+
+
+def _commit() -> None:
+    """Commit, and remember it: an error after this point must not tell the user that nothing was saved."""
+    db.session.commit()
+    if has_app_context():
+        g.tracker_committed = True
+
+
+def committed_in_this_request() -> bool:
+    """Whether a change went through `attempt` and was committed while handling this request."""
+    return has_app_context() and g.get("tracker_committed", False)
 
 
 def show_error(error: DomainError, form=None, field: str | None = None) -> None:

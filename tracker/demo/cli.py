@@ -3,8 +3,13 @@ import os
 import time
 
 import click
+from flask import current_app
 
 from ..core.transaction import run_command
+
+PRODUCTION_REFUSAL = ("`seed demo` does not run in production (TRACKER_ENV=production): it would add demo accounts "
+                      "with a shared, published password and made-up activities to the real record. Load it into a "
+                      "development or test instance instead.")
 
 
 @click.command("demo")
@@ -13,6 +18,9 @@ from ..core.transaction import run_command
 @click.option("--seed", "rng_seed", type=int, default=1, show_default=True, help="Random seed of the synthetic set.")
 def seed_demo_command(count: int | None, rng_seed: int):
     """Fill a realistic 2021-2023 demo record (marked as demo), or N synthetic activities; safe to run again."""
+    # The app's configuration says which it is; the variable too, should an app be built otherwise under it.
+    if "production" in (current_app.config.get("TRACKER_ENV"), os.environ.get("TRACKER_ENV")):
+        raise click.ClickException(PRODUCTION_REFUSAL)
     from .seed import DEMO_TOTP_SECRET, DEMO_USERS, demo_password, seed_demo
     from .synthetic import seed_synthetic, synthetic_count
 

@@ -4,14 +4,15 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import Length, ValidationError
 
-from ..core.forms import NoControlCharacters, strip_filter
+from ..core.forms import NoControlCharacters, Visible, strip_filter
 from . import validation
 from .models import EVIDENCE_KINDS
 
 KIND_CHOICES = list(EVIDENCE_KINDS.items())
 TITLE_VALIDATORS = [Length(max=validation.MAX_TITLE,
                            message=f"The title is longer than {validation.MAX_TITLE} characters."),
-                    NoControlCharacters()]
+                    NoControlCharacters(),
+                    Visible("Give the evidence a title with visible characters: this has only invisible ones.")]
 
 
 class AddEvidenceForm(FlaskForm):

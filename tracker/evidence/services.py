@@ -12,6 +12,7 @@ from ..core.access import sees_unapproved
 from ..core.errors import Invalid, NotAllowed, Unavailable, YearLocked
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF
+from ..core.text import has_visible, strip_invisible
 from ..core.years import PLAN_YEARS, is_locked
 from ..extensions import db
 from ..plan.models import Outcome
@@ -228,13 +229,16 @@ def _require_editor(actor, evidence: Evidence) -> None:
 
 def _title(title: str | None, default: str | None = None) -> str:
     """A title: the one given, else the default, at most 200 characters; refuse none at all."""
-    title = (title or "").strip() or (default or "").strip()
+    title = strip_invisible(title or "") or strip_invisible(default or "")
     if not title:
         raise validation.Refused("Give the evidence a title.", field="title")
+    if not has_visible(title):
+        raise validation.Refused("Give the evidence a title with visible characters: this has only invisible ones.",
+                                 field="title")
     if any(ord(c) < 32 for c in title):
         raise validation.Refused("Remove the control characters from the title.", field="title")
     if len(title) > validation.MAX_TITLE:
-        if default and title == default.strip():
+        if default and title == strip_invisible(default):
             return title[:validation.MAX_TITLE]  # a long file name is shortened, not refused
         raise validation.Refused(f"The title is longer than {validation.MAX_TITLE} characters.", field="title")
     return title

@@ -4,11 +4,12 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from urllib.parse import urlsplit
 
 from ..core.errors import Invalid
 
-HEAD_SIZE = 8192  # bytes read to recognise a file; the HTML/script check looks at the first KB of it
+HEAD_SIZE = 8192  # bytes read to recognise a file (the HTML/script check of text reads the whole file)
 CHUNK_SIZE = 64 * 1024
 MAX_FILENAME = 255
 MAX_TITLE = 200
@@ -47,6 +48,18 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Markup a browser could be talked into rendering: refused even in a .txt or .csv.
 _MARKUP = (b"<html", b"<!doctype", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe", b"<object", b"<embed")
+# An Office document is a ZIP: its central directory is read (never unpacked) and a bomb is refused by what it
+# declares. Real documents hold hundreds of parts, tens of MB at most, XML compressed 5 to 20 times.
+ZIP_MAX_ENTRIES = 2000
+ZIP_MAX_TOTAL = 100 * 1024 * 1024  # bytes once unpacked, all parts together
+ZIP_MAX_RATIO = 100  # unpacked bytes per packed byte, for a part and for the whole
+ZIP_RATIO_FROM = 1024 * 1024  # parts (and totals) smaller than this cannot hurt whatever their ratio
+_ZIP_LOCAL_HEADER = 30  # bytes of a local file header before its name
+# Archives inside a document (a nested bomb, or a package hiding another), by name and by their first bytes.
+_ARCHIVE_EXTENSIONS = (".zip", ".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".pptm", ".jar", ".7z", ".rar", ".gz",
+                       ".tgz", ".bz2", ".xz", ".tar", ".cab")
+_ARCHIVE_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00",
+                   b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"MSCF")
 # The main part of each Office Open XML package.
 _OOXML_MAIN_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}
 _OOXML_DIRS = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
@@ -94,7 +107,7 @@ def sniff(head: bytes, filename: str, stream=None) -> tuple[str, str]:
         raise Refused(f"{what} are not accepted. Choose a {ACCEPTED_SUMMARY} file.")
     detected = _detect(head, stream, expected)
     if detected is None or not _agrees(detected, expected):
-        raise Refused(_mismatch_message(expected, detected, ext, head))
+        raise Refused(_mismatch_message(expected, detected, ext, head, stream))
     # A text file named .csv stays a CSV file; the name decides between the two text types.
     mime = expected if detected in (CSV, TXT) else detected
     return mime, LABELS[mime]
@@ -219,9 +232,12 @@ def _ooxml_type(stream) -> str | None:
     position = stream.tell()
     try:
         stream.seek(0)
-        with zipfile.ZipFile(stream) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        with zipfile.ZipFile(stream) as archive:  # reads the central directory only
+            names = {info.filename for info in archive.infolist()}
+            check_zip_declarations(archive.infolist())
+            _refuse_nested_archives(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError, zlib.error):  # unreadable, encrypted or oddly compressed: not a document we take
         return None
     finally:
         stream.seek(position)
@@ -234,6 +250,41 @@ def _ooxml_type(stream) -> str | None:
         if any(n.startswith(prefix) for n in names):
             return mime
     return None
+
+
+def check_zip_declarations(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a ZIP bomb by what its central directory declares: parts, unpacked size, ratio, overlapping parts."""
+    if len(infos) > ZIP_MAX_ENTRIES:
+        raise Refused(f"This document has {len(infos):,} parts, more than the {ZIP_MAX_ENTRIES:,} a real one "
+                      "could need: it looks like a ZIP bomb.")
+    total = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    if total > ZIP_MAX_TOTAL:
+        raise Refused(f"Unpacked, this document would take {megabytes(total)} MB, more than the "
+                      f"{megabytes(ZIP_MAX_TOTAL)} MB accepted: it looks like a ZIP bomb.")
+    for size, packed_size in [(total, packed)] + [(info.file_size, info.compress_size) for info in infos]:
+        if size > ZIP_RATIO_FROM and size > ZIP_MAX_RATIO * max(packed_size, 1):
+            raise Refused(f"This document is compressed {size / max(packed_size, 1):,.0f} times, more than the "
+                          f"{ZIP_MAX_RATIO} times a real one is: it looks like a ZIP bomb.")
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    for first, second in zip(ordered, ordered[1:]):
+        if first.header_offset + _ZIP_LOCAL_HEADER + first.compress_size > second.header_offset:
+            raise Refused("The parts of this document overlap one another, as in a ZIP bomb.")
+
+
+def _refuse_nested_archives(archive: zipfile.ZipFile) -> None:
+    """Refuse an archive or package inside a document, named as one or starting like one (its first bytes only)."""
+    for info in archive.infolist():
+        name = info.filename.rsplit("/", 1)[-1]
+        if not info.is_dir() and (extension_of(name) in _ARCHIVE_EXTENSIONS or _starts_like_archive(archive, info)):
+            raise Refused(f"This document contains another archive or document ({name[:80]}), which is not "
+                          "accepted. Save it without embedded files, or as PDF.")
+
+
+def _starts_like_archive(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a part's first bytes are those of an archive (inflating a few kilobytes, whatever it declares)."""
+    with archive.open(info) as part:
+        return part.read(8).startswith(_ARCHIVE_MAGICS)
 
 
 def _ole2_type(head: bytes, stream) -> str | None:
@@ -267,9 +318,15 @@ def _chunks(head: bytes, stream, overlap: int = 0):
 
 def _looks_like_text(head: bytes, stream) -> bool:
     """Plain text: UTF-8 (or Windows-1252), no NUL bytes, and no markup a browser would render."""
-    if any(marker in head[:1024].lower() for marker in _MARKUP):
+    if _has_markup(head, stream):
         return False
     return _decodes(head, stream, "utf-8-sig") or _decodes(head, stream, "cp1252")
+
+
+def _has_markup(head: bytes, stream) -> bool:
+    """Whether markup a browser would render appears anywhere in the content (the upload limit bounds the read)."""
+    overlap = max(len(marker) for marker in _MARKUP) - 1  # a marker split between two chunks is still found
+    return any(marker in chunk.lower() for chunk in _chunks(head, stream, overlap=overlap) for marker in _MARKUP)
 
 
 def _decodes(head: bytes, stream, encoding: str) -> bool:
@@ -286,12 +343,12 @@ def _decodes(head: bytes, stream, encoding: str) -> bool:
     return True
 
 
-def _mismatch_message(expected: str, detected: str | None, ext: str, head: bytes) -> str:
+def _mismatch_message(expected: str, detected: str | None, ext: str, head: bytes, stream=None) -> str:
     """Say plainly that the content is not what its name claims, and what it seems to be."""
     label = LABELS[expected]
     article = "an" if label[0].lower() in "aeiou" else "a"
     if expected in (CSV, TXT):
-        if any(marker in head[:1024].lower() for marker in _MARKUP):
+        if _has_markup(head, stream):
             return f"This file is not {article} {label}: it contains web page, SVG or script markup."
         if detected is None and b"\x00" in head:
             return f"This file is not {article} {label}: save it as UTF-8 text."

@@ -112,6 +112,7 @@ def edit(evidence_id: int):
         form.version.data = str(item.version)
         form.next.data = request.args.get("next", "")
     status = 200
+    back = local_path(form.next.data, _parent_url(item))  # worked out before the commit: nothing may fail after it
     if form.validate_on_submit():
         if form.version.data != str(item.version):
             status = _show_current(form, item)
@@ -123,13 +124,12 @@ def edit(evidence_id: int):
             if result.ok:
                 changed = result.value
                 flash("Evidence saved." if changed else "Nothing was changed.", "success" if changed else "info")
-                return redirect(local_path(form.next.data, _parent_url(item)))
+                return redirect(back)
             if isinstance(result.error, StaleEdit):
                 status = _show_current(form, _editable_or_abort(evidence_id))
             else:
                 show_error(result.error, form, "title")
-    return render_template("evidence/edit.html", form=form, item=item, back_url=local_path(form.next.data,
-                                                                                           _parent_url(item))), status
+    return render_template("evidence/edit.html", form=form, item=item, back_url=back), status
 
 
 @bp.route("/<int:evidence_id>/delete", methods=["POST"])
@@ -141,8 +141,9 @@ def delete(evidence_id: int):
     if not form.validate_on_submit():
         abort(400)
     back = local_path(form.next.data, _parent_url(item))
+    message = f"Deleted “{item.title}”."  # read before the commit expires it
     if attempt(lambda: services.delete(current_user, item)).ok:
-        flash(f"Deleted “{item.title}”.", "success")
+        flash(message, "success")
     return redirect(back)
 
 
@@ -166,15 +167,17 @@ def _add(*, activity: Activity | None = None, outcome: Outcome | None = None):
         if request.args.get("kind") in EVIDENCE_KINDS:
             form.kind.data = request.args["kind"]
     parent_url = _activity_url(activity) if activity is not None else url_for("plan.outcome", code=outcome.code)
+    after = local_path(form.next.data, parent_url + "#evidence")  # worked out before the commit, which nothing follows
     status = 200
     if form.validate_on_submit():
         # A concurrent upload of the same file may win the race for its stored-file row: the retry reuses it.
-        result = attempt(lambda: _create_from(form, activity=activity, outcome=outcome), form=form, field="title",
-                         retry_on=(IntegrityError,))
+        # The title is read inside the transaction: after the commit nothing may touch the database.
+        result = attempt(lambda: _create_from(form, activity=activity, outcome=outcome).title, form=form,
+                         field="title", retry_on=(IntegrityError,))
         status = result.status
         if result.ok:
-            flash(f"Added “{result.value.title}”.", "success")
-            return redirect(local_path(form.next.data, parent_url + "#evidence"))
+            flash(f"Added “{result.value}”.", "success")
+            return redirect(after)
     return render_template("evidence/add.html", form=form, activity=activity, outcome=outcome,
                            back_url=local_path(form.next.data, parent_url)), status
 

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..activities.models import ACTIVITY_KINDS
-from ..core.forms import NoControlCharacters, strip_filter
+from ..core.forms import BoundedNumber, NoControlCharacters, Visible, strip_filter
 from ..core.years import PLAN_YEARS
 from .models import DIRECTIONS, METHODS, STATUSES, UNITS
 from .services import MAX_NUMBER
@@ -24,15 +24,9 @@ from .services import MAX_NUMBER
 PLAN_WIDE = 0  # the outcome select's value for "the plan as a whole"
 
 
-class FitsTheDatabase:
-    """Refuse numbers too large for the database's columns."""
-
-    def __call__(self, form, field):
-        if field.data is not None and (not field.data.is_finite() or abs(field.data) > MAX_NUMBER):
-            raise ValidationError("This number is too large.")
-
-
-NUMBER_RULES = [Optional(), FitsTheDatabase()]
+# What the Numeric(18, 4) columns hold: refused with a message, never rounded away or left to overflow.
+FITS_THE_DATABASE = BoundedNumber(MAX_NUMBER, 4)
+NUMBER_RULES = [Optional(), FITS_THE_DATABASE]
 
 
 class IndicatorForm(FlaskForm):
@@ -42,7 +36,7 @@ class IndicatorForm(FlaskForm):
                                            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                                                   message="Use letters, digits, dots, hyphens and underscores.")],
                        filters=[strip_filter], description="A short stable identifier, e.g. L1-DEBATES.")
-    name = StringField("Name", validators=[DataRequired(), Length(max=200), NoControlCharacters()],
+    name = StringField("Name", validators=[DataRequired(), Length(max=200), NoControlCharacters(), Visible()],
                        filters=[strip_filter])
     definition = TextAreaField("Definition", validators=[Optional(), Length(max=5000), NoControlCharacters()],
                                filters=[strip_filter], render_kw={"rows": 3})
@@ -92,7 +86,8 @@ class IndicatorForm(FlaskForm):
 class TargetsFormBase(FlaskForm):
     """Targets per plan year; the year fields are added by targets_form()."""
 
-    reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=1000), NoControlCharacters()],
+    reason = TextAreaField("Reason for the change", validators=[Optional(), Length(max=1000), NoControlCharacters(),
+                                                                Visible()],
                            filters=[strip_filter], render_kw={"rows": 2},
                            description="Required when a target that was already set changes.")
     submit = SubmitField("Save targets")
@@ -134,7 +129,7 @@ class OverrideForm(FlaskForm):
     year = SelectField("Year", coerce=int, choices=[(y, str(y)) for y in PLAN_YEARS])
     status = SelectField("Status", choices=[("", "None: use the computed status")]
                          + list(STATUSES.items()), validators=[Optional()])
-    reason = TextAreaField("Reason", validators=[Length(max=1000), NoControlCharacters()],
+    reason = TextAreaField("Reason", validators=[Length(max=1000), NoControlCharacters(), Visible()],
                            filters=[strip_filter], render_kw={"rows": 2},
                            description="Required to override a status.")
     submit = SubmitField("Save status")
@@ -148,7 +143,7 @@ class OverrideForm(FlaskForm):
 class ValueForm(FlaskForm):
     """A value entered for one year, with a note and optional evidence."""
 
-    value = DecimalField("Value", places=None, validators=[InputRequired("Enter a value."), FitsTheDatabase()])
+    value = DecimalField("Value", places=None, validators=[InputRequired("Enter a value."), FITS_THE_DATABASE])
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000), NoControlCharacters()],
                          filters=[strip_filter], render_kw={"rows": 3},
                          description="Where the figure comes from, and anything the reviewer should know.")

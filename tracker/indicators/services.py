@@ -16,6 +16,7 @@ from ..core.access import can_review, can_write, require_steering, require_write
 from ..core.audit import record
 from ..core.errors import Invalid, NotAllowed
 from ..core.models import utcnow
+from ..core.text import has_visible, strip_invisible
 from ..core.years import ensure_unlocked, require_plan_year
 from ..evidence.models import Evidence
 from ..extensions import db
@@ -168,6 +169,8 @@ def _check_definition(data: dict, current: Indicator | None = None) -> None:
     code = (data.get("code") or "").strip()
     if not code:
         raise Invalid("Give the indicator a code.", field="code")
+    if not has_visible(data.get("name")):
+        raise Invalid("Give the indicator a name.", field="name")
     clash = db.session.scalar(select(Indicator.id).where(Indicator.code == code))
     if clash is not None and (current is None or clash != current.id):
         raise Invalid(f"There is already an indicator with the code {code}.", field="code")
@@ -215,7 +218,9 @@ def _number(value, label: str = "The value", field: str | None = None) -> Decima
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise Invalid(f"{label} must be a number.", field=field) from None
-    if not number.is_finite() or abs(number) > MAX_NUMBER:
+    if not number.is_finite():
+        raise Invalid(f"{label} must be a number.", field=field)
+    if number.copy_abs() > MAX_NUMBER:  # not abs(): it overflows the decimal context on 1e999999999
         raise Invalid(f"{label} is too large.", field=field)
     return number.quantize(Decimal("0.0001"))
 
@@ -240,7 +245,7 @@ def set_targets(actor, indicator: Indicator, targets: dict, reason: str = "") ->
     Returns the years whose target changed. Nothing is written if any year is refused.
     """
     require_steering(actor)
-    reason = (reason or "").strip()
+    reason = strip_invisible(reason or "")
     planned = []
     for year, value in sorted(targets.items()):
         require_plan_year(year)
@@ -260,7 +265,7 @@ def set_targets(actor, indicator: Indicator, targets: dict, reason: str = "") ->
         if (_number(old[0]), _number(old[1])) == (low, high):
             continue
         ensure_unlocked(year)
-        if old[0] is not None and not reason:
+        if old[0] is not None and not has_visible(reason):
             raise TargetReasonRequired()
         planned.append((year, row, low, high))
     for year, row, low, high in planned:
@@ -284,8 +289,8 @@ def set_override(actor, indicator: Indicator, year: int, status: str, reason: st
     require_plan_year(year, field="year")
     if status not in STATUSES:
         raise Invalid("Choose a status.", field="status")
-    reason = (reason or "").strip()
-    if not reason:
+    reason = strip_invisible(reason or "")
+    if not has_visible(reason):
         raise Invalid("Give the reason for overriding the status.", field="reason")
     ensure_unlocked(year)
     row = _target_row(indicator, year)

@@ -237,6 +237,8 @@ def value(indicator_id: int, year: int):
 def submit_value(value_id: int):
     """Submit an entered value for review."""
     row = _value_or_404(value_id)
+    back = local_path(request.form.get("next"), url_for("indicators.detail", indicator_id=row.indicator_id))
+    message = f"Value for {row.year} submitted for review."  # both before the commit: nothing may fail after it
     if attempt(lambda: services.submit_value(current_user, row)).ok:
-        flash(f"Value for {row.year} submitted for review.", "success")
-    return redirect(local_path(request.form.get("next"), url_for("indicators.detail", indicator_id=row.indicator_id)))
+        flash(message, "success")
+    return redirect(back)

@@ -13,6 +13,7 @@ from ..audit.services import record
 from ..core.access import require_steering
 from ..core.audit import Ref
 from ..core.errors import Invalid
+from ..core.text import has_visible, strip_invisible
 from ..core.years import PLAN_YEARS, ensure_unlocked, require_plan_year
 from ..extensions import db
 from ..plan.models import Outcome
@@ -89,8 +90,8 @@ def _snapshot(item: BoardItem) -> dict:
 
 def _clean_text(text: str | None, field: str, *, required: bool) -> str | None:
     """Strip a text and apply the rules the form applies too (a service may be called without a form)."""
-    text = (text or "").strip()
-    if not text:
+    text = strip_invisible(text or "")
+    if not has_visible(text):
         if required:
             raise Invalid("Write the text.", field=field)
         return None

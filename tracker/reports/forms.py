@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..core.forms import NoControlCharacters, strip_filter
+from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..core.years import PLAN_YEARS
 from ..plan.queries import all_outcomes
 from .board import TEXT_MAX
@@ -61,7 +61,7 @@ class MarkFinalForm(FlaskForm):
 def _text_validators(required: bool) -> list:
     """The rules of a Board text: required or optional, at most TEXT_MAX characters, no control characters."""
     return [DataRequired(message="Write the text.") if required else Optional(),
-            Length(max=TEXT_MAX, message=f"Keep it under {TEXT_MAX:,} characters."), NoControlCharacters()]
+            Length(max=TEXT_MAX, message=f"Keep it under {TEXT_MAX:,} characters."), NoControlCharacters(), Visible()]
 
 
 class MeetingDateForm(FlaskForm):
