@@ -378,3 +378,8 @@ def test_the_purge_command_deletes_old_sessions_and_counters(app, make_user, run
     db.session.commit()
     result = runner.invoke(args=["users", "purge"])
     assert result.exit_code == 0 and "Deleted 1 ended session(s) and 1 expired login counter(s)." in result.output
+
+
+def test_an_account_needs_a_visible_name(app):
+    with pytest.raises(services.Invalid, match="Enter the person's name"):
+        services.create_user(None, "ghost@example.org", "\u200b\u2060\ufeff", "staff", "velvet harbour compass")

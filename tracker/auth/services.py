@@ -8,6 +8,7 @@ from ..core.audit import record
 from ..core.errors import Invalid
 from ..core.models import utcnow
 from ..core.roles import ROLES
+from ..core.text import has_visible, strip_invisible
 from ..extensions import db
 from . import throttle
 from .models import User
@@ -85,13 +86,15 @@ def create_user(actor: User | None, email: str, name: str, role: str, password: 
     """Create an account (the caller has validated the input)."""
     if role not in ROLES:
         raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
+    if not has_visible(name):
+        raise Invalid("Enter the person's name.", field="name")
     if find_user_by_email(email):
         raise Invalid(f"There is already an account for {email}.", field="email")
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise Invalid(problem, field="new_password")
     # Someone else chose this first password: the owner replaces it at the first login.
-    user = User(email=email.strip().lower(), name=name.strip(), role=role, active=active, must_change_password=True)
+    user = User(email=email.strip().lower(), name=strip_invisible(name.strip()), role=role, active=active, must_change_password=True)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -103,8 +106,10 @@ def update_user(actor: User, user: User, *, name: str, role: str, active: bool) 
     """Change a user's name, role or active flag; deactivation ends their sessions."""
     if role not in ROLES:
         raise Invalid(f"Unknown role {role!r}.", field="role")
+    if not has_visible(name):
+        raise Invalid("Enter the person's name.", field="name")
     before = user_snapshot(user)
-    user.name, user.role, user.active = name.strip(), role, active
+    user.name, user.role, user.active = strip_invisible(name.strip()), role, active
     if not active:
         revoke_all_sessions(user)
     after = user_snapshot(user)
