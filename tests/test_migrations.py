@@ -46,12 +46,29 @@ def test_migrations_apply_and_match_models(empty_database_url, tmp_path):
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"Models and migrations disagree: {diff}"
         _assert_report_versions_are_unique()
+        _assert_audit_is_append_only()
         tables = set(inspect(db.engine).get_table_names())
         assert {"plan", "outcome", "member", "user", "audit_entry"} <= tables
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         db.engine.dispose()
+
+
+def _assert_audit_is_append_only():
+    """The migrated database refuses to change or remove an audit entry; one step down, it no longer does."""
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_entry (at, action, entity_type, summary) "
+                          "VALUES (CURRENT_TIMESTAMP, 'create', 'activity', 'x')"))
+    for statement in ("UPDATE audit_entry SET summary = 'y'", "DELETE FROM audit_entry"):
+        with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    downgrade(revision="f1a2b3c4d001")
+    with db.engine.begin() as conn:
+        assert conn.execute(text("UPDATE audit_entry SET summary = 'y'")).rowcount == 1
+    upgrade()
+    with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry"))
 
 
 EXPRESSION_INDEXES = {"uq_report_kind_year_version"}

@@ -3,6 +3,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .core import security_log
 from .core.http import render_error, same_origin_referrer
 from .extensions import db
 
@@ -13,6 +14,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         db.session.rollback()
+        security_log.event("csrf_failed", outcome=security_log.DENIED, reason=error.description)
         return render_error(400, "The form expired or did not come from this site. Go back, reload it and try again.")
 
     @app.errorhandler(RequestEntityTooLarge)
@@ -26,6 +28,13 @@ def register(app: Flask) -> None:
     def http_error(error):
         db.session.rollback()
         return render_error(error.code or 500)
+
+    @app.after_request
+    def log_forbidden(response):
+        # Here rather than in the 403 handler: a view may answer 403 without raising.
+        if response.status_code == 403:
+            security_log.event("access_denied", outcome=security_log.DENIED, status=403, endpoint=request.endpoint)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error):

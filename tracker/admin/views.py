@@ -3,12 +3,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import services
 from ..auth.models import User
 from ..core.access import allow
 from ..core.roles import ADMINS
 from ..core.transaction import attempt
 from ..extensions import db
+from . import services
 from .forms import CreateUserForm, ResetPasswordForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -61,7 +61,7 @@ def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
-        if attempt(lambda: services.set_password(current_user, user, reset_form.new_password.data),
+        if attempt(lambda: services.reset_password(current_user, user, reset_form.new_password.data),
                    form=reset_form).ok:
             flash(f"New password set for {user.email}; their sessions were ended.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
