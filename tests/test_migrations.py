@@ -1,4 +1,5 @@
 """Migrations apply to an empty database and agree with the models (no pending autogenerate changes)."""
+import logging
 import uuid
 import warnings
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from tracker import create_app
+from tracker.core import security_log
 from tracker.extensions import db
 
 
@@ -37,6 +39,7 @@ def test_migrations_apply_and_match_models(empty_database_url, tmp_path):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url, EVIDENCE_FOLDER=str(tmp_path / "e"))
     with app.app_context():
         upgrade()
+        assert not logging.getLogger(security_log.LOGGER_NAME).disabled  # Alembic's logging set-up leaves it on
         with db.engine.connect() as conn, warnings.catch_warnings():
             # SQLite cannot reflect an expression index (the report's unique version): it is checked below by
             # what it does instead, on every backend.

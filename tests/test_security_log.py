@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from tracker import create_app
 from tracker.auth.models import User
@@ -231,3 +232,19 @@ def test_a_dash_writes_to_standard_error(app, logged_app, capsys):
         security_log.throttled("login:account", email="a@example.org")
     line = json.loads(capsys.readouterr().err.strip())
     assert (line["event"], line["scope"], line["email"]) == ("throttled", "login:account", "a@example.org")
+
+
+def test_a_user_that_cannot_be_loaded_still_gives_a_line(app, logged_app):
+    class Unloadable:
+        """A user whose expired row cannot be read back: the database is down."""
+
+        @property
+        def id(self):
+            raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    instance = logged_app()
+    with instance.test_request_context("/admin/users"):
+        security_log.event("access_denied", outcome=security_log.DENIED, user=Unloadable())
+    (line,) = _events(instance)
+    assert (line["event"], line["user_id"], line["email"], line["path"]) == ("access_denied", None, None,
+                                                                             "/admin/users")

@@ -90,10 +90,10 @@ def password_changed(target, *, by=None) -> None:
 
 def _payload(name: str, outcome: str, user, email: str | None, fields: dict) -> dict:
     """The fields of one line, in a fixed order, with secret-looking fields redacted."""
-    user = user if user is not None else _request_user()
+    user_id, user_email = _who(user)
     payload = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-               "event": name, "outcome": outcome, "user_id": getattr(user, "id", None),
-               "email": _plain(getattr(user, "email", None) or email), **_request_fields()}
+               "event": name, "outcome": outcome, "user_id": user_id, "email": _plain(user_email or email),
+               **_request_fields()}
     for key, value in fields.items():
         if key in payload:
             raise TypeError(f"{key!r} is one of the security log's own fields: name the event's field otherwise.")
@@ -116,16 +116,16 @@ def _request_fields() -> dict:
             "path": _plain(request.path), "method": request.method}
 
 
-def _request_user():
-    """The logged-in user of the current request, or None."""
-    if not has_request_context():
-        return None
-    from flask_login import current_user
-
+def _who(user) -> tuple[int | None, str | None]:
+    """The id and email of the given user, or else of the request's logged-in user, when known."""
     try:
-        return current_user._get_current_object() if current_user.is_authenticated else None
+        if user is None and has_request_context():
+            from flask_login import current_user
+
+            user = current_user if current_user.is_authenticated else None
+        return getattr(user, "id", None), getattr(user, "email", None)
     except SQLAlchemyError:  # an error page while the database is down still gets its line, without the user
-        return None
+        return None, None
 
 
 def _write(payload: dict) -> None:
