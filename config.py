@@ -72,6 +72,9 @@ class Config:
     CACHE_KEY_PREFIX = "tracker:"  # Redis' clear() then deletes only our keys, never the whole database
     CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 500)  # SimpleCache: entries per worker before pruning
 
+    # The security event log (JSON lines): a file path, or "-" for standard error; None means "<instance>/security.log".
+    SECURITY_LOG = os.environ.get("SECURITY_LOG")
+
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
 
@@ -93,6 +96,7 @@ class TestConfig(Config):
     # Same argon2id format and code path, only the work factor is the smallest allowed: never for real accounts.
     ARGON2_COSTS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     CACHE_TYPE = "SimpleCache"  # never a Redis the environment happens to name
+    SECURITY_LOG = os.devnull  # the tests that read the log give their own file
 
 
 class ProductionConfig(Config):

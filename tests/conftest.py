@@ -11,6 +11,7 @@ from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.engine import make_url
 
 from tracker import create_app
+from tracker.audit.models import APPEND_ONLY_TRIGGERS
 from tracker.auth.models import LoginSession, User
 from tracker.auth.second_factor import REQUIRED_FOR
 from tracker.extensions import db
@@ -97,10 +98,33 @@ def _app(tmp_path_factory, database_url):
 def _empty_data_tables() -> None:
     """Delete every row written by a test, children first, keeping the seeded plan."""
     db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name not in REFERENCE_TABLES:
-            db.session.execute(delete(table))
+    with _audit_entry_deletable():
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                db.session.execute(delete(table))
     db.session.commit()
+
+
+@contextmanager
+def _audit_entry_deletable():
+    """Suspend the audit record's append-only triggers for the cleanup between tests, and only for it (nothing
+    in the application can): PostgreSQL disables them inside the cleanup's transaction; SQLite drops them and
+    creates them again from the same SQL as the model's."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+        yield
+        db.session.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only"))  # same commit
+        return
+    for name in ("audit_entry_no_update", "audit_entry_no_delete"):
+        db.session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))  # pysqlite runs DDL outside a transaction
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()  # a failed cleanup: the triggers below are then created on their own
+        raise
+    finally:
+        for statement in APPEND_ONLY_TRIGGERS["sqlite"]:
+            db.session.execute(text(statement))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from tracker import create_app
 from tracker.audit.services import record
@@ -197,6 +198,14 @@ def test_backup_and_restore_round_trip_everything(app, runner, populated, fresh_
         db.session.add(User(email="new@example.org", name="New", role="board", password_hash="x"))
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(User)) == len(populated) + 1
+        # The audit record's append-only triggers came with the restored schema.
+        with pytest.raises(IntegrityError, match="append-only"):
+            db.session.execute(text("UPDATE audit_entry SET summary = 'rewritten'"))
+        db.session.rollback()
+        # Restored evidence is owner-only, like uploaded evidence.
+        root = storage.root()
+        assert {oct(p.stat().st_mode & 0o777) for p in storage.iter_stored_files()} == {"0o600"}
+        assert {oct(p.stat().st_mode & 0o777) for p in root.iterdir() if p.is_dir()} == {"0o700"}
         db.session.remove()
 
 

@@ -1,4 +1,5 @@
 """Migrations apply to an empty database and agree with the models (no pending autogenerate changes)."""
+import logging
 import uuid
 import warnings
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from tracker import create_app
+from tracker.core import security_log
 from tracker.extensions import db
 
 
@@ -37,6 +39,7 @@ def test_migrations_apply_and_match_models(empty_database_url, tmp_path):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url, EVIDENCE_FOLDER=str(tmp_path / "e"))
     with app.app_context():
         upgrade()
+        assert not logging.getLogger(security_log.LOGGER_NAME).disabled  # Alembic's logging set-up leaves it on
         with db.engine.connect() as conn, warnings.catch_warnings():
             # SQLite cannot reflect an expression index (the report's unique version): it is checked below by
             # what it does instead, on every backend.
@@ -46,12 +49,29 @@ def test_migrations_apply_and_match_models(empty_database_url, tmp_path):
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"Models and migrations disagree: {diff}"
         _assert_report_versions_are_unique()
+        _assert_audit_is_append_only()
         tables = set(inspect(db.engine).get_table_names())
         assert {"plan", "outcome", "member", "user", "audit_entry"} <= tables
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         db.engine.dispose()
+
+
+def _assert_audit_is_append_only():
+    """The migrated database refuses to change or remove an audit entry; one step down, it no longer does."""
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_entry (at, action, entity_type, summary) "
+                          "VALUES (CURRENT_TIMESTAMP, 'create', 'activity', 'x')"))
+    for statement in ("UPDATE audit_entry SET summary = 'y'", "DELETE FROM audit_entry"):
+        with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    downgrade(revision="a12d00000001")
+    with db.engine.begin() as conn:
+        assert conn.execute(text("UPDATE audit_entry SET summary = 'y'")).rowcount == 1
+    upgrade()
+    with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry"))
 
 
 EXPRESSION_INDEXES = {"uq_report_kind_year_version"}

@@ -5,10 +5,12 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from config import CONFIGS
 
+from .core import security_log
+from .core.files import create_private, private_file, private_folder
 from .core.http import TrackerRequest
 from .extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
 
@@ -28,6 +30,7 @@ def create_app(config="development", **overrides) -> Flask:
     _resolve_paths(app)
 
     _trust_proxies(app)
+    security_log.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
@@ -38,10 +41,11 @@ def create_app(config="development", **overrides) -> Flask:
 
 
 def _resolve_paths(app: Flask) -> None:
-    """Fill in the defaults that depend on the instance folder."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    """Fill in the defaults that depend on the instance folder, which holds secrets: owner-only (0700)."""
+    private_folder(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "tracker.sqlite")
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     app.config["EVIDENCE_FOLDER"] = app.config.get("EVIDENCE_FOLDER") or str(Path(app.instance_path) / "evidence")
@@ -67,9 +71,22 @@ def _instance_secret_key(instance: Path) -> str:
     """Return a development secret kept in the instance folder, creating it once."""
     path = instance / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        with os.fdopen(create_private(path), "w") as handle:  # owner-only from the start, never readable a moment
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file owner-only (0600) before SQLite does; its -wal and -shm files take its mode."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
+            or parsed.database.startswith("file:"):
+        return
+    path = Path(parsed.database)
+    if path.parent.is_dir():  # a missing folder is SQLite's error to report, at the first connection
+        for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if each == path or each.exists():
+                private_file(each)
 
 
 @event.listens_for(Engine, "connect")

@@ -4,6 +4,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .core import security_log
 from .core.http import render_error, rollback_quietly, same_origin_referrer
 from .core.transaction import committed_in_this_request
 
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         rollback_quietly()
+        security_log.event("csrf_failed", outcome=security_log.DENIED, reason=error.description)
         return render_error(400, "The form expired or did not come from this site. Go back, reload it and try again.")
 
     @app.errorhandler(RequestEntityTooLarge)
@@ -36,6 +38,13 @@ def register(app: Flask) -> None:
         rollback_quietly()
         app.logger.exception("Database error on %s %s", request.method, request.path)
         return render_error(503, SAVED_BUT_NOT_SHOWN if committed_in_this_request() else None)
+
+    @app.after_request
+    def log_forbidden(response):
+        # Here rather than in the 403 handler: a view may answer 403 without raising.
+        if response.status_code == 403:
+            security_log.event("access_denied", outcome=security_log.DENIED, status=403, endpoint=request.endpoint)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error):

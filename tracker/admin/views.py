@@ -3,13 +3,14 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import second_factor, services
+from ..auth import second_factor
 from ..auth.forms import ActionForm
 from ..auth.models import User
 from ..core.access import allow
 from ..core.roles import ADMINS
 from ..core.transaction import attempt
 from ..extensions import db
+from . import services
 from .forms import CreateUserForm, ResetPasswordForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,7 +1,7 @@
 """Audit entries."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import DDL, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -32,3 +32,37 @@ class AuditEntry(db.Model):
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+# The record is append-only in the database itself: an UPDATE, DELETE (or TRUNCATE) of audit_entry is refused by a
+# trigger, whoever connects. The same SQL is created here after db.create_all() (the tests) and by the migration
+# a12e00000001 for `db upgrade`; a later SQLite batch migration that rebuilds audit_entry must create it again.
+# Consequence: an account with audit entries cannot be deleted (its ON DELETE SET NULL would update them); accounts
+# are deactivated instead.
+APPEND_ONLY_MESSAGE = "audit_entry is append-only"
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": (
+        "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+        "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION USING MESSAGE = '{APPEND_ONLY_MESSAGE}: ' || TG_OP || ' refused', "
+        "ERRCODE = 'restrict_violation'; END $$",
+        "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry "
+        "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()",
+        "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only()",
+    ),
+}
+# Dropping the table drops its triggers; PostgreSQL's function outlives it unless dropped too.
+APPEND_ONLY_DROP = {"postgresql": ("DROP FUNCTION IF EXISTS audit_entry_append_only()",)}
+
+for _dialect, _statements in APPEND_ONLY_TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+for _dialect, _statements in APPEND_ONLY_DROP.items():
+    for _statement in _statements:
+        event.listen(AuditEntry.__table__, "after_drop", DDL(_statement).execute_if(dialect=_dialect))

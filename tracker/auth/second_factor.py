@@ -10,6 +10,7 @@ import segno
 from argon2.exceptions import InvalidHashError, VerificationError
 from markupsafe import Markup
 
+from ..core import security_log
 from ..core.audit import record
 from ..core.errors import Invalid
 from ..core.models import utcnow
@@ -79,6 +80,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
     codes = _new_recovery_codes(user)
     record(user, "second_factor_on", user, summary=f"Second factor turned on for {user.email}")
+    security_log.second_factor(user, "enroll")
     return codes
 
 
@@ -90,6 +92,7 @@ def disable(user: User, code: str) -> None:
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     user.recovery_codes.clear()
     record(user, "second_factor_off", user, summary=f"Second factor turned off for {user.email}")
+    security_log.second_factor(user, "disable")
 
 
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
@@ -97,6 +100,7 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     verify(user, code)
     codes = _new_recovery_codes(user)
     record(user, "recovery_codes", user, summary=f"New recovery codes for {user.email}")
+    security_log.second_factor(user, "regenerate_recovery")
     return codes
 
 
@@ -147,3 +151,4 @@ def reset(actor: User | None, user: User) -> None:
     user.recovery_codes.clear()
     db.session.flush()
     record(actor, "second_factor_reset", user, summary=f"Second factor of {user.email} reset")
+    security_log.second_factor(user, "reset", by_user_id=getattr(actor, "id", None))

@@ -4,6 +4,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..core import security_log
 from ..core.audit import record
 from ..core.errors import Invalid
 from ..core.models import utcnow
@@ -49,14 +50,17 @@ def authenticate(email: str, password: str, address: str) -> User | None:
     """
     if not throttle.allowed(email, address):
         _spend_a_password_check(password)
+        security_log.throttled("login", email=email)
         return None
     user = find_user_by_email(email)
     if user is None:
         _spend_a_password_check(password)
         throttle.failed(email, address)
+        security_log.login_failed(email, reason="unknown_account")
         return None
     if not user.check_password(password) or not user.active:
         throttle.failed(email, address)
+        security_log.login_failed(email, reason="wrong_password" if user.active else "inactive", user=user)
         return None
     throttle.succeeded(email, address)
     user.last_login_at = utcnow()
@@ -94,7 +98,8 @@ def create_user(actor: User | None, email: str, name: str, role: str, password: 
     if problem:
         raise Invalid(problem, field="new_password")
     # Someone else chose this first password: the owner replaces it at the first login.
-    user = User(email=email.strip().lower(), name=strip_invisible(name.strip()), role=role, active=active, must_change_password=True)
+    user = User(email=email.strip().lower(), name=strip_invisible(name.strip()), role=role, active=active,
+                must_change_password=True)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

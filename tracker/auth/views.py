@@ -4,6 +4,7 @@ import time
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from ..core import security_log
 from ..core.access import allow
 from ..core.roles import EVERYONE
 from ..core.transaction import attempt
@@ -40,6 +41,7 @@ def _sign_in(user: User):
         return redirect(url_for("auth.login"))
     session.clear()
     login_user(user)
+    security_log.login_succeeded(user, second_factor=second_factor.enabled(user))
     return redirect(target)
 
 
@@ -83,14 +85,17 @@ def login_code():
         address = request.remote_addr
         if not throttle.allowed(user.email, address):
             form.code.errors.append("This code is not right (or was already used).")
+            security_log.throttled("second_factor", user=user)
         else:
             proved = attempt(lambda: second_factor.verify(user, form.code.data), form=form)
             if proved.ok:
+                security_log.second_factor(user, "verify", factor=proved.value)
                 session.pop(PENDING, None)
                 if proved.value == "recovery":
                     flash("You used a recovery code. Make new ones on your account page if few are left.", "warning")
                 return _sign_in(user)
             throttle.failed(user.email, address)
+            security_log.second_factor(user, "verify", ok=False)
     return render_template("auth/login_code.html", form=form)
 
 
@@ -119,16 +124,22 @@ def account():
         if not throttle.allowed(current_user.email, address) or not current_user.check_password(
                 form.current_password.data):
             throttle.failed(current_user.email, address)
+            security_log.login_failed(current_user.email, reason="wrong_current_password", user=current_user)
             form.current_password.errors.append("This is not your current password.")
         else:
-            changed = attempt(lambda: services.set_password(current_user, current_user, form.new_password.data,
-                                                            keep_session=current_user.session_token), form=form)
+            changed = attempt(lambda: _change_own_password(form.new_password.data), form=form)
             if changed.ok:
                 flash("Your password is changed. Your other sessions were logged out.", "success")
                 return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, sessions=sessions.live_sessions(current_user),
                            end_form=ActionForm(), second_factor=second_factor,
                            codes_left=second_factor.recovery_codes_left(current_user))
+
+
+def _change_own_password(password: str) -> None:
+    """Set the user's own password, keeping this session, and log the change once it commits."""
+    services.set_password(current_user, current_user, password, keep_session=current_user.session_token)
+    security_log.password_changed(current_user)
 
 
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])

@@ -30,6 +30,7 @@ from flask import current_app
 from sqlalchemy import Connection, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
+from ..core.files import private_file, private_folder
 from ..evidence import storage
 from ..evidence.models import StoredFile
 from ..extensions import cache, db
@@ -251,7 +252,7 @@ def _add_evidence(archive: tarfile.TarFile, root: Path, entry: dict) -> None:
     if stat.st_size != entry["size"]:
         raise BackupError(f"Evidence file {entry['path']} has {stat.st_size} bytes, its row says {entry['size']}.")
     info = tarfile.TarInfo(EVIDENCE_PREFIX + entry["path"])
-    info.size, info.mode, info.mtime = stat.st_size, 0o640, int(stat.st_mtime)
+    info.size, info.mode, info.mtime = stat.st_size, 0o600, int(stat.st_mtime)
     with path.open("rb") as handle:
         reader = _HashingReader(handle)
         archive.addfile(info, reader)
@@ -484,8 +485,8 @@ def _move_evidence(evidence: dict[str, Path], root: Path) -> list[Path]:
             if final.is_file() and final.stat().st_size == staged.stat().st_size and \
                     storage.hash_file(final) == final.name:
                 continue  # --force over an instance that already has this content
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(staged, 0o640)
+            private_folder(final.parent)
+            os.chmod(staged, 0o600)
             os.replace(staged, final)
             moved.append(final)
     except BaseException:
@@ -496,11 +497,16 @@ def _move_evidence(evidence: dict[str, Path], root: Path) -> list[Path]:
 
 
 def _restore_sqlite(database: Path) -> None:
-    """Write the verified copy into the instance's database through SQLite's backup API, in one transaction."""
+    """Write the verified copy into the instance's database through SQLite's backup API, in one transaction.
+
+    Every page is replaced, the schema too: audit_entry's append-only triggers are the backup's own (no row of it
+    is updated or deleted here). A backup older than revision a12e00000001 has none: `db upgrade` adds them.
+    """
     db.session.remove()
     db.engine.dispose()
     target_path = _sqlite_path()
     target_path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(target_path)  # owner-only (0600) before SQLite writes into it
     source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     target = sqlite3.connect(target_path, timeout=current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000) / 1000)
     try:
@@ -511,7 +517,12 @@ def _restore_sqlite(database: Path) -> None:
 
 
 def _restore_postgresql(dump: Path) -> None:
-    """pg_restore the dump into the (empty) database in a single transaction."""
+    """pg_restore the dump into the (empty) database in a single transaction.
+
+    --clean drops the tables, and with them audit_entry's append-only triggers, rather than deleting rows; the
+    dump creates the table, its rows, then its triggers and their function again. A dump older than revision
+    a12e00000001 has none: `db upgrade` adds them.
+    """
     db.session.remove()
     db.engine.dispose()
     conninfo, env = _libpq(db.engine.url)

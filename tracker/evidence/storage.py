@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from flask import current_app
 from sqlalchemy import select
 
+from ..core.files import private_folder
 from ..extensions import db
 from .models import StoredFile
 
@@ -80,7 +81,7 @@ def store(stream, *, mime_type: str = "application/octet-stream", max_bytes: int
     if hasattr(stream, "seek"):
         stream.seek(0)
     tmp_dir = root() / TMP_DIR
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(tmp_dir)
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-", suffix=".part")
     tmp_path = Path(tmp_name)
     try:
@@ -96,11 +97,11 @@ def store(stream, *, mime_type: str = "application/octet-stream", max_bytes: int
             os.fsync(out.fileno())  # the bytes are on disk before the name points at them
         sha = digest.hexdigest()
         final = path_for(sha)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(final.parent)
         if final.is_file() and final.stat().st_size == size:
             tmp_path.unlink()  # the same content is already stored: keep one copy
         else:
-            os.chmod(tmp_path, 0o640)
+            os.chmod(tmp_path, 0o600)
             os.replace(tmp_path, final)
             _fsync_dir(final.parent)
     except BaseException:

@@ -1,5 +1,6 @@
 """Generating, archiving, verifying and finalising reports; the Secretary General's summaries. Never commits."""
 import hashlib
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..core.access import sees_unapproved
 from ..core.errors import Conflict, DomainError
+from ..core.files import create_private, private_folder
 from ..core.years import PLAN_YEARS
 from ..extensions import db
 from . import snapshot as frozen
@@ -64,12 +66,11 @@ def archive_name(kind: str, year: int | None, now: datetime) -> str:
 
 def write_archive_file(data: bytes, kind: str, year: int | None, now: datetime) -> Path:
     """Write the PDF under a new name; an existing file is never replaced (exclusive create)."""
-    folder = exports_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(exports_folder())
     for _ in range(5):
         path = folder / archive_name(kind, year, now)
         try:
-            with open(path, "xb") as handle:
+            with os.fdopen(create_private(path), "wb") as handle:  # owner-only (0600) from its creation
                 handle.write(data)
             return path
         except FileExistsError:
