@@ -188,7 +188,7 @@ def test_setting_up_the_second_factor_with_recovery_codes(app, client_as):
     assert "<svg" in page and "QR code" in page
     with staff.session_transaction() as session:
         secret = session["second_factor_new_secret"]
-    assert secret in page
+    assert " ".join(secret[i:i + 4] for i in range(0, 32, 4)) in page  # in groups of four, to type by hand
     refused = staff.post("/account/second-factor", data={"code": "123456"})
     assert "This code does not match" in refused.get_data(as_text=True)
     db.session.refresh(staff.user)

@@ -17,6 +17,13 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+class CurrentPasswordMixin:
+    """The current password (declared before the new one: WTForms shows fields in the order they were made)."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
+                                     render_kw={"autocomplete": "current-password"})
+
+
 class NewPasswordMixin:
     """A new password typed twice, checked for strength."""
 
@@ -33,11 +40,9 @@ class NewPasswordMixin:
             raise ValidationError(problem)
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(CurrentPasswordMixin, NewPasswordMixin, FlaskForm):
     """Change one's own password, proving the current one."""
 
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)],
-                                     render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Change password")
 
 

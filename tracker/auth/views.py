@@ -177,7 +177,8 @@ def second_factor_setup():
             session.pop(NEW_SECRET, None)
             return render_template("auth/recovery_codes.html", codes=enabled.value)
     uri = second_factor.provisioning_uri(current_user, secret)
-    return render_template("auth/second_factor.html", form=form, secret=secret, qr=second_factor.qr_svg(uri),
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))  # easier to type; apps ignore spaces
+    return render_template("auth/second_factor.html", form=form, secret=grouped, qr=second_factor.qr_svg(uri),
                            required=second_factor.required(current_user))
 
 
