@@ -93,6 +93,13 @@ def test_outcome_section_for_the_board(page, login_as, live_server):  # noqa: F8
     login_as(page, "board")
     page.goto("/plan/outcomes/L1.A1.O1")
     section = page.locator("section", has=page.get_by_role("heading", name="Evidence for this outcome"))
+    # Evidence attached straight to an outcome reaches the Board once that year's assessment is approved.
+    assert "Recommendations adopted by the Board." not in section.inner_text()
+    with live_server.instance.app_context():
+        from tests.factories import make_assessment
+        from tracker.core.years import current_plan_year
+        make_assessment("L1.A1.O1", current_plan_year(), state="approved")
+    page.reload()
     assert "Recommendations adopted by the Board." in section.inner_text()
     assert section.locator("form").count() == 0  # board members read only
     assert_accessible(page)

@@ -31,7 +31,7 @@ def _flash(page, text: str):
 def _switch_user(page, login_as, role: str) -> None:
     """Log out with the navigation bar's button, then log in as someone else."""
     click_and_wait(page, page.get_by_role("button", name="Log out"))
-    page.wait_for_url(re.compile(r"/login$"))
+    page.wait_for_url(re.compile(r"/login\?bye=1$"))
     login_as(page, role)
 
 

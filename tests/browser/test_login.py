@@ -76,7 +76,7 @@ def test_logout_ends_the_session(page, login_as):
     outcome_title = page.get_by_role("heading", level=1).inner_text()
 
     page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(re.compile(r"/login$"))
+    page.wait_for_url(re.compile(r"/login\?bye=1$"))
     assert page.get_by_text("You are logged out.").is_visible()
 
     # A protected page, typed in or reached with Back, now asks for a login and shows nothing of the plan.
