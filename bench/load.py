@@ -421,6 +421,16 @@ class HttpSession:
         answer = self.post_form("/login", [("csrf_token", self.csrf), ("email", email), ("password", password)])
         if answer.status != 302:
             raise RuntimeError(f"login as {email} answered {answer.status or answer.failure}")
+        if answer.location_path().startswith("/login/code"):  # the Secretary General's second factor
+            import pyotp
+
+            from tracker.demo.seed import DEMO_TOTP_SECRET
+
+            self.token_from(self.request("GET", "/login/code").text)
+            answer = self.post_form("/login/code", [("csrf_token", self.csrf),
+                                                    ("code", pyotp.TOTP(DEMO_TOTP_SECRET).now())])
+            if answer.status != 302:
+                raise RuntimeError(f"the second factor of {email} answered {answer.status or answer.failure}")
         page = self.request("GET", form_page)
         if page.status != 200:
             raise RuntimeError(f"GET {form_page} as {email} answered {page.status or page.failure}")
