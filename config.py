@@ -72,6 +72,11 @@ class Config:
     CACHE_KEY_PREFIX = "tracker:"  # Redis' clear() then deletes only our keys, never the whole database
     CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 500)  # SimpleCache: entries per worker before pruning
 
+    # Backups: BACKUP_VERIFY_KEY (an Ed25519 public key file) makes every restore require a manifest signed by its
+    # private key; scrypt's cost for passphrase-encrypted backups (2**17: 128 MiB, about half a second).
+    BACKUP_VERIFY_KEY = os.environ.get("BACKUP_VERIFY_KEY") or None
+    BACKUP_SCRYPT_N = _env_int("BACKUP_SCRYPT_N", 2**17)
+
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
 
@@ -93,6 +98,8 @@ class TestConfig(Config):
     # Same argon2id format and code path, only the work factor is the smallest allowed: never for real accounts.
     ARGON2_COSTS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     CACHE_TYPE = "SimpleCache"  # never a Redis the environment happens to name
+    BACKUP_VERIFY_KEY = None  # never a key the environment happens to name
+    BACKUP_SCRYPT_N = 2**10  # the same scrypt, at a test's cost: never for real backups
 
 
 class ProductionConfig(Config):
