@@ -199,7 +199,7 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def sealing(passphrase: bytes | None = None, recipient=None) -> crypto.Sealing | None:
+def _sealing(passphrase: bytes | None = None, recipient=None) -> crypto.Sealing | None:
     """How to encrypt a backup (a passphrase, or an X25519 public key), checked before any work; None for plain."""
     if passphrase is None and recipient is None:
         return None
@@ -218,7 +218,7 @@ def create_backup(destination: Path, *, passphrase: bytes | None = None, recipie
         raise BackupError(f"{destination} already exists: choose a new file name.")
     if not destination.parent.is_dir():
         raise BackupError(f"The folder {destination.parent} does not exist.")
-    seal = sealing(passphrase, recipient)
+    seal = _sealing(passphrase, recipient)
     dialect = _dialect()
     with tempfile.TemporaryDirectory(prefix="tracker-backup-") as work:
         database_copy = Path(work) / DATABASE_NAMES[dialect]
@@ -506,7 +506,8 @@ def restore_backup(archive_path: Path, *, force: bool = False, passphrase: bytes
     archive_path = Path(archive_path)
     if not archive_path.is_file():
         raise BackupError(f"{archive_path} does not exist.")
-    verify_key = verify_key or configured_verify_key()
+    if verify_key is None:
+        verify_key = configured_verify_key()
     dialect = _dialect()
     contents = instance_contents()
     if contents and not force:
