@@ -74,6 +74,10 @@ class Config:
 
     # The security event log (JSON lines): a file path, or "-" for standard error; None means "<instance>/security.log".
     SECURITY_LOG = os.environ.get("SECURITY_LOG")
+    # Backups: BACKUP_VERIFY_KEY (an Ed25519 public key file) makes every restore require a manifest signed by its
+    # private key; scrypt's cost for passphrase-encrypted backups (2**17: 128 MiB, about half a second).
+    BACKUP_VERIFY_KEY = os.environ.get("BACKUP_VERIFY_KEY") or None
+    BACKUP_SCRYPT_N = _env_int("BACKUP_SCRYPT_N", 2**17)
 
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
@@ -97,6 +101,8 @@ class TestConfig(Config):
     ARGON2_COSTS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     CACHE_TYPE = "SimpleCache"  # never a Redis the environment happens to name
     SECURITY_LOG = os.devnull  # the tests that read the log give their own file
+    BACKUP_VERIFY_KEY = None  # never a key the environment happens to name
+    BACKUP_SCRYPT_N = 2**10  # the same scrypt, at a test's cost: never for real backups
 
 
 class ProductionConfig(Config):

@@ -144,3 +144,4 @@ def register(app: Flask) -> None:
     backup_cli = importlib.import_module(".backup.cli", __package__)
     app.cli.add_command(backup_cli.backup_command)
     app.cli.add_command(backup_cli.restore_command)
+    app.cli.add_command(backup_cli.keys_command)

@@ -2,8 +2,10 @@
 
 Archive layout (a .tar.gz):
   manifest.json                 format version, time, dialect, Alembic revision, row counts, every file's hash
+  manifest.sig                  when signed: an Ed25519 signature of manifest.json and the signer's fingerprint
   database.sqlite | database.pgdump   SQLite's online backup, or `pg_dump --format=custom`
   evidence/<sha[:2]>/<sha>      the evidence files, in the storage layout
+The whole archive may be encrypted (a passphrase, or an X25519 public key): see crypto.py for that format.
 
 The database copy is taken from one snapshot (SQLite's backup API, or a PostgreSQL exported snapshot shared by
 the inventory queries and pg_dump), so the manifest describes exactly the rows in the copy. Restore stages and
@@ -22,7 +24,7 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
@@ -34,15 +36,13 @@ from ..core.files import private_file, private_folder
 from ..evidence import storage
 from ..evidence.models import StoredFile
 from ..extensions import cache, db
+from . import crypto
+from .errors import BackupError
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 DATABASE_NAMES = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 EVIDENCE_PREFIX = "evidence/"
-
-
-class BackupError(Exception):
-    """A backup or restore that cannot go on; the message says why and what to do."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -200,15 +200,27 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def create_backup(destination: Path) -> dict:
-    """Write one archive with a consistent database copy and every evidence file; return its manifest."""
+def _sealing(passphrase: bytes | None = None, recipient=None) -> crypto.Sealing | None:
+    """How to encrypt a backup (a passphrase, or an X25519 public key), checked before any work; None for plain."""
+    if passphrase is None and recipient is None:
+        return None
+    return crypto.Sealing(passphrase=passphrase, recipient=recipient,
+                          scrypt_n=current_app.config.get("BACKUP_SCRYPT_N") or crypto.DEFAULT_SCRYPT_N)
+
+
+def create_backup(destination: Path, *, passphrase: bytes | None = None, recipient=None, sign_key=None) -> dict:
+    """Write one archive with a consistent database copy and every evidence file; return its manifest.
+
+    With a passphrase or an X25519 recipient key the whole archive is encrypted; with an Ed25519 sign_key its
+    manifest is signed (manifest.sig).
+    """
     destination = Path(destination)
     if destination.exists():
         raise BackupError(f"{destination} already exists: choose a new file name.")
     if not destination.parent.is_dir():
         raise BackupError(f"The folder {destination.parent} does not exist.")
+    seal = _sealing(passphrase, recipient)
     dialect = _dialect()
-    root = storage.root()
     with tempfile.TemporaryDirectory(prefix="tracker-backup-") as work:
         database_copy = Path(work) / DATABASE_NAMES[dialect]
         facts = _snapshot_sqlite(database_copy) if dialect == "sqlite" else _snapshot_postgresql(database_copy)
@@ -228,17 +240,27 @@ def create_backup(destination: Path) -> dict:
                                             suffix=".partial")
         partial = Path(partial_name)
         try:
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
-                _add_bytes(archive, MANIFEST_NAME, json.dumps(manifest, indent=2).encode())
-                archive.add(database_copy, arcname=DATABASE_NAMES[dialect], recursive=False)
-                for entry in manifest["files"]:
-                    _add_evidence(archive, root, entry)
+            with os.fdopen(fd, "wb") as raw, (seal.writer(raw) if seal else nullcontext(raw)) as out:
+                _write_archive(out, manifest, database_copy, sign_key)
             os.chmod(partial, 0o600)  # it holds password hashes
             os.replace(partial, destination)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
     return manifest
+
+
+def _write_archive(out, manifest: dict, database_copy: Path, sign_key) -> None:
+    """Write the .tar.gz: the manifest first (and its signature), the database copy, then the evidence files."""
+    manifest_bytes = json.dumps(manifest, indent=2).encode()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        _add_bytes(archive, MANIFEST_NAME, manifest_bytes)
+        if sign_key is not None:
+            _add_bytes(archive, crypto.SIGNATURE_NAME, crypto.sign_manifest(manifest_bytes, sign_key))
+        archive.add(database_copy, arcname=manifest["database"]["path"], recursive=False)
+        root = storage.root()
+        for entry in manifest["files"]:
+            _add_evidence(archive, root, entry)
 
 
 def _add_evidence(archive: tarfile.TarFile, root: Path, entry: dict) -> None:
@@ -290,8 +312,8 @@ def _check_member(member: tarfile.TarInfo, dialect_names: set[str]) -> str:
         return "dir"
     if not member.isfile():
         raise BackupError(f"The archive holds a link or special file ({name!r}). Nothing was restored.")
-    if name == MANIFEST_NAME:
-        return "manifest"
+    if name in (MANIFEST_NAME, crypto.SIGNATURE_NAME):
+        return "manifest" if name == MANIFEST_NAME else "signature"
     if name in dialect_names:
         return "database"
     if name.startswith(EVIDENCE_PREFIX) and storage.is_valid_hash(path.name) and \
@@ -348,33 +370,60 @@ def _stage_member(archive: tarfile.TarFile, archive_path: Path, member: tarfile.
         raise BackupError(f"{archive_path} is damaged at {member.name}: {error}. Nothing was restored.") from None
 
 
-def _stage(archive_path: Path, staging: Path) -> tuple[dict, Path, dict[str, Path]]:
-    """Extract the archive into a staging folder, member by member, checking names, sizes and hashes."""
-    manifest, databases, evidence = None, {}, {}
+def _read_small(archive: tarfile.TarFile, archive_path: Path, member: tarfile.TarInfo,
+                limit: int | None = None) -> bytes:
+    """The bytes of a small member (the manifest or its signature)."""
+    if limit is not None and member.size > limit:
+        raise BackupError(f"The archive's {member.name} is too large. Nothing was restored.")
+    try:
+        return archive.extractfile(member).read(member.size + 1)
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        raise BackupError(f"{archive_path} is damaged at {member.name}: {error}. Nothing was restored.") from None
+
+
+def _signed_manifest(archive: tarfile.TarFile, archive_path: Path, members: dict[str, tarfile.TarInfo],
+                     verify_key) -> dict:
+    """The manifest, its signature checked first when a verify key is given (the manifest vouches for the rest)."""
+    if "manifest" not in members:
+        raise BackupError("The archive has no manifest.json: it is not a tracker backup.")
+    data = _read_small(archive, archive_path, members["manifest"])
+    if verify_key is not None:
+        member = members.get("signature")
+        signature = None if member is None else _read_small(archive, archive_path, member, crypto.MAX_SIGNATURE_SIZE)
+        crypto.verify_manifest(data, signature, verify_key)
+    return _read_manifest(data)
+
+
+def _stage(source: Path, staging: Path, verify_key=None, shown: Path | None = None
+           ) -> tuple[dict, Path, dict[str, Path]]:
+    """Extract the archive into a staging folder, member by member, checking names, signature, sizes and hashes.
+
+    source is the plain .tar.gz (an encrypted backup's is decrypted first); shown is the name given in messages.
+    """
+    shown = shown or source
+    databases, evidence = {}, {}
     hashes = {}
     try:
-        archive = tarfile.open(archive_path, mode="r:*")
+        archive = tarfile.open(source, mode="r:*")
     except (tarfile.TarError, OSError) as error:
-        raise BackupError(f"{archive_path} is not a readable backup archive: {error}") from None
+        raise BackupError(f"{shown} is not a readable backup archive: {error}") from None
     with archive:
-        members = _members(archive, archive_path)
+        members = _members(archive, shown)
         kinds = {m.name: _check_member(m, set(DATABASE_NAMES.values())) for m in members}
+        small = {kinds[m.name]: m for m in members if kinds[m.name] in ("manifest", "signature")}
+        manifest = _signed_manifest(archive, shown, small, verify_key)
         for member in members:
             kind = kinds[member.name]
-            if kind == "manifest":
-                manifest = _read_manifest(archive.extractfile(member).read(member.size + 1))
-            elif kind == "database":
+            if kind == "database":
                 target = staging / member.name
-                hashes[member.name] = _stage_member(archive, archive_path, member, target)
+                hashes[member.name] = _stage_member(archive, shown, member, target)
                 databases[member.name] = target
-            elif kind != "dir":
+            elif kind == "evidence":
                 name = member.name.removeprefix(EVIDENCE_PREFIX)
                 target = staging / "evidence" / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                hashes[member.name] = _stage_member(archive, archive_path, member, target)
+                hashes[member.name] = _stage_member(archive, shown, member, target)
                 evidence[name] = target
-    if manifest is None:
-        raise BackupError("The archive has no manifest.json: it is not a tracker backup.")
     _check_against_manifest(manifest, databases, evidence, hashes)
     return manifest, databases[DATABASE_NAMES[manifest["dialect"]]], evidence
 
@@ -441,11 +490,25 @@ def _staging_folder(near: Path):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def restore_backup(archive_path: Path, *, force: bool = False) -> dict:
-    """Restore an archive into this instance after verifying every hash; return its manifest."""
+def configured_verify_key():
+    """The Ed25519 public key every restore must be signed by (BACKUP_VERIFY_KEY, a path), or None."""
+    path = current_app.config.get("BACKUP_VERIFY_KEY")
+    return crypto.load_verify_key(Path(path)) if path else None
+
+
+def restore_backup(archive_path: Path, *, force: bool = False, passphrase: bytes | None = None, identity=None,
+                   verify_key=None) -> dict:
+    """Restore an archive into this instance after verifying every hash; return its manifest.
+
+    An encrypted archive needs its passphrase or the X25519 identity it was encrypted to. With a verify key (or
+    BACKUP_VERIFY_KEY configured) the manifest must carry that key's valid signature. Every check passes before
+    anything in the instance changes.
+    """
     archive_path = Path(archive_path)
     if not archive_path.is_file():
         raise BackupError(f"{archive_path} does not exist.")
+    if verify_key is None:
+        verify_key = configured_verify_key()
     dialect = _dialect()
     contents = instance_contents()
     if contents and not force:
@@ -453,7 +516,12 @@ def restore_backup(archive_path: Path, *, force: bool = False) -> dict:
                           "instance, or pass --force to replace its database with the backup's.")
     root = storage.root()
     with _staging_folder(root) as staging:
-        manifest, database, evidence = _stage(archive_path, staging)
+        # An encrypted archive is decrypted (and wholly authenticated) before tarfile reads a byte of it.
+        plain = staging / "archive.tar.gz"
+        encrypted = crypto.decrypt_file(archive_path, plain, passphrase=passphrase, identity=identity)
+        manifest, database, evidence = _stage(plain if encrypted else archive_path, staging, verify_key,
+                                              shown=archive_path)
+        plain.unlink(missing_ok=True)  # staged member by member: the decrypted copy only takes disk space now
         if manifest["dialect"] != dialect:
             raise BackupError(f"This backup is of a {manifest['dialect']} database; this instance uses {dialect}. "
                               "Restore it into an instance of the same kind.")
