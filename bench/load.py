@@ -421,7 +421,7 @@ class HttpSession:
         answer = self.post_form("/login", [("csrf_token", self.csrf), ("email", email), ("password", password)])
         if answer.status != 302:
             raise RuntimeError(f"login as {email} answered {answer.status or answer.failure}")
-        if answer.location_path().startswith("/login/code"):  # the Secretary General's second factor
+        if answer.location_path.startswith("/login/code"):  # the Secretary General's second factor
             import pyotp
 
             from tracker.demo.seed import DEMO_TOTP_SECRET
