@@ -42,6 +42,7 @@ def test_the_throttle_holds_on_every_worker_and_never_locks_the_owner_out(tmp_pa
         "GUNICORN_CMD_ARGS": "--preload --access-logfile - --access-logformat '%(p)s \"%(r)s\" %(s)s'"}).start()
     try:
         attacker = HttpSession(server)
+        attacker.csrf_token("/login")  # the session cookie first: concurrent first visits would each start one
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # five wrong passwords, from several workers
             statuses = list(pool.map(lambda _: _attempt(attacker, "wrong", "wrong password!", ATTACKER)[0],
                                      range(5)))
