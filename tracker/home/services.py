@@ -72,8 +72,8 @@ def evaluation() -> dict:
     except FrozenDataDamaged as error:
         return {"report": report, "scorecard": None, "problem": str(error)}
     if data is None or "scorecard" not in data:
-        return {"report": report, "scorecard": None,
-                "problem": "This report was archived before reports kept their data: open the PDF for its scorecard."}
+        return {"report": report, "scorecard": None, "problem": "The data of this report was not frozen when it was "
+                                                                "marked final: its scorecard is in the PDF."}
     return {"report": report, "scorecard": scorecard_view(data["scorecard"]), "problem": None,
             "title": data.get("title"), "period": data.get("period")}
 
