@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pyotp
 import pytest
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from tests.conftest import PASSWORD, TOTP_SECRET
 from tracker.assessments.models import Assessment
@@ -258,5 +258,4 @@ def test_the_board_home_reads_a_fixed_number_of_queries(client_as, count_queries
     db.session.expire_all()
     with count_queries() as statements:
         assert board.get("/evaluation").status_code == 200
-    assert len(statements) <= 5
-    assert db.session.scalar(select(func.count(Report.id))) == 1
+    assert len(statements) <= 4  # the session, the user, the report (with its data), who generated it
