@@ -199,3 +199,12 @@ def test_row_rules_of_what_the_board_reads(app, client_as, make_user, find_outco
     assert (_send(client, f"/reports/{draft.id}/download", "GET")[0],
             _send(client, f"/evidence/{evidence.id}/download", "GET")[0]) == expected
     assert (f"/reports/{draft.id}/download" in client.get("/reports/").get_data(as_text=True)) is (role != "board")
+
+
+def test_the_matrix_checks_each_role_home(app):
+    """The homes are in the matrix with their policies: the root for everyone, My work for those who write."""
+    checked = {endpoint for endpoint, _, _ in _requests(app)}
+    assert {"home.index", "home.my_work", "home.evaluation"} <= checked
+    policies = {e: set(app.view_functions[e].allowed_roles) for e in ("home.index", "home.my_work", "home.evaluation")}
+    assert policies == {"home.index": set(ROLES), "home.my_work": {"admin", "secretary_general", "staff"},
+                        "home.evaluation": set(ROLES)}

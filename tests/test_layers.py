@@ -17,6 +17,7 @@ LAYERS = (
     ("review",),
     ("overview",),
     ("reports",),
+    ("home",),
     ("admin", "backup", "demo"),
     ("__init__", "cli", "models", "errors", "templating"),  # the application: wires every feature together
 )

@@ -350,8 +350,8 @@ def test_anonymous_is_sent_to_login(client):
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
 
-def test_root_redirects_to_the_overview(client_as):
-    response = client_as("board").get("/")
+def test_root_sends_the_secretary_general_to_the_overview(client_as):
+    response = client_as("secretary_general").get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/overview/")
 
 

@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from .assessments.views import bp as assessments_bp
     from .auth.views import bp as auth_bp
     from .evidence.views import bp as evidence_bp
+    from .home.views import bp as home_bp
     from .indicators.views import bp as indicators_bp
     from .overview.views import bp as overview_bp
     from .plan.views import bp as plan_bp
@@ -139,7 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from .review.views import bp as review_bp
 
     for blueprint in (auth_bp, plan_bp, activities_bp, evidence_bp, indicators_bp, assessments_bp, review_bp,
-                      overview_bp, reports_bp, admin_bp):
+                      overview_bp, reports_bp, home_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

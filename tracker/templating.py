@@ -51,4 +51,11 @@ def register(app: Flask) -> None:
         def own_work(item):
             return wrote_or_edited(current_user, item)
 
-        return {"roles": roles, "can": can, "has_endpoint": has_endpoint, "own_work": own_work}
+        def returned_to_me():
+            """How many items came back to the current user (the menu's badge): one query, asked when drawn."""
+            from .home.services import returned_count
+
+            return returned_count(current_user)
+
+        return {"roles": roles, "can": can, "has_endpoint": has_endpoint, "own_work": own_work,
+                "returned_to_me": returned_to_me}

@@ -118,7 +118,7 @@ def login_as(live_server):
     """Log a page in through the login form: login_as(page, role) -> the page, on the plan tree."""
 
     def do_login(page, role: str):
-        # Since login lands on the overview, ask for the plan tree explicitly: the tests start from there.
+        # Since login lands on the role's home, ask for the plan tree explicitly: the tests start from there.
         page.goto("/login?next=/plan/")
         page.get_by_label("Email").fill(ROLE_EMAILS[role])
         page.get_by_label("Password").fill(USER_PASSWORD)

@@ -56,7 +56,7 @@ def test_login_with_the_keyboard_only(page):
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
 
-    page.wait_for_url(re.compile(r"/overview/$"))
+    page.wait_for_url(re.compile(r"/my-work$"))  # staff land on their home
     assert page.get_by_role("heading", level=1).is_visible()
     assert page.get_by_role("button", name="Log out").count() == 1
 

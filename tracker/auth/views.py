@@ -30,7 +30,7 @@ def load_user(token: str):
 
 def _after_login() -> str:
     """Where a login goes: the page asked for, if it is one of ours."""
-    return local_path(request.args.get("next"), url_for("overview.index"))
+    return local_path(request.args.get("next"), url_for("home.index"))
 
 
 def _sign_in(user: User):

@@ -1,5 +1,5 @@
 """The Secretary General's progress overview: headline figures, the plan as a heat map, readiness, charts."""
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
@@ -131,13 +131,3 @@ def chart(name: str):
     response.headers["Content-Security-Policy"] = CHART_CSP
     response.headers["Vary"] = "Cookie"
     return response.make_conditional(request)
-
-
-@allow(*EVERYONE)
-def root():
-    """Send the home page to the overview."""
-    return redirect(url_for("overview.index"))
-
-
-# The blueprint's prefix is /overview: the site root is added on the app itself when the blueprint is registered.
-bp.record_once(lambda state: state.app.add_url_rule("/", "root", root))
