@@ -295,3 +295,18 @@ def test_an_assessment_with_no_narrative_cannot_be_submitted(client_as, assign_r
     assert db.session.get(Assessment, draft.id).review_state == "draft"
     assert db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "assessment")).all() \
         == ["create"]
+
+
+def test_a_long_bulk_message_names_the_first_items_and_counts_the_rest(client_as, make_user, make_assessment):
+    from tracker.plan.models import Outcome
+
+    author = make_user("staff")
+    codes = db.session.scalars(select(Outcome.code).order_by(Outcome.position).limit(14)).all()
+    keys = ["a" + str(_submitted(make_assessment, code, 2022, author).id) for code in codes]
+    sg = client_as("secretary_general")
+    response = sg.post("/assessments/review/approve", data={"items": [f"{k}:{_version(k)}" for k in keys]},
+                       follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert [_state(k) for k in keys] == ["approved"] * 14
+    assert f"14 approved: Assessment of {codes[0]} for 2022;" in html and "; and 2 more." in html
+    assert f"Assessment of {codes[12]} for 2022" not in html

@@ -94,12 +94,21 @@ def _decide(item, key: str, back: str, show_invalid):
     return redirect(back)
 
 
+MAX_NAMED = 12  # items named in a message: the notice travels in the session cookie, which must stay small
+
+
+def _named(labels: list) -> list:
+    """The first labels, and how many more there are."""
+    more = len(labels) - MAX_NAMED
+    return labels[:MAX_NAMED] + ([f"and {more} more"] if more > 0 else [])
+
+
 def _skipped_by_reason(skipped: list) -> list:
     """The skipped items grouped by reason: [(reason, [labels])], in the order first met."""
     grouped: dict = {}
     for label, reason in skipped:
         grouped.setdefault(reason, []).append(label)
-    return list(grouped.items())
+    return [(reason, _named(labels)) for reason, labels in grouped.items()]
 
 
 @bp.route("/assessments/review/approve", methods=["POST"])
@@ -118,7 +127,7 @@ def approve_selected():
         _tell(back, str(result.error), "error")
         return redirect(back)
     done = result.value
-    text = (f"{len(done.approved)} approved: " + "; ".join(done.approved) + "." if done.approved
+    text = (f"{len(done.approved)} approved: " + "; ".join(_named(done.approved)) + "." if done.approved
             else "Nothing was approved.")
     _tell(back, text, "success" if done.approved else "warning", skipped=_skipped_by_reason(done.skipped))
     return redirect(back)
