@@ -384,6 +384,7 @@ def test_role_policy_of_assessment_routes(app):
     expected = {
         "assessments.edit": {"admin", "secretary_general", "staff"},
         "assessments.submit": {"admin", "secretary_general", "staff"},
+        "review.approve_selected": {"admin", "secretary_general"},
         "review.assessment": {"admin", "secretary_general"},
         "review.my_updates": {"admin", "secretary_general", "staff"},
         "review.queue": {"admin", "secretary_general"},

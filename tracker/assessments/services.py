@@ -19,6 +19,15 @@ from .models import ASSESSMENT_STATUSES, TEXT_FIELDS, Assessment
 MAX_TEXT = 20000
 
 
+class EmptyNarrative(Invalid):
+    """An assessment says nothing yet: a draft may, a submitted one may not."""
+
+    def __init__(self):
+        super().__init__("Write what was achieved, the difficulties or the next steps before submitting: an "
+                         "assessment with no text cannot be reviewed. You can still save it as a draft.",
+                         field="achieved")
+
+
 def can_edit_assessment(user, outcome_id: int, assessment: Assessment | None) -> bool:
     """Staff edit an assessment they wrote or of an outcome they are responsible for; SG and admins any."""
     if can_review(user):
@@ -95,4 +104,6 @@ def submit(actor, assessment: Assessment) -> Assessment:
     ensure_unlocked(assessment.year)
     if not can_edit_assessment(actor, assessment.outcome_id, assessment):
         raise NotAllowed("You can submit the assessments of the outcomes you are responsible for, and your own.")
+    if not any(has_visible(getattr(assessment, name) or "") for name in TEXT_FIELDS):
+        raise EmptyNarrative()
     return review.submit(actor, assessment)

@@ -1,32 +1,107 @@
 """What waits for review, and what is due from each author: assessments and values read together."""
-from sqlalchemy import or_, select
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import selectinload
 
 from ..assessments.models import Assessment
-from ..core.review import ReviewState
-from ..core.years import PLAN_YEARS, is_locked, locked_years
+from ..auth.models import User
+from ..core import review
+from ..core.access import require_steering
+from ..core.errors import Invalid
+from ..core.review import ReviewState, wrote_or_edited
+from ..core.years import is_locked, locked_years
 from ..extensions import db
 from ..indicators.models import Indicator, IndicatorValue
-from ..plan.models import Axis, Outcome
+from ..plan.models import ActionLine, Axis, Outcome
 from ..plan.responsibles import responsible_outcomes
 
+SORTS = ("code", "submitted", "author")
+STATES = (ReviewState.SUBMITTED, ReviewState.RETURNED, ReviewState.APPROVED)
 
-def queue(year: int | None = None) -> dict:
-    """Submitted assessments and values waiting for the Secretary General, of one year or all, in plan order."""
-    years = PLAN_YEARS if year is None else (year,)
-    assessments = list(db.session.scalars(
-        select(Assessment).join(Outcome, Outcome.id == Assessment.outcome_id)
-        .where(Assessment.review_state == ReviewState.SUBMITTED, Assessment.year.in_(years))
-        .options(selectinload(Assessment.outcome).selectinload(Outcome.axis).selectinload(Axis.line),
-                 selectinload(Assessment.author), selectinload(Assessment.edited_by))
-        .order_by(Assessment.year, Outcome.position)))
-    values = list(db.session.scalars(
-        select(IndicatorValue).join(Indicator, Indicator.id == IndicatorValue.indicator_id)
-        .where(IndicatorValue.review_state == ReviewState.SUBMITTED, IndicatorValue.year.in_(years))
-        .options(selectinload(IndicatorValue.indicator).selectinload(Indicator.outcome),
-                 selectinload(IndicatorValue.entered_by), selectinload(IndicatorValue.edited_by))
-        .order_by(IndicatorValue.year, Indicator.code)))
-    return {"assessments": assessments, "values": values}
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows: a year, an action line, a review state and an author (None: any), and an order."""
+
+    year: int | None = None
+    line_id: int | None = None
+    state: ReviewState = ReviewState.SUBMITTED
+    author_id: int | None = None
+    sort: str = "code"
+
+
+def _assessment_order(sort: str) -> list:
+    """The ORDER BY of assessments for a sort."""
+    plan_order = [Outcome.position, Assessment.year]
+    if sort == "submitted":
+        return [Assessment.submitted_at.is_(None), Assessment.submitted_at, *plan_order]
+    if sort == "author":
+        return [User.name.is_(None), User.name, *plan_order]
+    return plan_order
+
+
+def _value_order(sort: str) -> list:
+    """The ORDER BY of values for a sort (plan-wide indicators after the outcomes' ones)."""
+    plan_order = [Outcome.position.is_(None), Outcome.position, Indicator.code, IndicatorValue.year]
+    if sort == "submitted":
+        return [IndicatorValue.submitted_at.is_(None), IndicatorValue.submitted_at, *plan_order]
+    if sort == "author":
+        return [User.name.is_(None), User.name, *plan_order]
+    return plan_order
+
+
+def _assessments(filters: QueueFilter) -> list[Assessment]:
+    """The assessments a filter selects, in its order (one query and its eager loads)."""
+    query = (select(Assessment).join(Outcome, Outcome.id == Assessment.outcome_id)
+             .join(Axis, Axis.id == Outcome.axis_id).outerjoin(User, User.id == Assessment.author_id)
+             .where(Assessment.review_state == filters.state))
+    if filters.year is not None:
+        query = query.where(Assessment.year == filters.year)
+    if filters.line_id is not None:
+        query = query.where(Axis.line_id == filters.line_id)
+    if filters.author_id is not None:
+        query = query.where(Assessment.author_id == filters.author_id)
+    return list(db.session.scalars(query.options(
+        selectinload(Assessment.outcome).selectinload(Outcome.axis).selectinload(Axis.line),
+        selectinload(Assessment.author), selectinload(Assessment.edited_by))
+        .order_by(*_assessment_order(filters.sort))))
+
+
+def _values(filters: QueueFilter) -> list[IndicatorValue]:
+    """The indicator values a filter selects, in its order; a line filter leaves out plan-wide indicators."""
+    query = (select(IndicatorValue).join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+             .outerjoin(Outcome, Outcome.id == Indicator.outcome_id).outerjoin(Axis, Axis.id == Outcome.axis_id)
+             .outerjoin(User, User.id == IndicatorValue.entered_by_id)
+             .where(IndicatorValue.review_state == filters.state))
+    if filters.year is not None:
+        query = query.where(IndicatorValue.year == filters.year)
+    if filters.line_id is not None:
+        query = query.where(Axis.line_id == filters.line_id)
+    if filters.author_id is not None:
+        query = query.where(IndicatorValue.entered_by_id == filters.author_id)
+    return list(db.session.scalars(query.options(
+        selectinload(IndicatorValue.indicator).selectinload(Indicator.outcome),
+        selectinload(IndicatorValue.entered_by), selectinload(IndicatorValue.edited_by))
+        .order_by(*_value_order(filters.sort))))
+
+
+def queue(filters: QueueFilter | None = None) -> dict:
+    """The assessments and values a filter selects (by default: submitted, waiting for the Secretary General)."""
+    filters = filters or QueueFilter()
+    return {"assessments": _assessments(filters), "values": _values(filters)}
+
+
+def filter_choices() -> dict:
+    """The action lines and the authors of reviewed items that the queue's filters offer (two queries)."""
+    lines = list(db.session.scalars(select(ActionLine).order_by(ActionLine.position)))
+    author_ids = union(select(Assessment.author_id.label("id")).where(Assessment.author_id.is_not(None)),
+                       select(IndicatorValue.entered_by_id.label("id"))
+                       .where(IndicatorValue.entered_by_id.is_not(None))).subquery()
+    authors = list(db.session.scalars(select(User).where(User.id.in_(select(author_ids.c.id)))
+                                      .order_by(User.name, User.id)))
+    return {"lines": lines, "authors": authors}
 
 
 def _open_years(items: list) -> list:
@@ -79,3 +154,87 @@ def due_for(user, year: int) -> dict:
         "returned_assessments": _returned_assessments(user, outcome_ids),
         "returned_values": _returned_values(user, outcome_ids),
     }
+
+
+# Why an item picked for approval was left as it was, as the page says it.
+SKIP_OWN = "you wrote or last edited it: another reviewer must approve it"
+SKIP_CHANGED = "it changed since you opened the page: open it again before approving"
+SKIP_DECIDED = "it is no longer waiting for review"
+SKIP_LOCKED = "its year is locked"
+SKIP_GONE = "it no longer exists"
+
+
+SELECTION = re.compile(r"([av])([0-9]{1,12})(?::([0-9]{1,9}))?")  # bounded: any number fits the database
+
+
+@dataclass
+class BulkResult:
+    """What came of approving several items: the labels of those approved and (label, reason) of those skipped."""
+
+    approved: list
+    skipped: list
+
+
+def parse_selection(raw: list[str]) -> list[tuple[str, int, int | None]]:
+    """Read posted selections ("a12:3": an assessment's id and the version shown) into (kind, id, version);
+    anything else is refused with a message (never a 500)."""
+    picked = []
+    for text in raw:
+        match = SELECTION.fullmatch(text or "")
+        if match is None:
+            raise Invalid("The selection could not be read: reload the page and select the items again.",
+                          field="items")
+        kind, ident, version = match.groups()
+        picked.append((kind, int(ident), int(version) if version else None))
+    return list(dict.fromkeys(picked))  # the same item twice is approved once
+
+
+def _load(picked: list) -> dict:
+    """The picked assessments and values, keyed (kind, id): two queries with what their labels need."""
+    ids = {kind: sorted({i for k, i, _ in picked if k == kind}) for kind in ("a", "v")}
+    found = {}
+    if ids["a"]:
+        found.update({("a", a.id): a for a in db.session.scalars(
+            select(Assessment).where(Assessment.id.in_(ids["a"])).options(selectinload(Assessment.outcome)))})
+    if ids["v"]:
+        found.update({("v", v.id): v for v in db.session.scalars(
+            select(IndicatorValue).where(IndicatorValue.id.in_(ids["v"]))
+            .options(selectinload(IndicatorValue.indicator)))})
+    return found
+
+
+def _skip_reason(actor, item, version: int | None, locks: set) -> str | None:
+    """Why an item cannot be approved now, or None when it can."""
+    if item.review_state != ReviewState.SUBMITTED:
+        return SKIP_DECIDED
+    if version is not None and version != item.version:
+        return SKIP_CHANGED
+    if wrote_or_edited(actor, item):
+        return SKIP_OWN
+    if item.year in locks:
+        return SKIP_LOCKED
+    return None
+
+
+def approve_many(actor, raw_selection: list[str]) -> BulkResult:
+    """Approve each selected item through the single-item rule (each audited on its own), skipping with the
+    reason those that cannot be approved; the caller commits them all at once, or nothing on an error."""
+    require_steering(actor, "Only the Secretary General or an administrator can approve or return.")
+    picked = parse_selection(raw_selection)
+    if not picked:
+        raise Invalid("Select the items to approve first.", field="items")
+    found = _load(picked)
+    locks = locked_years()
+    result = BulkResult(approved=[], skipped=[])
+    for kind, ident, version in picked:
+        item = found.get((kind, ident))
+        if item is None:
+            result.skipped.append((("Assessment" if kind == "a" else "Value") + f" #{ident}", SKIP_GONE))
+            continue
+        reason = _skip_reason(actor, item, version, locks)
+        if reason is not None:
+            result.skipped.append((item.review_label, reason))
+            continue
+        review.approve(actor, item)
+        result.approved.append(item.review_label)
+    return result
