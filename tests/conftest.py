@@ -139,6 +139,17 @@ def app(_app):
 
 
 @pytest.fixture
+def csrf_app(_app):
+    """The same database with CSRF protection switched on, as in production."""
+    csrf_on = create_app("testing", SQLALCHEMY_DATABASE_URI=_app.config["SQLALCHEMY_DATABASE_URI"],
+                         EVIDENCE_FOLDER=_app.config["EVIDENCE_FOLDER"], WTF_CSRF_ENABLED=True)
+    csrf_on.test_client_class = IsolatedClient
+    yield csrf_on
+    with csrf_on.app_context():
+        db.engine.dispose()  # its own connection pool: closed now rather than whenever it is garbage-collected
+
+
+@pytest.fixture
 def reset_data(app):
     """reset_data() deletes every row the test wrote so far (the seeded plan stays), as between two tests."""
     return _empty_data_tables

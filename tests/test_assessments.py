@@ -409,20 +409,6 @@ def test_count_of_assessments_unchanged_by_refused_posts(app, client_as):
     assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
 
 
-@pytest.fixture
-def csrf_app(_app):
-    """The same database with CSRF protection switched on, as in production."""
-    from tests.conftest import IsolatedClient
-    from tracker import create_app
-
-    csrf_on = create_app("testing", SQLALCHEMY_DATABASE_URI=_app.config["SQLALCHEMY_DATABASE_URI"],
-                         WTF_CSRF_ENABLED=True)
-    csrf_on.test_client_class = IsolatedClient
-    yield csrf_on
-    with csrf_on.app_context():
-        db.engine.dispose()  # its own connection pool: closed now rather than whenever it is garbage-collected
-
-
 def test_review_forms_carry_the_csrf_token(app, csrf_app, make_user, login, make_assessment, assessment_of):
     assessment = make_assessment(CODE, 2022, state="submitted")
     client = login(csrf_app.test_client(), make_user("secretary_general"))

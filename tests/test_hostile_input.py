@@ -30,7 +30,6 @@ from tracker.extensions import db
 from tracker.indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from tracker.reports.models import BoardItem
 
-from .conftest import IsolatedClient
 from .test_evidence_validation import OOXML_PARTS, ooxml_bytes
 
 
@@ -193,17 +192,6 @@ def test_the_value_service_refuses_what_overflows_the_decimal_context(app, make_
 
 
 # ---------------------------------------------------------------- 3. a multipart part without a name
-
-
-@pytest.fixture
-def csrf_app(_app):
-    """The same database with CSRF protection switched on, as in production."""
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=_app.config["SQLALCHEMY_DATABASE_URI"],
-                     WTF_CSRF_ENABLED=True)
-    app.test_client_class = IsolatedClient
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def _nameless_multipart(filename: str | None = None) -> tuple[bytes, str]:

@@ -3,20 +3,8 @@ import pytest
 
 from config import ProductionConfig
 from tracker import create_app
-from tracker.extensions import db
 
-from .conftest import PASSWORD, IsolatedClient
-
-
-@pytest.fixture
-def csrf_app(_app):
-    """The same database with CSRF protection switched on, as in production."""
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=_app.config["SQLALCHEMY_DATABASE_URI"],
-                     WTF_CSRF_ENABLED=True)
-    app.test_client_class = IsolatedClient
-    yield app
-    with app.app_context():
-        db.engine.dispose()  # its own pool: close it rather than leave connections to the garbage collector
+from .conftest import PASSWORD
 
 
 def test_post_without_csrf_token_is_refused(app, csrf_app, make_user):

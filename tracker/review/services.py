@@ -52,17 +52,23 @@ def _value_order(sort: str) -> list:
     return plan_order
 
 
+def _narrowed(query, filters: QueueFilter, year_column, author_column):
+    """The query limited to the filter's year, line (through the joined Axis) and author."""
+    if filters.year is not None:
+        query = query.where(year_column == filters.year)
+    if filters.line_id is not None:
+        query = query.where(Axis.line_id == filters.line_id)
+    if filters.author_id is not None:
+        query = query.where(author_column == filters.author_id)
+    return query
+
+
 def _assessments(filters: QueueFilter) -> list[Assessment]:
     """The assessments a filter selects, in its order (one query and its eager loads)."""
     query = (select(Assessment).join(Outcome, Outcome.id == Assessment.outcome_id)
              .join(Axis, Axis.id == Outcome.axis_id).outerjoin(User, User.id == Assessment.author_id)
              .where(Assessment.review_state == filters.state))
-    if filters.year is not None:
-        query = query.where(Assessment.year == filters.year)
-    if filters.line_id is not None:
-        query = query.where(Axis.line_id == filters.line_id)
-    if filters.author_id is not None:
-        query = query.where(Assessment.author_id == filters.author_id)
+    query = _narrowed(query, filters, Assessment.year, Assessment.author_id)
     return list(db.session.scalars(query.options(
         selectinload(Assessment.outcome).selectinload(Outcome.axis).selectinload(Axis.line),
         selectinload(Assessment.author), selectinload(Assessment.edited_by))
@@ -75,12 +81,7 @@ def _values(filters: QueueFilter) -> list[IndicatorValue]:
              .outerjoin(Outcome, Outcome.id == Indicator.outcome_id).outerjoin(Axis, Axis.id == Outcome.axis_id)
              .outerjoin(User, User.id == IndicatorValue.entered_by_id)
              .where(IndicatorValue.review_state == filters.state))
-    if filters.year is not None:
-        query = query.where(IndicatorValue.year == filters.year)
-    if filters.line_id is not None:
-        query = query.where(Axis.line_id == filters.line_id)
-    if filters.author_id is not None:
-        query = query.where(IndicatorValue.entered_by_id == filters.author_id)
+    query = _narrowed(query, filters, IndicatorValue.year, IndicatorValue.entered_by_id)
     return list(db.session.scalars(query.options(
         selectinload(IndicatorValue.indicator).selectinload(Indicator.outcome),
         selectinload(IndicatorValue.entered_by), selectinload(IndicatorValue.edited_by))
