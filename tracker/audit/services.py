@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 
@@ -52,6 +52,6 @@ def history(entity_type: str, entity_id: int):
     return db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
-        .options(selectinload(AuditEntry.user))
+        .options(joinedload(AuditEntry.user))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     ).all()

@@ -80,6 +80,13 @@ class User(UserMixin, db.Model):
         """Deactivated accounts cannot log in."""
         return self.active
 
+    @property
+    def is_authenticated(self) -> bool:
+        """A user object stands for a logged-in account: the session loader refuses inactive ones."""
+        # Not `self.active` (UserMixin's answer): after a request's commit that reloads the user from the database
+        # once more, just to set the response's headers.
+        return True
+
     def get_id(self) -> str | None:
         """Identify the login session, not the user, so that logging out can revoke it."""
         return self.session_token
