@@ -301,12 +301,13 @@ def display_value(name: str, value, users: dict | None = None) -> str:
     return str(value)
 
 
-def user_names(ids) -> dict[int, str]:
-    """Names of users by id, in one query."""
-    ids = {i for i in ids if isinstance(i, int)}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+def user_names(ids, known=()) -> dict[int, str]:
+    """Names of users by id: those of the already loaded users given, the others in one query (none if no other)."""
+    names = {user.id: user.name for user in known if user is not None}
+    missing = {i for i in ids if isinstance(i, int) and i not in names}
+    if missing:
+        names.update(db.session.execute(select(User.id, User.name).where(User.id.in_(missing))).all())
+    return names
 
 
 def snapshot_differences(theirs: dict, yours: dict) -> list[tuple[str, object, object]]:

@@ -82,7 +82,8 @@ def detail(activity_id: int):
         user_ids.update(v.get("responsible_id") for v in (entry.before or {}, entry.after or {}))
     return render_template(
         "activities/detail.html", activity=activity, history=entries, field_labels=FIELD_LABELS,
-        users=services.user_names(user_ids), can_edit=services.can_edit_activity(current_user, activity),
+        users=services.user_names(user_ids, known=[activity.responsible, activity.created_by]),
+        can_edit=services.can_edit_activity(current_user, activity),
         sections=activity_page.render(activity))
 
 
