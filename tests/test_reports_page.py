@@ -22,8 +22,8 @@ MOMENT = datetime(2022, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 def _readiness_item(html: str, year: int) -> str:
     """The readiness entry of one year on the page."""
-    found = re.search(rf'<li class="mb-2" id="readiness-{year}">(.*?)</li>\s*(?=<li class="mb-2" id="readiness-|</ul>\s*'
-                      rf'</section>)', html, re.S)
+    next_item = r'<li class="mb-2" id="readiness-|</ul>\s*</section>'
+    found = re.search(rf'<li class="mb-2" id="readiness-{year}">(.*?)</li>\s*(?={next_item})', html, re.S)
     assert found, f"no readiness entry for {year}"
     return " ".join(found.group(1).split())
 
