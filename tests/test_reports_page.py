@@ -247,3 +247,18 @@ def test_new_accounts_default_to_the_staff_role(app, client_as):
     # Editing an account keeps its own role preselected, not the default.
     html = admin.get(f"/admin/users/{admin.user.id}").get_data(as_text=True)
     assert re.search(r'<option[^>]*selected[^>]*value="admin"|<option[^>]*value="admin"[^>]*selected', html)
+
+
+def test_the_reports_page_reads_a_fixed_number_of_queries(app, client_as, count_queries, make_user):
+    sg = client_as("secretary_general")
+    _report(1, by=sg.user)
+    db.session.commit()
+    sg.get("/reports/")  # the session's own first reads (the user, the login session) out of the way
+    with count_queries() as few:
+        assert sg.get("/reports/").status_code == 200
+    for version in range(2, 12):
+        _report(version, final=version == 5, year=2021 + version % 3, by=make_user("staff"))
+    db.session.commit()
+    with count_queries() as many:
+        assert sg.get("/reports/").status_code == 200
+    assert len(many) == len(few)
