@@ -146,6 +146,14 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, login_as, live_server, role)
     assert not problems, f"As {role}:\n  " + "\n  ".join(problems)
 
 
+def test_the_login_page_and_an_error_page_fit_a_phone(phone, login_as):
+    phone.goto("/login")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    login_as(phone, "board")
+    assert phone.goto("/plan/outcomes/no-such-outcome").status == 404
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
 def test_the_phone_measure_would_catch_a_wide_element(phone, login_as):
     """The check is real: an element wider than the phone makes the page scroll and is named."""
     login_as(phone, "staff")
