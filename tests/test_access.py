@@ -198,6 +198,7 @@ def test_row_rules_of_what_the_board_reads(app, client_as, make_user, find_outco
     expected = (404, 404) if role == "board" else (409, 200)
     assert (_send(client, f"/reports/{draft.id}/download", "GET")[0],
             _send(client, f"/evidence/{evidence.id}/download", "GET")[0]) == expected
+    assert _send(client, f"/reports/{draft.id}/open", "GET")[0] == expected[0]  # opened as downloaded
     assert (f"/reports/{draft.id}/download" in client.get("/reports/").get_data(as_text=True)) is (role != "board")
 
 

@@ -82,6 +82,7 @@ def test_board_member_downloads_the_board_evaluation(page, login_as):
     row = page.get_by_role("row").filter(has=named)
     assert row.count() == 1
     assert "Secretary General Tester" in row.inner_text()
+    row.locator("summary", has_text="Details").click()  # the fingerprint is in the report's details
     shown_sha = row.locator("code").inner_text().strip()
     assert_accessible(page)
 

@@ -177,6 +177,7 @@ def test_secretary_general_steers_the_year(page, login_as, live_server):
     row = page.get_by_role("row").filter(has=named)
     assert row.count() == 1
     assert "Secretary General Tester" in row.inner_text()
+    row.locator("summary", has_text="Details").click()  # the fingerprint is in the report's details
     shown_sha = row.locator("code").inner_text().strip()
     assert re.fullmatch(r"[0-9a-f]{64}", shown_sha)
     with page.expect_download() as info:

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 from ..auth.forms import NewPasswordMixin
 from ..auth.services import find_user_by_email
 from ..core.forms import NoControlCharacters, Visible, strip_filter
-from ..core.roles import ROLE_LABELS, ROLES
+from ..core.roles import ROLE_LABELS, ROLES, STAFF
 
 ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
 
@@ -26,6 +26,8 @@ class CreateUserForm(NewPasswordMixin, UserForm):
 
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
+    # Least privilege first: most new accounts are the Secretariat's staff; a wider role is chosen on purpose.
+    role = SelectField("Role", choices=ROLE_CHOICES, default=STAFF)
     submit = SubmitField("Create account")
 
     # The mixin's password fields were declared first; show who the account is for before its password.

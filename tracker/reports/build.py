@@ -30,7 +30,7 @@ from ..indicators import services as indicator_services
 from ..indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from ..overview import queries as overview
 from ..plan.models import REGIONS, Member, Partner
-from ..plan.queries import current_plan
+from ..plan.queries import all_outcomes, current_plan
 from ..plan.responsibles import responsibles_by_outcome
 from . import glyphs, measures, scorecard, snapshot, summary
 from .board import board_year, last_year_decisions
@@ -443,11 +443,26 @@ def _summary(ctx: _Context, card: dict, headline: dict, sections: dict) -> dict:
 
 def _readiness(ctx: _Context) -> dict:
     """What blocks a final report: assessments and values it uses that are not approved."""
-    codes = {oid: o["code"] for oid, o in ctx.outcomes.items()}
-    no_target, unapproved_values = _indicator_gaps(ctx.years, codes)
+    return _readiness_of(ctx.outcomes, ctx.assessments, ctx.years)
+
+
+def readiness_by_year(years=PLAN_YEARS) -> dict[int, dict]:
+    """What would block a final Board evaluation of each year now, without building any report.
+
+    The same rule as the report's own readiness page, read in a fixed number of queries (a few per plan year).
+    """
+    outcomes = {o.id: {"code": o.code, "title": o.title} for o in all_outcomes()}
+    assessments = _assessments(list(years))
+    return {year: _readiness_of(outcomes, assessments, [year]) for year in years}
+
+
+def _readiness_of(outcomes_by_id: dict, assessments: dict, years: list[int]) -> dict:
+    """The readiness of a report on these years, from the outcomes and the assessments already read."""
+    codes = {oid: o["code"] for oid, o in outcomes_by_id.items()}
+    no_target, unapproved_values = _indicator_gaps(years, codes)
     outcomes, missing = [], 0  # one row per outcome, its state in each year ("" where approved)
-    for oid, o in ctx.outcomes.items():
-        states = [_readiness_state(ctx.assessments.get((oid, y))) for y in ctx.years]
+    for oid, o in outcomes_by_id.items():
+        states = [_readiness_state(assessments.get((oid, y))) for y in years]
         if any(states):
             outcomes.append({"code": o["code"], "short": scorecard.short_title(o["title"], 70), "states": states})
             missing += sum(1 for state in states if state)

@@ -16,12 +16,12 @@ from ..audit.services import record
 from ..core.access import sees_unapproved
 from ..core.errors import Conflict, DomainError
 from ..core.files import create_private, private_folder
-from ..core.years import PLAN_YEARS
+from ..core.years import PLAN_YEARS, locked_years
 from ..extensions import db
 from . import snapshot as frozen
 from .annex import activities_workbook
 from .board import next_version
-from .build import KINDS, build
+from .build import KINDS, build, readiness_by_year
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
 
@@ -140,6 +140,33 @@ def list_reports(user=None) -> list[Report]:
     if user is not None and not sees_unapproved(user):
         query = query.where(Report.is_final.is_(True))
     return list(db.session.scalars(query.order_by(Report.generated_at.desc(), Report.id.desc())))
+
+
+def archive(user=None) -> list[dict]:
+    """Group the reports a user may read by kind and year: every final and the latest draft shown, the earlier
+    drafts apart (kept, never deleted, but rarely wanted); the final evaluation first, then the latest year."""
+    groups: dict[tuple, dict] = {}
+    for report in list_reports(user):  # newest first: the first report not final met is the latest draft
+        group = groups.setdefault((report.kind, report.year), {
+            "kind": report.kind, "year": report.year, "name": report_name(report), "shown": [], "earlier": []})
+        has_draft = any(not shown.is_final for shown in group["shown"])
+        group["earlier" if not report.is_final and has_draft else "shown"].append(report)
+    return sorted(groups.values(), key=lambda g: (g["kind"] != "final", -(g["year"] or 0)))
+
+
+def report_name(report: Report) -> str:
+    """The report as people name it: "Board evaluation 2022" or "Final evaluation 2021-2023"."""
+    if report.kind == "final":
+        return f"Final evaluation {PLAN_YEARS[0]}-{PLAN_YEARS[-1]}"
+    return f"Board evaluation {report.year}"
+
+
+def readiness(user) -> list[dict]:
+    """For those who read work under review: what would block a final Board evaluation of each plan year now."""
+    if not sees_unapproved(user):
+        return []  # a Board member reads approved work only, not what is still under review
+    locked = locked_years()
+    return [{"year": year, "locked": year in locked, **ready} for year, ready in readiness_by_year(PLAN_YEARS).items()]
 
 
 def report_path(report: Report) -> Path:

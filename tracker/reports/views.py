@@ -30,7 +30,8 @@ def _render_index(board_form=None, status: int = 200):
     """The archive page, with the generate forms and summaries for those who may use them."""
     steering = current_user.role in STEERING
     return render_template(
-        "reports/index.html", reports=services.list_reports(current_user), steering=steering,
+        "reports/index.html", groups=services.archive(current_user), readiness=services.readiness(current_user),
+        steering=steering,
         board_form=board_form or GenerateReportForm(formdata=None, default_year=current_plan_year()),
         summaries=services.summary_scopes() if steering else [], years=PLAN_YEARS,
     ), status
@@ -94,10 +95,12 @@ def _readable_or_404(report_id: int) -> Report:
     return report
 
 
-@bp.route("/<int:report_id>/download")
-@allow(*EVERYONE)
-def download(report_id: int):
-    """Send an archived PDF, after checking it is the very file that was generated."""
+# An archived PDF opened in the browser's own viewer: nothing of the page may load, run or frame it.
+OPEN_CSP = "default-src 'none'; object-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+def _send_report(report_id: int, inline: bool):
+    """Send an archived PDF (to open or to save), after checking it is the very file that was generated."""
     report = _readable_or_404(report_id)
     data = services.verified_content(report)
     if data is None:
@@ -106,10 +109,27 @@ def download(report_id: int):
                                message="The archived file is missing or damaged: it no longer matches the "
                                        "fingerprint recorded when it was generated. Ask the Secretariat to "
                                        "generate the report again."), 409
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=not inline,
                          download_name=report.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if inline:
+        response.headers["Content-Security-Policy"] = OPEN_CSP
+        response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/<int:report_id>/download")
+@allow(*EVERYONE)
+def download(report_id: int):
+    """Send an archived PDF to save."""
+    return _send_report(report_id, inline=False)
+
+
+@bp.route("/<int:report_id>/open")
+@allow(*EVERYONE)
+def open_pdf(report_id: int):
+    """Show an archived PDF in the browser (the same file and checks as the download)."""
+    return _send_report(report_id, inline=True)
 
 
 @bp.route("/<int:report_id>/final", methods=["POST"])

@@ -20,4 +20,23 @@
       });
     });
   });
+  // Stacked tables (table.table-stack): name each cell after its column header, for the cards of narrow screens.
+  document.querySelectorAll("table.table-stack").forEach(function (table) {
+    if (!table.tHead || !table.tHead.rows.length) { return; }
+    var labels = [];  // one per column, a header spanning columns repeated
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+      var copy = th.cloneNode(true);  // words only screen readers hear are not written on the card
+      copy.querySelectorAll(".visually-hidden").forEach(function (hidden) { hidden.remove(); });
+      for (var i = 0; i < (th.colSpan || 1); i += 1) { labels.push(copy.textContent.replace(/\s+/g, " ").trim()); }
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (column < labels.length && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", labels[column]); }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  });
 })();
