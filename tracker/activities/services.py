@@ -15,6 +15,7 @@ from ..core.text import has_visible
 from ..core.years import ensure_unlocked
 from ..extensions import db
 from ..plan.models import REGIONS, ActionLine, Axis, Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
+from ..plan.queries import member_search_text, partner_search_text
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome, activity_partner
 
 # Bounds of the input the rules accept; the form and the demo generator use the same numbers.
@@ -48,6 +49,7 @@ FIELD_LABELS = {
     "participants_total": "Participants",
     "participants_women": "Women",
     "participants_men": "Men",
+    "participants_other": "Other or not stated",
     "budget_planned": "Planned budget (EUR)",
     "budget_spent": "Spent budget (EUR)",
     "responsible_id": "Responsible",
@@ -71,7 +73,7 @@ class ActivityData:
     kind: str
     status: str
     start_date: date
-    end_date: date
+    end_date: date | None = None  # none given: a one-day activity, it ends on its start date
     description: str = ""
     place: str = ""
     outcome_kind: str | None = None  # an OutcomeKind code
@@ -83,6 +85,7 @@ class ActivityData:
     participants_total: int | None = None
     participants_women: int | None = None
     participants_men: int | None = None
+    participants_other: int | None = None
     budget_planned: Decimal | None = None
     budget_spent: Decimal | None = None
     responsible_id: int | None = None
@@ -173,6 +176,7 @@ class FormChoices:
     challenges: list
     outcome_kinds: list  # [(code, name)]
     responsibles: list  # [(id, label)]
+    regions: tuple = REGIONS  # the member picker ticks a whole region at once
 
 
 def form_choices(keep_responsible_id: int | None = None) -> FormChoices:
@@ -188,8 +192,8 @@ def form_choices(keep_responsible_id: int | None = None) -> FormChoices:
     member_groups: dict[str, list] = {region: [] for region in REGIONS}
     for m in members:
         member_groups.setdefault(m.region, []).append(
-            (m.id, f"{m.city} ({m.country_name})", f"{m.city} {m.institution} {m.country_name} {m.region}"))
-    partners = [(p.id, p.label, f"{p.label} {p.kind}")
+            (m.id, f"{m.city} ({m.country_name})", member_search_text(m), {"city": m.city, "region": m.region}))
+    partners = [(p.id, p.label, partner_search_text(p), {})
                 for p in db.session.scalars(select(Partner).order_by(func.lower(Partner.name)))]
     themes = [(t.id, t.name) for t in db.session.scalars(select(OrientingTheme).order_by(OrientingTheme.position))]
     challenges = [(c.id, c.name) for c in db.session.scalars(select(Challenge).order_by(Challenge.position))]
@@ -218,7 +222,8 @@ def form_defaults(activity: Activity | None, user) -> dict:
         "challenges": [c.id for c in activity.challenges], "members": [m.id for m in activity.members],
         "partners": [p.id for p in activity.partners],
         "participants_total": activity.participants_total, "participants_women": activity.participants_women,
-        "participants_men": activity.participants_men, "budget_planned": activity.budget_planned,
+        "participants_men": activity.participants_men, "participants_other": activity.participants_other,
+        "budget_planned": activity.budget_planned,
         "budget_spent": activity.budget_spent, "responsible": activity.responsible_id,
         "version": activity.version,
     }
@@ -247,6 +252,7 @@ def snapshot(activity: Activity) -> dict:
         "participants_total": activity.participants_total,
         "participants_women": activity.participants_women,
         "participants_men": activity.participants_men,
+        "participants_other": activity.participants_other,
         "budget_planned": _money(activity.budget_planned),
         "budget_spent": _money(activity.budget_spent),
         "responsible_id": activity.responsible_id,
@@ -272,14 +278,15 @@ def data_snapshot(data: ActivityData) -> dict:
     challenges = sorted(_rows_by_id(Challenge, data.challenge_ids), key=lambda c: c.position)
     return {
         "title": data.title, "kind": data.kind, "outcome_kind": data.outcome_kind or None,
-        "start_date": data.start_date.isoformat(), "end_date": data.end_date.isoformat(),
+        "start_date": data.start_date.isoformat(), "end_date": (data.end_date or data.start_date).isoformat(),
         "year": data.start_date.year, "status": data.status, "description": data.description,
         "place": data.place, "outcomes": [o.code for o in outcomes], "themes": [t.name for t in themes],
         "challenges": [c.name for c in challenges],
         "members": [{"id": m.id, "city": m.city} for m in _rows_by_id(Member, data.member_ids)],
         "partners": [{"id": p.id, "name": p.name} for p in _rows_by_id(Partner, data.partner_ids)],
         "participants_total": data.participants_total, "participants_women": data.participants_women,
-        "participants_men": data.participants_men, "budget_planned": _money(data.budget_planned),
+        "participants_men": data.participants_men, "participants_other": data.participants_other,
+        "budget_planned": _money(data.budget_planned),
         "budget_spent": _money(data.budget_spent), "responsible_id": data.responsible_id, "deleted_at": None,
     }
 
@@ -353,7 +360,7 @@ def _apply(activity: Activity, data: ActivityData) -> None:
     activity.kind = data.kind
     activity.status = data.status
     activity.start_date = data.start_date
-    activity.end_date = data.end_date
+    activity.end_date = data.end_date or data.start_date
     activity.year = data.start_date.year  # the plan year follows from the dates
     activity.description = data.description or ""
     activity.place = data.place or ""
@@ -361,6 +368,7 @@ def _apply(activity: Activity, data: ActivityData) -> None:
     activity.participants_total = data.participants_total
     activity.participants_women = data.participants_women
     activity.participants_men = data.participants_men
+    activity.participants_other = data.participants_other
     activity.budget_planned = data.budget_planned
     activity.budget_spent = data.budget_spent
     activity.responsible_id = data.responsible_id
@@ -377,9 +385,43 @@ def _require_title(data: ActivityData) -> None:
         raise Invalid("Give the activity a title.", field="title")
 
 
+def participants_problem(total: int | None, women: int | None, men: int | None, other: int | None) -> str | None:
+    """Explain why the parts of the participants do not make the total, or return None.
+
+    The parts are women, men and "other or not stated"; once any part is given they must add up to the total (an
+    empty part counts as 0). An empty total with parts given is fine: `participants_sum` fills it in.
+    """
+    parts = (women, men, other)
+    if total is None or all(part is None for part in parts):
+        return None
+    given = sum(part or 0 for part in parts)
+    if given == total:
+        return None
+    return (f"Women, men and other or not stated add up to {given:,}, not the total of {total:,}. "
+            f"Correct a part or the total (people whose gender is not known go under other or not stated).")
+
+
+def participants_sum(total: int | None, women: int | None, men: int | None, other: int | None) -> int | None:
+    """The total of participants: as given, or the sum of the parts when only parts are given."""
+    if total is not None or all(part is None for part in (women, men, other)):
+        return total
+    return (women or 0) + (men or 0) + (other or 0)
+
+
+def _check_participants(data: ActivityData) -> None:
+    """The parts of the participants make the total (the form says so first; this guards every other caller)."""
+    problem = participants_problem(data.participants_total, data.participants_women, data.participants_men,
+                                   data.participants_other)
+    if problem:
+        raise Invalid(problem, field="participants_total")
+    data.participants_total = participants_sum(data.participants_total, data.participants_women,
+                                               data.participants_men, data.participants_other)
+
+
 def create_activity(actor, data: ActivityData) -> Activity:
     """Add an activity and its audit entry to the transaction (the caller commits)."""
     _require_title(data)
+    _check_participants(data)
     ensure_unlocked(data.start_date.year, field="start_date")  # a final Board evaluation's year takes no new work
     activity = Activity(created_by_id=getattr(actor, "id", None))
     _apply(activity, data)
@@ -398,6 +440,7 @@ def update_activity(actor, activity: Activity, data: ActivityData, expected_vers
     if expected_version != activity.version:
         raise VersionConflict(activity.version)
     _require_title(data)
+    _check_participants(data)
     for year in {activity.year, data.start_date.year}:  # neither out of nor into a locked year
         ensure_unlocked(year, field="start_date")
     before = snapshot(activity)

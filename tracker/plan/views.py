@@ -1,12 +1,12 @@
 """The plan as a navigable tree, a page per line and per outcome, and the reference lists."""
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, jsonify, render_template, request
 from sqlalchemy import select
 
 from ..core.access import allow
 from ..core.roles import EVERYONE
 from ..extensions import db
 from .models import Member, Partner
-from .queries import current_plan, outcome_by_code
+from .queries import current_plan, outcome_by_code, search_members, search_partners
 from .sections import outcome_page
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
@@ -47,3 +47,22 @@ def partners():
     """The partner organisations."""
     rows = db.session.scalars(select(Partner).order_by(Partner.name)).all()
     return render_template("plan/partners.html", partners=rows)
+
+
+def _query_text() -> str:
+    """The search text of a picker, cut to a sane length."""
+    return request.args.get("q", "")[:200]
+
+
+@bp.route("/members/search")
+@allow(*EVERYONE)
+def member_search():
+    """Members matching `q`, best first (city names before country matches), for the activity form's picker."""
+    return jsonify([{"id": m.id, "label": f"{m.city} ({m.country_name})"} for m in search_members(_query_text())])
+
+
+@bp.route("/partners/search")
+@allow(*EVERYONE)
+def partner_search():
+    """Partners whose name, acronym or an alias matches `q`, for the activity form's picker."""
+    return jsonify([{"id": p.id, "label": p.label} for p in search_partners(_query_text())])
