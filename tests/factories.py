@@ -36,7 +36,8 @@ def make_activity(*, title="Policy debate on housing", kind="event", status="com
     activity = Activity(
         title=title, kind=kind, status=status, start_date=start, end_date=end or start, year=start.year,
         place=place, description=description, participants_total=participants, participants_women=women,
-        participants_men=men, participants_other=other, budget_planned=None if planned is None else Decimal(str(planned)),
+        participants_men=men, participants_other=other,
+        budget_planned=None if planned is None else Decimal(str(planned)),
         budget_spent=None if spent is None else Decimal(str(spent)),
         responsible_id=getattr(responsible, "id", None), created_by_id=getattr(created_by or responsible, "id", None),
     )

@@ -126,8 +126,8 @@ def test_valid_edge_values_are_accepted(client_as, activity_form_data):
     response = staff.post("/activities/new", data=activity_form_data(
         staff.user, title="t" * 200, description="d" * 5000, place="p" * 200, start_date="2015-01-01",
         end_date="2030-12-31", participants_total="1000000", participants_women="500000", participants_men="500000",
-        participants_other="0", budget_planned="100000000", budget_spent="0.10", outcome_kind="", members=[], partners=[], themes=[],
-        challenges=[]))
+        participants_other="0", budget_planned="100000000", budget_spent="0.10", outcome_kind="", members=[],
+        partners=[], themes=[], challenges=[]))
     assert response.status_code == 302
     activity = db.session.scalar(select(Activity))
     assert activity.outcome_kind_id is None and activity.year == 2015
