@@ -359,8 +359,7 @@ class ActivityFilterForm(FlaskForm):
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.year.choices = [("", "Any year")] + [(str(y), str(y)) for y in
-                                                  range(services.MAX_DATE.year, services.MIN_DATE.year - 1, -1)]
+        self.year.choices = [("", "Any year")] + [(str(y), str(y)) for y in choices["years"]]
         self.line.choices = [("", "Any line")] + [(code, f"{code} {title}") for code, title in choices["lines"]]
         self.axis.choices = [("", "Any axis")] + [(code, f"{code} {title}") for code, title in choices["axes"]]
         self.outcome.choices = [("", "Any outcome")] + [(code, f"{code} {title}")

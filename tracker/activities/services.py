@@ -3,18 +3,31 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import history, record
 from ..auth.models import User
+from ..core.dates import format_when
 from ..core.errors import Invalid, StaleEdit
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
+from ..core.sorting import Sort, order_clauses, read_sort
 from ..core.text import has_visible
 from ..core.years import ensure_unlocked
 from ..extensions import db
-from ..plan.models import REGIONS, ActionLine, Axis, Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
+from ..plan.models import (
+    REGIONS,
+    ActionLine,
+    Axis,
+    Challenge,
+    Member,
+    OrientingTheme,
+    Outcome,
+    OutcomeKind,
+    Partner,
+    Plan,
+)
 from ..plan.queries import member_search_text, partner_search_text
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome, activity_partner
 
@@ -55,6 +68,9 @@ FIELD_LABELS = {
     "responsible_id": "Responsible",
     "deleted_at": "Deleted at",
 }
+
+
+DATE_FIELDS = ("start_date", "end_date", "deleted_at")
 
 
 class VersionConflict(StaleEdit):
@@ -301,6 +317,8 @@ def display_value(name: str, value, users: dict | None = None) -> str:
         return ACTIVITY_STATUSES.get(value, str(value))
     if name == "responsible_id" and users is not None:
         return users.get(value, f"user #{value}")
+    if name in DATE_FIELDS:
+        return format_when(value)  # the snapshot keeps ISO text; people read 3 Mar 2022
     if isinstance(value, list):
         return ", ".join(item.get("city") or item.get("name") or str(item.get("id")) if isinstance(item, dict)
                          else str(item) for item in value)
@@ -506,9 +524,41 @@ def filtered_query(params: dict) -> Select:
             .order_by(Activity.start_date.desc(), Activity.id.desc()))
 
 
-def list_page(params: dict, page: int, per_page: int):
-    """One page of the filtered list, with outcomes and responsible loaded (a fixed number of queries)."""
-    stmt = filtered_query(params).options(selectinload(Activity.outcomes), selectinload(Activity.responsible))
+def _label_order(column, labels: dict, by_label: bool):
+    """Sort codes by their label (alphabetically) or in the order the labels are declared (a workflow)."""
+    codes = sorted(labels, key=lambda code: labels[code].lower()) if by_label else list(labels)
+    return case({code: position for position, code in enumerate(codes)}, value=column, else_=len(codes))
+
+
+# The columns the list sorts by (anything else in ?sort= is ignored) and the ones that start newest first.
+SORT_COLUMNS = ("title", "kind", "status", "dates", "responsible")
+SORT_FIRST_DESCENDING = ("dates",)
+DEFAULT_SORT = "dates"
+
+
+def _sort_columns() -> dict:
+    """The expression each sortable column orders by."""
+    return {
+        "title": func.lower(Activity.title),
+        "kind": _label_order(Activity.kind, ACTIVITY_KINDS, by_label=True),
+        "status": _label_order(Activity.status, ACTIVITY_STATUSES, by_label=False),
+        "dates": Activity.start_date,
+        "responsible": select(func.lower(User.name)).where(User.id == Activity.responsible_id).scalar_subquery(),
+    }
+
+
+def read_list_sort(args) -> Sort:
+    """The list's order from the query string (an unknown column falls back to the dates, newest first)."""
+    return read_sort(args, SORT_COLUMNS, DEFAULT_SORT, first_descending=SORT_FIRST_DESCENDING)
+
+
+def list_page(params: dict, page: int, per_page: int, sort: Sort | None = None):
+    """One page of the filtered list in the chosen order, with outcomes and responsible loaded (fixed queries)."""
+    sort = sort or read_list_sort({})
+    # Ties (same title, same day) keep one order across pages: the end date, then the id.
+    order = order_clauses(sort, _sort_columns(), [Activity.start_date, Activity.id])
+    stmt = (filtered_query(params).order_by(None).order_by(*order)
+            .options(selectinload(Activity.outcomes), selectinload(Activity.responsible)))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 
@@ -528,6 +578,14 @@ def list_summary(params: dict) -> dict:
             "spent": totals[4]}
 
 
+def list_years() -> list[int]:
+    """The years the list's year filter offers, newest first: the plan's years and every year that has activities."""
+    plans = db.session.execute(select(Plan.start_year, Plan.end_year)).all()
+    years = {year for start, end in plans for year in range(start, end + 1)}
+    years.update(db.session.scalars(select(Activity.year).where(Activity.live()).distinct()))
+    return sorted(years, reverse=True)
+
+
 def filter_choices() -> dict:
     """The options of the list's filters (lines, axes, outcomes, members, partners, responsible users)."""
     lines = db.session.execute(select(ActionLine.code, ActionLine.title).order_by(ActionLine.position)).all()
@@ -538,8 +596,8 @@ def filter_choices() -> dict:
                                                                                          Member.city)).all()
     partners = db.session.execute(select(Partner.id, Partner.name).order_by(func.lower(Partner.name))).all()
     users = db.session.execute(select(User.id, User.name).where(User.role.in_(EDITORS)).order_by(User.name)).all()
-    return {"lines": lines, "axes": axes, "outcomes": outcomes, "members": members, "partners": partners,
-            "users": users}
+    return {"years": list_years(), "lines": lines, "axes": axes, "outcomes": outcomes, "members": members,
+            "partners": partners, "users": users}
 
 
 # --- the outcome page --------------------------------------------------------------------------------------------
