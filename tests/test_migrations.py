@@ -125,3 +125,25 @@ def test_the_last_editor_is_backfilled_from_the_audit(empty_database_url, tmp_pa
         assert [(r.id, r.entered_by_id, r.edited_by_id) for r in rows] == [(1, 1, 2), (2, 2, None)]
         assert "2022-03-02" in str(rows[0].edited_at) and rows[1].edited_at is None
         db.engine.dispose()
+
+
+def test_partner_names_lose_a_repeated_acronym(empty_database_url, tmp_path):
+    """a13c00000001 turns "Name (ACR)" with acronym ACR into "Name", unless that name is already taken."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url, EVIDENCE_FOLDER=str(tmp_path / "e"))
+    rows = [("International Association of Francophone Mayors (AIMF)", "AIMF"), ("Taken (TKN)", "TKN"),
+            ("Taken", None), ("No acronym (NA)", None), ("LSE Cities (London School)", "LSE")]
+    with app.app_context():
+        upgrade(revision="a12e00000001")
+        with db.engine.begin() as conn:
+            for name, acronym in rows:
+                conn.execute(text("INSERT INTO partner (name, acronym, kind, source) VALUES (:n, :a, 'other', 'x')"),
+                             {"n": name, "a": acronym})
+        upgrade(revision="a13c00000001")
+        with db.engine.connect() as conn:
+            names = set(conn.scalars(text("SELECT name FROM partner")))
+            aliases = set(conn.scalars(text("SELECT aliases FROM partner")))
+        assert names == {"International Association of Francophone Mayors", "Taken (TKN)", "Taken",
+                         "No acronym (NA)", "LSE Cities (London School)"}
+        assert aliases == {""}
+        downgrade(revision="a12e00000001")
+        db.engine.dispose()

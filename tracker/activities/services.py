@@ -571,11 +571,12 @@ def list_summary(params: dict) -> dict:
         select(func.coalesce(func.sum(Activity.participants_total), 0),
                func.coalesce(func.sum(Activity.participants_women), 0),
                func.coalesce(func.sum(Activity.participants_men), 0),
+               func.coalesce(func.sum(Activity.participants_other), 0),
                func.coalesce(func.sum(Activity.budget_planned), 0),
                func.coalesce(func.sum(Activity.budget_spent), 0)).where(Activity.id.in_(ids))).one()
     return {"by_status": [(code, label, by_status.get(code, 0)) for code, label in ACTIVITY_STATUSES.items()],
-            "participants": totals[0], "women": totals[1], "men": totals[2], "planned": totals[3],
-            "spent": totals[4]}
+            "participants": totals[0], "women": totals[1], "men": totals[2], "other": totals[3],
+            "planned": totals[4], "spent": totals[5]}
 
 
 def list_years() -> list[int]:
