@@ -17,9 +17,13 @@
     var list = document.getElementById(holder.dataset.chipsFor);
     var ul = holder.querySelector("ul");
     if (!list || !ul) { return; }
+    // Chips keep the list's own order (region, then city), even while a search has moved the matches to the top.
+    var position = {};
+    list.querySelectorAll("input[type=checkbox]").forEach(function (box, index) { position[box.id] = index; });
     var render = function () {
       ul.textContent = "";
-      var ticked = list.querySelectorAll("input[type=checkbox]:checked");
+      var ticked = Array.prototype.slice.call(list.querySelectorAll("input[type=checkbox]:checked"));
+      ticked.sort(function (a, b) { return position[a.id] - position[b.id]; });
       if (!ticked.length) {
         var none = document.createElement("li");
         none.className = "small text-body-secondary";
