@@ -67,8 +67,8 @@ def test_the_sorted_header_says_so_and_links_the_other_way(client_as, log):
     assert '<input type="hidden" name="sort" value="title">' in html
 
 
-def test_page_links_keep_the_order(app, client_as, log, make_activity):
-    app.config["PAGE_SIZE"] = 2
+def test_page_links_keep_the_order(app, client_as, log, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     html = client_as("board").get("/activities/?sort=title&dir=desc").get_data(as_text=True)
     pages = [href.replace("&amp;", "&") for href in re.findall(r'class="page-link" href="([^"]+)"', html)]
     assert pages and all("sort=title" in href and "dir=desc" in href for href in pages)
