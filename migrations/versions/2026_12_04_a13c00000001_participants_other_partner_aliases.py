@@ -21,6 +21,11 @@ def upgrade():
                                          "participants_other IS NULL OR participants_other >= 0")
     with op.batch_alter_table("partner", schema=None) as batch_op:
         batch_op.add_column(sa.Column("aliases", sa.Text(), nullable=False, server_default=""))
+    # Women and men were at most the total: what they left over is, by definition, other or not stated. Recording
+    # it keeps older activities editable now that the parts must add up to the total.
+    op.execute("UPDATE activity SET participants_other = participants_total - participants_women - participants_men "
+               "WHERE participants_total IS NOT NULL AND participants_women IS NOT NULL "
+               "AND participants_men IS NOT NULL AND participants_women + participants_men <= participants_total")
     _strip_repeated_acronyms()
 
 
