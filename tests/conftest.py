@@ -337,6 +337,7 @@ def activity_form_data(app, find_member, find_outcome, find_partner):
             "participants_total": "120",
             "participants_women": "64",
             "participants_men": "52",
+            "participants_other": "4",
             "budget_planned": "15000",
             "budget_spent": "14250.50",
             "responsible": str(person.id),

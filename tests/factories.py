@@ -30,13 +30,14 @@ def partner(name_or_acronym: str) -> Partner:
 
 def make_activity(*, title="Policy debate on housing", kind="event", status="completed", start=date(2022, 3, 1),
                   end=None, outcomes=("L1.A1.O1",), members=(), partners=(), participants=None, women=None,
-                  men=None, planned=None, spent=None, responsible=None, created_by=None, place="Barcelona",
+                  men=None, other=None, planned=None, spent=None, responsible=None, created_by=None, place="Barcelona",
                   description="", deleted=False, commit=True) -> Activity:
     """Create an activity linked to outcomes (codes), members (cities) and partners (names or acronyms)."""
     activity = Activity(
         title=title, kind=kind, status=status, start_date=start, end_date=end or start, year=start.year,
         place=place, description=description, participants_total=participants, participants_women=women,
-        participants_men=men, budget_planned=None if planned is None else Decimal(str(planned)),
+        participants_men=men, participants_other=other,
+        budget_planned=None if planned is None else Decimal(str(planned)),
         budget_spent=None if spent is None else Decimal(str(spent)),
         responsible_id=getattr(responsible, "id", None), created_by_id=getattr(created_by or responsible, "id", None),
     )

@@ -37,12 +37,11 @@ CASES = [
     ({"end_date": "2031-01-01"}, "end_date", "between 1 Jan 2015 and 31 Dec 2030"),
     ({"start_date": "1900-01-01", "end_date": "1900-01-01"}, "start_date", "between 1 Jan 2015"),
     ({"start_date": "2022-05-10", "end_date": "2022-05-09"}, "end_date", "The end date is before the start date."),
-    ({"participants_total": "10", "participants_women": "8", "participants_men": "5"}, "participants_total",
-     "Women plus men (13) is more than the total (10)."),
-    ({"participants_total": "", "participants_women": "5", "participants_men": ""}, "participants_total",
-     "Give the total number of participants too."),
-    ({"participants_total": "", "participants_women": "", "participants_men": "3"}, "participants_total",
-     "Give the total number of participants too."),
+    ({"participants_total": "10", "participants_women": "8", "participants_men": "5", "participants_other": "4"},
+     "participants_total", "Women, men and other or not stated add up to 17, not the total of 10."),
+    ({"participants_total": "100", "participants_women": "40", "participants_men": "50", "participants_other": ""},
+     "participants_total", "add up to 90, not the total of 100."),
+    ({"participants_other": "-2"}, "participants_other", "Enter a number between 0 and 1,000,000."),
     ({"participants_total": "-1", "participants_women": "", "participants_men": ""}, "participants_total",
      "Enter a number between 0 and 1,000,000."),
     ({"participants_total": "1000001"}, "participants_total", "Enter a number between 0 and 1,000,000."),
@@ -127,8 +126,8 @@ def test_valid_edge_values_are_accepted(client_as, activity_form_data):
     response = staff.post("/activities/new", data=activity_form_data(
         staff.user, title="t" * 200, description="d" * 5000, place="p" * 200, start_date="2015-01-01",
         end_date="2030-12-31", participants_total="1000000", participants_women="500000", participants_men="500000",
-        budget_planned="100000000", budget_spent="0.10", outcome_kind="", members=[], partners=[], themes=[],
-        challenges=[]))
+        participants_other="0", budget_planned="100000000", budget_spent="0.10", outcome_kind="", members=[],
+        partners=[], themes=[], challenges=[]))
     assert response.status_code == 302
     activity = db.session.scalar(select(Activity))
     assert activity.outcome_kind_id is None and activity.year == 2015
@@ -138,8 +137,8 @@ def test_valid_edge_values_are_accepted(client_as, activity_form_data):
 def test_participants_are_optional(client_as, activity_form_data):
     staff = client_as("staff")
     response = staff.post("/activities/new", data=activity_form_data(
-        staff.user, participants_total="", participants_women="", participants_men="", budget_planned="",
-        budget_spent=""))
+        staff.user, participants_total="", participants_women="", participants_men="", participants_other="",
+        budget_planned="", budget_spent=""))
     assert response.status_code == 302
     activity = db.session.scalar(select(Activity))
     assert activity.participants_total is None and activity.budget_planned is None

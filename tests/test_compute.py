@@ -26,9 +26,10 @@ def log(app, make_activity, make_note):
     make_note(activity=a1, title="Slides")
     gone = make_note(activity=a1, title="Deleted")
     gone.deleted_at = utcnow()
-    # 2: completed training on A and B; members Seoul and Abidjan; 20 people (8 women, 10 men known); 500 spent.
+    # 2: completed training on A and B; members Seoul and Abidjan; 20 people (8 women, 10 men, 2 other or not
+    # stated); 500 spent.
     a2 = make_activity(kind="training", outcomes=(A, B), members=("Seoul", "Abidjan"), participants=20, women=8,
-                       men=10, spent=500)
+                       men=10, other=2, spent=500)
     make_note(activity=a2)
     # 3: completed event on B; Abidjan; partners UCLG and UN-Habitat; 100 people, gender unknown; 2000 spent.
     make_activity(kind="event", outcomes=(B,), members=("Abidjan",), partners=("UCLG", "UN-Habitat"),
@@ -97,10 +98,11 @@ def test_participants_women_share_budget(app, log, make_indicator):
     budget = make_indicator(code="A-EUR", outcome_code=A, method="budget_spent", unit="euros")
     budget_plan = make_indicator(code="PW-EUR", method="budget_spent", unit="euros")
     assert _values(people) == {2021: 10, 2022: 50}
-    # 2022 on A: (18 + 8) women of (30 + 18) with known gender.
-    assert _values(women) == {2021: Decimal("50.00"), 2022: (Decimal(100) * 26 / 48).quantize(Decimal("0.01"))}
-    # Plan-wide adds the statement (5 women of 5); the event's unknown split is left out.
-    assert _values(women_plan)[2022] == (Decimal(100) * 31 / 53).quantize(Decimal("0.01"))
+    # 2022 on A: (18 + 8) women of all (30 + 20) participants: the share is of the total, the 2 other or not
+    # stated included (not of women and men only, which would give 26 of 48).
+    assert _values(women) == {2021: Decimal("50.00"), 2022: Decimal("52.00")}
+    # Plan-wide adds the statement (5 women of 5); the event, which does not record women, is left out.
+    assert _values(women_plan)[2022] == (Decimal(100) * 31 / 55).quantize(Decimal("0.01"))
     assert _values(budget) == {2021: Decimal("100"), 2022: Decimal("1800")}  # 1000 + 500 + 300 in progress
     assert _values(budget_plan)[2022] == Decimal("3850")  # + 2000 event + 50 statement
 
@@ -141,7 +143,7 @@ def test_cumulative_aggregates_the_plan_years(app, log, make_activity, make_indi
     # Montréal and Addis Ababa; + Seoul and Abidjan; + Accra: Seoul and Montréal are not counted twice.
     assert _values(members, years) == {2021: 2, 2022: 4, 2023: 5}
     assert _values(people, years) == {2021: 10, 2022: 60, 2023: 64}
-    assert _values(share, years)[2022] == (Decimal(100) * 31 / 58).quantize(Decimal("0.01"))
+    assert _values(share, years)[2022] == (Decimal(100) * 31 / 60).quantize(Decimal("0.01"))
 
 
 def test_manual_values_count_only_when_approved(app, make_user, make_indicator, make_value):

@@ -125,3 +125,37 @@ def test_the_last_editor_is_backfilled_from_the_audit(empty_database_url, tmp_pa
         assert [(r.id, r.entered_by_id, r.edited_by_id) for r in rows] == [(1, 1, 2), (2, 2, None)]
         assert "2022-03-02" in str(rows[0].edited_at) and rows[1].edited_at is None
         db.engine.dispose()
+
+
+def test_partner_names_lose_a_repeated_acronym(empty_database_url, tmp_path):
+    """a13c00000001 turns "Name (ACR)" with acronym ACR into "Name", unless that name is already taken; it records
+    the participants that women and men left over as other or not stated."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url, EVIDENCE_FOLDER=str(tmp_path / "e"))
+    rows = [("International Association of Francophone Mayors (AIMF)", "AIMF"), ("Taken (TKN)", "TKN"),
+            ("Taken", None), ("No acronym (NA)", None), ("LSE Cities (London School)", "LSE")]
+    with app.app_context():
+        upgrade(revision="a12e00000001")
+        with db.engine.begin() as conn:
+            for name, acronym in rows:
+                conn.execute(text("INSERT INTO partner (name, acronym, kind, source) VALUES (:n, :a, 'other', 'x')"),
+                             {"n": name, "a": acronym})
+            for title, total, women, men in (("split", 20, 8, 10), ("whole", 5, 2, 3), ("no men", 9, 4, None),
+                                             ("none", None, None, None)):
+                conn.execute(text(
+                    "INSERT INTO activity (title, kind, start_date, end_date, year, status, description, place, "
+                    "participants_total, participants_women, participants_men, created_at, updated_at, is_demo, "
+                    "version) VALUES (:t, 'event', '2022-01-01', '2022-01-01', 2022, 'completed', '', '', :total, "
+                    ":women, :men, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false, 1)"),
+                    {"t": title, "total": total, "women": women, "men": men})
+        upgrade(revision="a13c00000001")
+        with db.engine.connect() as conn:
+            names = set(conn.scalars(text("SELECT name FROM partner")))
+            aliases = set(conn.scalars(text("SELECT aliases FROM partner")))
+        assert names == {"International Association of Francophone Mayors", "Taken (TKN)", "Taken",
+                         "No acronym (NA)", "LSE Cities (London School)"}
+        assert aliases == {""}
+        with db.engine.connect() as conn:
+            other = dict(conn.execute(text("SELECT title, participants_other FROM activity")).all())
+        assert other == {"split": 2, "whole": 0, "no men": None, "none": None}
+        downgrade(revision="a12e00000001")
+        db.engine.dispose()

@@ -1,24 +1,10 @@
 """Template globals and filters."""
-from datetime import date, datetime
-
 from flask import Flask
 from flask_login import current_user
 
 from .core import roles
+from .core.dates import format_when
 from .core.review import OWN_WORK, REVIEW_LABELS, wrote_or_edited
-
-
-def _fmt_date(value) -> str:
-    """Format a date as 5 Mar 2022."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, datetime):
-        return value.strftime("%-d %b %Y, %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%-d %b %Y")
-    return str(value)
 
 
 def _fmt_number(value, digits: int = 0) -> str:
@@ -33,7 +19,7 @@ def _fmt_number(value, digits: int = 0) -> str:
 
 def register(app: Flask) -> None:
     """Add the helpers to Jinja."""
-    app.jinja_env.filters["fdate"] = _fmt_date
+    app.jinja_env.filters["fdate"] = format_when  # every date and timestamp of every page and PDF
     app.jinja_env.filters["fnum"] = _fmt_number
     app.jinja_env.globals["REVIEW_LABELS"] = {str(state): label for state, label in REVIEW_LABELS.items()}
     app.jinja_env.globals["OWN_WORK"] = OWN_WORK

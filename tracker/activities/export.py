@@ -11,8 +11,8 @@ from ..extensions import db
 from .models import Activity
 
 COLUMNS = ("id", "title", "kind", "status", "start_date", "end_date", "year", "place", "outcomes", "members",
-           "partners", "participants_total", "participants_women", "participants_men", "budget_planned",
-           "budget_spent", "responsible")
+           "partners", "participants_total", "participants_women", "participants_men", "participants_other",
+           "budget_planned", "budget_spent", "responsible")
 BATCH = 500
 
 
@@ -38,6 +38,7 @@ def _row(a: Activity) -> dict:
         "place": a.place, "outcomes": [o.code for o in a.outcomes], "members": [m.city for m in a.members],
         "partners": [p.name for p in a.partners], "participants_total": a.participants_total,
         "participants_women": a.participants_women, "participants_men": a.participants_men,
+        "participants_other": a.participants_other,
         "budget_planned": None if a.budget_planned is None else f"{a.budget_planned:.2f}",
         "budget_spent": None if a.budget_spent is None else f"{a.budget_spent:.2f}",
         "responsible": a.responsible.email if a.responsible else None,

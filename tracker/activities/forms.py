@@ -165,12 +165,23 @@ def people_count(form, field):
 class DateRequired:
     """A date must be given (a malformed one keeps its own message)."""
 
+    field_flags = {"required": True}
+
     def __init__(self, message: str):
         self.message = message
 
     def __call__(self, form, field):
         if field.data is None and not field.process_errors:
             raise StopValidation(self.message)
+
+
+class MarkRequired:
+    """Mark a field as required (star, `required` attribute) whose other validators already refuse it empty."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        """Nothing to check here."""
 
 
 PEOPLE = [people_count]
@@ -185,13 +196,13 @@ class ActivityForm(FlaskForm):
         Length(max=services.MAX_TITLE, message="Use at most %(max)d characters (this has %(length)d)."), *TEXT,
         Visible("Give the activity a title with visible characters: this has only invisible ones.")])
     kind = SelectField("Kind", validate_choice=False, validators=[
-        AnyOf(list(ACTIVITY_KINDS), message="Choose a kind from the list.")])
+        MarkRequired(), AnyOf(list(ACTIVITY_KINDS), message="Choose a kind from the list.")])
     outcome_kind = SelectField("Kind of outcome it produces", validate_choice=False)
     status = SelectField("Status", validate_choice=False, validators=[
-        AnyOf(list(ACTIVITY_STATUSES), message="Choose a status from the list.")])
+        MarkRequired(), AnyOf(list(ACTIVITY_STATUSES), message="Choose a status from the list.")])
     start_date = PlainDateField("Start date", validators=[DateRequired("Give the start date."), date_in_range])
-    end_date = PlainDateField("End date", validators=[DateRequired("Give the end date."), date_in_range],
-                              description="The same as the start date for a one-day activity.")
+    end_date = PlainDateField("End date", validators=[date_in_range],
+                              description="Leave empty for a one-day activity: it then ends on its start date.")
     online = BooleanField("Online")
     place = StringField("Place", filters=[strip_filter], validators=[
         Length(max=services.MAX_PLACE, message="Use at most %(max)d characters (this has %(length)d)."), *TEXT],
@@ -204,12 +215,16 @@ class ActivityForm(FlaskForm):
     challenges = IdListField("Metropolitan challenges", noun="challenge")
     members = IdListField("Members involved", noun="member")
     partners = IdListField("Partner organisations involved", noun="partner")
-    participants_total = WholeNumberField("Participants in total", validators=PEOPLE, render_kw={"min": 0})
+    participants_total = WholeNumberField(
+        "Participants in total", validators=PEOPLE, render_kw={"min": 0},
+        description="Women, men and other or not stated add up to the total. Give only the parts and the total "
+                    "is their sum; give only the total if nobody counted by gender.")
     participants_women = WholeNumberField("Women", validators=PEOPLE, render_kw={"min": 0})
     participants_men = WholeNumberField("Men", validators=PEOPLE, render_kw={"min": 0})
+    participants_other = WholeNumberField("Other or not stated", validators=PEOPLE, render_kw={"min": 0})
     budget_planned = EuroField("Planned budget (EUR)", validators=[euro_amount], render_kw={"inputmode": "decimal"})
     budget_spent = EuroField("Spent budget (EUR)", validators=[euro_amount], render_kw={"inputmode": "decimal"})
-    responsible = IdSelectField("Staff member responsible")
+    responsible = IdSelectField("Staff member responsible", validators=[MarkRequired()])
     submit = SubmitField("Save activity")
 
     def __init__(self, *args, choices: "services.FormChoices", keep_responsible_id: int | None = None, **kwargs):
@@ -236,14 +251,17 @@ class ActivityForm(FlaskForm):
         if self.online.data and field.data and field.data.lower() != services.ONLINE:
             raise ValidationError("Leave the place empty for an online activity, or untick Online.")
 
-    def validate_participants_total(self, field):
-        """Women and men are part of the total."""
-        women, men = self.participants_women.data, self.participants_men.data
-        if (women is not None or men is not None) and field.data is None and not field.errors:
-            raise ValidationError("Give the total number of participants too.")
-        if field.data is not None and (women or 0) + (men or 0) > field.data:
-            raise ValidationError(f"Women plus men ({(women or 0) + (men or 0):,}) is more than the total "
-                                  f"({field.data:,}).")
+    def validate(self, extra_validators=None) -> bool:
+        """Check each field, then that women, men and other or not stated add up to the total."""
+        valid = super().validate(extra_validators)
+        counts = (self.participants_total, self.participants_women, self.participants_men, self.participants_other)
+        if any(f.errors for f in counts):
+            return valid  # a count that is not a number has its own message: no sum to check
+        problem = services.participants_problem(*(f.data for f in counts))
+        if problem:
+            self.participants_total.errors.append(problem)
+            return False
+        return valid
 
     def validate_outcomes(self, field):
         """At least one outcome, and only outcomes that exist."""
@@ -286,8 +304,11 @@ class ActivityForm(FlaskForm):
             place=place, outcome_kind=self.outcome_kind.data or None, outcome_ids=list(self.outcomes.data),
             theme_ids=list(self.themes.data), challenge_ids=list(self.challenges.data),
             member_ids=list(self.members.data), partner_ids=list(self.partners.data),
-            participants_total=self.participants_total.data, participants_women=self.participants_women.data,
-            participants_men=self.participants_men.data,
+            participants_total=services.participants_sum(
+                self.participants_total.data, self.participants_women.data, self.participants_men.data,
+                self.participants_other.data),
+            participants_women=self.participants_women.data, participants_men=self.participants_men.data,
+            participants_other=self.participants_other.data,
             budget_planned=None if self.budget_planned.data is None else self.budget_planned.data.quantize(
                 Decimal("0.01")),
             budget_spent=None if self.budget_spent.data is None else self.budget_spent.data.quantize(Decimal("0.01")),
@@ -338,8 +359,7 @@ class ActivityFilterForm(FlaskForm):
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.year.choices = [("", "Any year")] + [(str(y), str(y)) for y in
-                                                  range(services.MAX_DATE.year, services.MIN_DATE.year - 1, -1)]
+        self.year.choices = [("", "Any year")] + [(str(y), str(y)) for y in choices["years"]]
         self.line.choices = [("", "Any line")] + [(code, f"{code} {title}") for code, title in choices["lines"]]
         self.axis.choices = [("", "Any axis")] + [(code, f"{code} {title}") for code, title in choices["axes"]]
         self.outcome.choices = [("", "Any outcome")] + [(code, f"{code} {title}")

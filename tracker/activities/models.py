@@ -56,6 +56,7 @@ class Activity(SoftDeleteMixin, db.Model):
         CheckConstraint("participants_total IS NULL OR participants_total >= 0", name="participants_positive"),
         CheckConstraint("participants_women IS NULL OR participants_women >= 0", name="women_positive"),
         CheckConstraint("participants_men IS NULL OR participants_men >= 0", name="men_positive"),
+        CheckConstraint("participants_other IS NULL OR participants_other >= 0", name="other_positive"),
         CheckConstraint("budget_planned IS NULL OR budget_planned >= 0", name="budget_planned_positive"),
         CheckConstraint("budget_spent IS NULL OR budget_spent >= 0", name="budget_spent_positive"),
         Index("ix_activity_year_status", "year", "status"),
@@ -74,6 +75,7 @@ class Activity(SoftDeleteMixin, db.Model):
     participants_total: Mapped[int | None]
     participants_women: Mapped[int | None]
     participants_men: Mapped[int | None]
+    participants_other: Mapped[int | None]  # another gender, or not stated: women + men + other = total
     budget_planned: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     budget_spent: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)

@@ -3,18 +3,32 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import history, record
 from ..auth.models import User
+from ..core.dates import format_when
 from ..core.errors import Invalid, StaleEdit
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
+from ..core.sorting import Sort, order_clauses, read_sort
 from ..core.text import has_visible
 from ..core.years import ensure_unlocked
 from ..extensions import db
-from ..plan.models import REGIONS, ActionLine, Axis, Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
+from ..plan.models import (
+    REGIONS,
+    ActionLine,
+    Axis,
+    Challenge,
+    Member,
+    OrientingTheme,
+    Outcome,
+    OutcomeKind,
+    Partner,
+    Plan,
+)
+from ..plan.queries import member_search_text, partner_search_text
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome, activity_partner
 
 # Bounds of the input the rules accept; the form and the demo generator use the same numbers.
@@ -48,11 +62,15 @@ FIELD_LABELS = {
     "participants_total": "Participants",
     "participants_women": "Women",
     "participants_men": "Men",
+    "participants_other": "Other or not stated",
     "budget_planned": "Planned budget (EUR)",
     "budget_spent": "Spent budget (EUR)",
     "responsible_id": "Responsible",
     "deleted_at": "Deleted at",
 }
+
+
+DATE_FIELDS = ("start_date", "end_date", "deleted_at")
 
 
 class VersionConflict(StaleEdit):
@@ -71,7 +89,7 @@ class ActivityData:
     kind: str
     status: str
     start_date: date
-    end_date: date
+    end_date: date | None = None  # none given: a one-day activity, it ends on its start date
     description: str = ""
     place: str = ""
     outcome_kind: str | None = None  # an OutcomeKind code
@@ -83,6 +101,7 @@ class ActivityData:
     participants_total: int | None = None
     participants_women: int | None = None
     participants_men: int | None = None
+    participants_other: int | None = None
     budget_planned: Decimal | None = None
     budget_spent: Decimal | None = None
     responsible_id: int | None = None
@@ -174,6 +193,7 @@ class FormChoices:
     challenges: list
     outcome_kinds: list  # [(code, name)]
     responsibles: list  # [(id, label)]
+    regions: tuple = REGIONS  # the member picker ticks a whole region at once
 
 
 def form_choices(keep_responsible_id: int | None = None) -> FormChoices:
@@ -189,8 +209,8 @@ def form_choices(keep_responsible_id: int | None = None) -> FormChoices:
     member_groups: dict[str, list] = {region: [] for region in REGIONS}
     for m in members:
         member_groups.setdefault(m.region, []).append(
-            (m.id, f"{m.city} ({m.country_name})", f"{m.city} {m.institution} {m.country_name} {m.region}"))
-    partners = [(p.id, p.label, f"{p.label} {p.kind}")
+            (m.id, f"{m.city} ({m.country_name})", member_search_text(m), {"city": m.city, "region": m.region}))
+    partners = [(p.id, p.label, partner_search_text(p), {})
                 for p in db.session.scalars(select(Partner).order_by(func.lower(Partner.name)))]
     themes = [(t.id, t.name) for t in db.session.scalars(select(OrientingTheme).order_by(OrientingTheme.position))]
     challenges = [(c.id, c.name) for c in db.session.scalars(select(Challenge).order_by(Challenge.position))]
@@ -219,7 +239,8 @@ def form_defaults(activity: Activity | None, user) -> dict:
         "challenges": [c.id for c in activity.challenges], "members": [m.id for m in activity.members],
         "partners": [p.id for p in activity.partners],
         "participants_total": activity.participants_total, "participants_women": activity.participants_women,
-        "participants_men": activity.participants_men, "budget_planned": activity.budget_planned,
+        "participants_men": activity.participants_men, "participants_other": activity.participants_other,
+        "budget_planned": activity.budget_planned,
         "budget_spent": activity.budget_spent, "responsible": activity.responsible_id,
         "version": activity.version,
     }
@@ -248,6 +269,7 @@ def snapshot(activity: Activity) -> dict:
         "participants_total": activity.participants_total,
         "participants_women": activity.participants_women,
         "participants_men": activity.participants_men,
+        "participants_other": activity.participants_other,
         "budget_planned": _money(activity.budget_planned),
         "budget_spent": _money(activity.budget_spent),
         "responsible_id": activity.responsible_id,
@@ -273,14 +295,15 @@ def data_snapshot(data: ActivityData) -> dict:
     challenges = sorted(_rows_by_id(Challenge, data.challenge_ids), key=lambda c: c.position)
     return {
         "title": data.title, "kind": data.kind, "outcome_kind": data.outcome_kind or None,
-        "start_date": data.start_date.isoformat(), "end_date": data.end_date.isoformat(),
+        "start_date": data.start_date.isoformat(), "end_date": (data.end_date or data.start_date).isoformat(),
         "year": data.start_date.year, "status": data.status, "description": data.description,
         "place": data.place, "outcomes": [o.code for o in outcomes], "themes": [t.name for t in themes],
         "challenges": [c.name for c in challenges],
         "members": [{"id": m.id, "city": m.city} for m in _rows_by_id(Member, data.member_ids)],
         "partners": [{"id": p.id, "name": p.name} for p in _rows_by_id(Partner, data.partner_ids)],
         "participants_total": data.participants_total, "participants_women": data.participants_women,
-        "participants_men": data.participants_men, "budget_planned": _money(data.budget_planned),
+        "participants_men": data.participants_men, "participants_other": data.participants_other,
+        "budget_planned": _money(data.budget_planned),
         "budget_spent": _money(data.budget_spent), "responsible_id": data.responsible_id, "deleted_at": None,
     }
 
@@ -295,6 +318,8 @@ def display_value(name: str, value, users: dict | None = None) -> str:
         return ACTIVITY_STATUSES.get(value, str(value))
     if name == "responsible_id" and users is not None:
         return users.get(value, f"user #{value}")
+    if name in DATE_FIELDS:
+        return format_when(value)  # the snapshot keeps ISO text; people read 3 Mar 2022
     if isinstance(value, list):
         return ", ".join(item.get("city") or item.get("name") or str(item.get("id")) if isinstance(item, dict)
                          else str(item) for item in value)
@@ -355,7 +380,7 @@ def _apply(activity: Activity, data: ActivityData) -> None:
     activity.kind = data.kind
     activity.status = data.status
     activity.start_date = data.start_date
-    activity.end_date = data.end_date
+    activity.end_date = data.end_date or data.start_date
     activity.year = data.start_date.year  # the plan year follows from the dates
     activity.description = data.description or ""
     activity.place = data.place or ""
@@ -363,6 +388,7 @@ def _apply(activity: Activity, data: ActivityData) -> None:
     activity.participants_total = data.participants_total
     activity.participants_women = data.participants_women
     activity.participants_men = data.participants_men
+    activity.participants_other = data.participants_other
     activity.budget_planned = data.budget_planned
     activity.budget_spent = data.budget_spent
     activity.responsible_id = data.responsible_id
@@ -379,9 +405,43 @@ def _require_title(data: ActivityData) -> None:
         raise Invalid("Give the activity a title.", field="title")
 
 
+def participants_problem(total: int | None, women: int | None, men: int | None, other: int | None) -> str | None:
+    """Explain why the parts of the participants do not make the total, or return None.
+
+    The parts are women, men and "other or not stated"; once any part is given they must add up to the total (an
+    empty part counts as 0). An empty total with parts given is fine: `participants_sum` fills it in.
+    """
+    parts = (women, men, other)
+    if total is None or all(part is None for part in parts):
+        return None
+    given = sum(part or 0 for part in parts)
+    if given == total:
+        return None
+    return (f"Women, men and other or not stated add up to {given:,}, not the total of {total:,}. "
+            f"Correct a part or the total (people whose gender is not known go under other or not stated).")
+
+
+def participants_sum(total: int | None, women: int | None, men: int | None, other: int | None) -> int | None:
+    """The total of participants: as given, or the sum of the parts when only parts are given."""
+    if total is not None or all(part is None for part in (women, men, other)):
+        return total
+    return (women or 0) + (men or 0) + (other or 0)
+
+
+def _check_participants(data: ActivityData) -> None:
+    """The parts of the participants make the total (the form says so first; this guards every other caller)."""
+    problem = participants_problem(data.participants_total, data.participants_women, data.participants_men,
+                                   data.participants_other)
+    if problem:
+        raise Invalid(problem, field="participants_total")
+    data.participants_total = participants_sum(data.participants_total, data.participants_women,
+                                               data.participants_men, data.participants_other)
+
+
 def create_activity(actor, data: ActivityData) -> Activity:
     """Add an activity and its audit entry to the transaction (the caller commits)."""
     _require_title(data)
+    _check_participants(data)
     ensure_unlocked(data.start_date.year, field="start_date")  # a final Board evaluation's year takes no new work
     activity = Activity(created_by_id=getattr(actor, "id", None))
     _apply(activity, data)
@@ -400,6 +460,7 @@ def update_activity(actor, activity: Activity, data: ActivityData, expected_vers
     if expected_version != activity.version:
         raise VersionConflict(activity.version)
     _require_title(data)
+    _check_participants(data)
     for year in {activity.year, data.start_date.year}:  # neither out of nor into a locked year
         ensure_unlocked(year, field="start_date")
     before = snapshot(activity)
@@ -465,9 +526,41 @@ def filtered_query(params: dict) -> Select:
             .order_by(Activity.start_date.desc(), Activity.id.desc()))
 
 
-def list_page(params: dict, page: int, per_page: int):
-    """One page of the filtered list, with outcomes and responsible loaded (a fixed number of queries)."""
-    stmt = filtered_query(params).options(selectinload(Activity.outcomes), selectinload(Activity.responsible))
+def _label_order(column, labels: dict, by_label: bool):
+    """Sort codes by their label (alphabetically) or in the order the labels are declared (a workflow)."""
+    codes = sorted(labels, key=lambda code: labels[code].lower()) if by_label else list(labels)
+    return case({code: position for position, code in enumerate(codes)}, value=column, else_=len(codes))
+
+
+# The columns the list sorts by (anything else in ?sort= is ignored) and the ones that start newest first.
+SORT_COLUMNS = ("title", "kind", "status", "dates", "responsible")
+SORT_FIRST_DESCENDING = ("dates",)
+DEFAULT_SORT = "dates"
+
+
+def _sort_columns() -> dict:
+    """The expression each sortable column orders by."""
+    return {
+        "title": func.lower(Activity.title),
+        "kind": _label_order(Activity.kind, ACTIVITY_KINDS, by_label=True),
+        "status": _label_order(Activity.status, ACTIVITY_STATUSES, by_label=False),
+        "dates": Activity.start_date,
+        "responsible": select(func.lower(User.name)).where(User.id == Activity.responsible_id).scalar_subquery(),
+    }
+
+
+def read_list_sort(args) -> Sort:
+    """The list's order from the query string (an unknown column falls back to the dates, newest first)."""
+    return read_sort(args, SORT_COLUMNS, DEFAULT_SORT, first_descending=SORT_FIRST_DESCENDING)
+
+
+def list_page(params: dict, page: int, per_page: int, sort: Sort | None = None):
+    """One page of the filtered list in the chosen order, with outcomes and responsible loaded (fixed queries)."""
+    sort = sort or read_list_sort({})
+    # Ties (same title, same day) keep one order across pages: the end date, then the id.
+    order = order_clauses(sort, _sort_columns(), [Activity.start_date, Activity.id])
+    stmt = (filtered_query(params).order_by(None).order_by(*order)
+            .options(selectinload(Activity.outcomes), selectinload(Activity.responsible)))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 
@@ -480,11 +573,20 @@ def list_summary(params: dict) -> dict:
         select(func.coalesce(func.sum(Activity.participants_total), 0),
                func.coalesce(func.sum(Activity.participants_women), 0),
                func.coalesce(func.sum(Activity.participants_men), 0),
+               func.coalesce(func.sum(Activity.participants_other), 0),
                func.coalesce(func.sum(Activity.budget_planned), 0),
                func.coalesce(func.sum(Activity.budget_spent), 0)).where(Activity.id.in_(ids))).one()
     return {"by_status": [(code, label, by_status.get(code, 0)) for code, label in ACTIVITY_STATUSES.items()],
-            "participants": totals[0], "women": totals[1], "men": totals[2], "planned": totals[3],
-            "spent": totals[4]}
+            "participants": totals[0], "women": totals[1], "men": totals[2], "other": totals[3],
+            "planned": totals[4], "spent": totals[5]}
+
+
+def list_years() -> list[int]:
+    """The years the list's year filter offers, newest first: the plan's years and every year that has activities."""
+    plans = db.session.execute(select(Plan.start_year, Plan.end_year)).all()
+    years = {year for start, end in plans for year in range(start, end + 1)}
+    years.update(db.session.scalars(select(Activity.year).where(Activity.live()).distinct()))
+    return sorted(years, reverse=True)
 
 
 def filter_choices() -> dict:
@@ -497,8 +599,8 @@ def filter_choices() -> dict:
                                                                                          Member.city)).all()
     partners = db.session.execute(select(Partner.id, Partner.name).order_by(func.lower(Partner.name))).all()
     users = db.session.execute(select(User.id, User.name).where(User.role.in_(EDITORS)).order_by(User.name)).all()
-    return {"lines": lines, "axes": axes, "outcomes": outcomes, "members": members, "partners": partners,
-            "users": users}
+    return {"years": list_years(), "lines": lines, "axes": axes, "outcomes": outcomes, "members": members,
+            "partners": partners, "users": users}
 
 
 # --- the outcome page --------------------------------------------------------------------------------------------

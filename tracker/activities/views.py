@@ -38,12 +38,16 @@ def index():
     form.validate()
     params = form.params()
     per_page = current_app.config.get("PAGE_SIZE", 25)
-    pagination = services.list_page(params, _page_number(), per_page)
+    sort = services.read_list_sort(request.args)
+    sort_args = {} if sort == services.read_list_sort({}) else sort.args()  # the default order needs no arguments
+    pagination = services.list_page(params, _page_number(), per_page, sort)
     summary = services.list_summary(params)
-    # Page links keep the filters; lists (kind, status) stay repeated parameters.
-    link_args = {key: request.args.getlist(key) for key in services.FILTER_KEYS if request.args.getlist(key)}
+    # Header links keep the filters (and start at page 1); page links keep the filters and the order. Lists
+    # (kind, status) stay repeated parameters.
+    filter_args = {key: request.args.getlist(key) for key in services.FILTER_KEYS if request.args.getlist(key)}
     return render_template("activities/index.html", form=form, pagination=pagination, params=params,
-                           summary=summary, link_args=link_args)
+                           summary=summary, filter_args=filter_args, sort=sort,
+                           sort_args=sort_args, link_args=dict(filter_args, **sort_args))
 
 
 def _activity_or_404(activity_id: int, *, allow_deleted_view: bool = False):

@@ -136,14 +136,14 @@ def money(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
-def _people(rng: random.Random, span) -> tuple[int | None, int | None, int | None]:
-    """Draw participants in total, women and men (some not recorded as either)."""
+def _people(rng: random.Random, span) -> tuple[int | None, int | None, int | None, int | None]:
+    """Draw participants in total, women, men and other or not stated (the parts add up to the total)."""
     if span is None:
-        return None, None, None
+        return None, None, None, None
     total = rng.randint(*span)
     women = round(total * rng.uniform(0.36, 0.64))
     men = max(0, total - women - rng.randint(0, max(0, total // 40)))
-    return total, women, men
+    return total, women, men, total - women - men
 
 
 def _budget(rng: random.Random, span, status: str) -> tuple[Decimal | None, Decimal | None]:
@@ -283,9 +283,9 @@ def seed_demo_activities(look: _Lookups, staff: list[User]) -> dict:
         rng = random.Random(f"demo-{index}")  # per item, so a partial earlier run changes nothing else
         kind = extra.get("kind", programme.kind)
         status = extra.get("status") or activity_status(rng, spec["start"], spec["end"], kind)
-        total, women, men = _people(rng, extra.get("people", programme.people))
+        total, women, men, other = _people(rng, extra.get("people", programme.people))
         if status in ("planned", "cancelled"):
-            total = women = men = None
+            total = women = men = other = None
         planned, spent = _budget(rng, extra.get("budget", programme.budget), status)
         members = [look.members[c] for c in (*programme.members, *extra.get("members", ()))]
         low, high = programme.random_members
@@ -303,7 +303,7 @@ def seed_demo_activities(look: _Lookups, staff: list[User]) -> dict:
             theme_ids=[look.themes[t].id for t in extra.get("themes", programme.themes)],
             challenge_ids=[look.challenges[c].id for c in extra.get("challenges", programme.challenges)],
             member_ids=sorted({m.id for m in members}), partner_ids=[look.partners[p].id for p in partner_names],
-            participants_total=total, participants_women=women, participants_men=men,
+            participants_total=total, participants_women=women, participants_men=men, participants_other=other,
             budget_planned=planned, budget_spent=spent, responsible_id=owner.id))
         activity_ids.append(activity.id)
         evidence_ids += [e.id for e in _add_demo_evidence(rng, activity, programme, owner)]

@@ -16,7 +16,9 @@ Rules (shared with the trace links, so that a number can always be explained):
 - cumulative indicators aggregate the plan years from the first up to the year asked (distinct counts
   stay distinct over the period); a manual cumulative value is the approved value entered for that year;
 - counts are 0 when nothing matches (a real zero); sums of optional fields (participants, budget)
-  and women's share are None when no activity recorded them, so that no status comes from missing data.
+  and women's share are None when no activity recorded them, so that no status comes from missing data;
+- women's share is of the total participants (women, men and other or not stated), over the activities
+  that record how many women took part.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -52,7 +54,7 @@ class _Aggregate:
     count: int = 0
     participants: Decimal | None = None
     women: Decimal | None = None
-    women_and_men: Decimal | None = None
+    gendered_total: Decimal | None = None  # the participants of the activities that record how many were women
     budget: Decimal | None = None
     evidence: int = 0
 
@@ -84,12 +86,12 @@ def period(indicator: Indicator, year: int) -> list[int]:
 
 def _aggregate_columns(evidence_per_activity):
     """The grouped figures, shared by the per-outcome and plan-wide queries."""
-    both_known = and_(Activity.participants_women.is_not(None), Activity.participants_men.is_not(None))
+    women_known = and_(Activity.participants_women.is_not(None), Activity.participants_total.is_not(None))
     return [
         func.count(Activity.id),
         func.sum(Activity.participants_total),
-        func.sum(case((both_known, Activity.participants_women), else_=None)),
-        func.sum(case((both_known, Activity.participants_women + Activity.participants_men), else_=None)),
+        func.sum(case((women_known, Activity.participants_women), else_=None)),
+        func.sum(case((women_known, Activity.participants_total), else_=None)),
         func.sum(Activity.budget_spent),
         func.sum(evidence_per_activity.c.n),
     ]
@@ -108,10 +110,10 @@ def _aggregates(years: set[int], outcome_ids: set[int], plan_wide: bool) -> dict
 
     def store(scope, row):
         """Keep one grouped row under its scope."""
-        year, kind, status, count, participants, women, women_and_men, budget, evidence = row
+        year, kind, status, count, participants, women, gendered_total, budget, evidence = row
         result[(scope, year, kind, status)] = _Aggregate(
             count=int(count or 0), participants=_dec(participants), women=_dec(women),
-            women_and_men=_dec(women_and_men), budget=_dec(budget), evidence=int(evidence or 0))
+            gendered_total=_dec(gendered_total), budget=_dec(budget), evidence=int(evidence or 0))
 
     if outcome_ids:
         rows = db.session.execute(
@@ -203,7 +205,7 @@ def _from_aggregates(indicator: Indicator, years: list[int], aggregates: dict, i
     scope, method = indicator.outcome_id, indicator.method
     statuses = METHOD_STATUSES[method]
     count = evidence = 0
-    participants = women = women_and_men = budget = None
+    participants = women = gendered_total = budget = None
     for year in years:
         for kind, status in index.get((scope, year), ()):
             if status not in statuses or not _kind_matches(indicator, kind):
@@ -213,7 +215,7 @@ def _from_aggregates(indicator: Indicator, years: list[int], aggregates: dict, i
             evidence += agg.evidence
             participants = _add(participants, agg.participants)
             women = _add(women, agg.women)
-            women_and_men = _add(women_and_men, agg.women_and_men)
+            gendered_total = _add(gendered_total, agg.gendered_total)
             budget = _add(budget, agg.budget)
         if method == "evidence_count" and not indicator.method_kinds:
             evidence += outcome_evidence.get((scope, year), 0)
@@ -225,10 +227,10 @@ def _from_aggregates(indicator: Indicator, years: list[int], aggregates: dict, i
         return participants
     if method == "budget_spent":
         return budget
-    # women_share
-    if not women_and_men:
+    # women_share: of the total, so that other or not stated participants are in the denominator
+    if not gendered_total:
         return None
-    return (Decimal(100) * women / women_and_men).quantize(_SHARE_QUANTUM)
+    return (Decimal(100) * women / gendered_total).quantize(_SHARE_QUANTUM)
 
 
 def _from_distinct(indicator: Indicator, years: list[int], distinct: dict, kinds_index: dict) -> Decimal:

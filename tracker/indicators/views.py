@@ -9,6 +9,7 @@ from ..core.errors import YearLocked
 from ..core.forms import YearFilterForm, review_form
 from ..core.review import REVIEW_LABELS
 from ..core.roles import EDITORS, EVERYONE, STEERING
+from ..core.sorting import read_sort, sorted_rows
 from ..core.transaction import attempt, show_error
 from ..core.years import PLAN_YEARS, current_plan_year, is_locked, locked_years
 from ..extensions import db
@@ -39,6 +40,23 @@ def _value_or_404(value_id: int) -> IndicatorValue:
                          .options(selectinload(IndicatorValue.indicator)))
 
 
+# The columns each table of the list sorts by (within its outcome); anything else in ?sort= is ignored.
+INDICATOR_SORT = ("plan", "name", "unit", "actual", "progress", "status")
+_STATUS_ORDER = {code: position for position, code in enumerate(STATUSES)}
+
+
+def _sort_keys(year: int) -> dict:
+    """How each sortable column reads a row of the year shown."""
+    return {
+        "plan": lambda r: r["position"],
+        "name": lambda r: r["name"].lower(),
+        "unit": lambda r: r["unit_label"].lower(),
+        "actual": lambda r: r["years"][year]["actual"],
+        "progress": lambda r: r["years"][year]["progress"],
+        "status": lambda r: _STATUS_ORDER.get(r["years"][year]["status"]),
+    }
+
+
 @bp.route("/")
 @allow(*EVERYONE)
 def index():
@@ -48,7 +66,12 @@ def index():
     steering = can_review(current_user)
     indicators = services.plan_wide_indicators(include_inactive=steering) + services.indicators_for_outcomes(
         include_inactive=steering)
+    sort = read_sort(request.args, INDICATOR_SORT, "plan")
+    keys = _sort_keys(year)
     rows = services.indicator_rows(indicators, [year])
+    for position, row in enumerate(rows):
+        row["position"] = position  # the plan's order, the default and the tie-breaker
+    rows = sorted_rows(rows, sort, keys)
     plan = current_plan()
     groups = []  # (line, [(outcome, rows)])
     by_outcome: dict[int, list] = {}
@@ -60,7 +83,7 @@ def index():
         if outcomes:
             groups.append((line, outcomes))
     return render_template("indicators/index.html", form=form, year=year, locked=is_locked(year),
-                           plan_rows=[r for r in rows if r["outcome_id"] is None], groups=groups)
+                           plan_rows=[r for r in rows if r["outcome_id"] is None], groups=groups, sort=sort)
 
 
 def _render_form(form, indicator=None, status=200):

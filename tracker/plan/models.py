@@ -1,4 +1,6 @@
 """Plan → ActionLine (with key ideas) → Axis → Outcome, and the reference lists beside them."""
+import re
+
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -194,8 +196,17 @@ class Partner(db.Model):
     acronym: Mapped[str | None] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(40))
+    # Other names people search by ("State Department"), one per line; from partners.csv, seeded by `seed plan`.
+    aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def alias_list(self) -> list[str]:
+        """The other names, in the data file's order."""
+        return [a for a in (self.aliases or "").splitlines() if a.strip()]
 
     @property
     def label(self) -> str:
-        """Name with acronym."""
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+        """Name with its acronym once (a name that already ends with it is left as is)."""
+        if not self.acronym or re.search(rf"(?<!\w){re.escape(self.acronym)}(?!\w)", self.name):
+            return self.name
+        return f"{self.name} ({self.acronym})"

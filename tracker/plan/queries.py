@@ -3,7 +3,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from .models import ActionLine, Axis, Outcome, Plan
+from .models import ActionLine, Axis, Member, Outcome, Partner, Plan
+
+SEARCH_LIMIT = 50  # more matches than a picker shows at once
 
 
 def current_plan() -> Plan | None:
@@ -49,3 +51,46 @@ def plan_as_dict(plan: Plan) -> dict:
             for line in plan.lines
         ],
     }
+
+
+def member_search_text(member: Member) -> str:
+    """What a member is found by: city, institution, country and region."""
+    return f"{member.city} {member.institution} {member.country_name} {member.region}"
+
+
+def partner_search_text(partner: Partner) -> str:
+    """What a partner is found by: its name, acronym and aliases (and its kind)."""
+    return " ".join([partner.label, *partner.alias_list, partner.kind])
+
+
+def _member_rank(member: Member, needle: str) -> int | None:
+    """How well a member matches: its city first, then its country, then anything else; None if not at all."""
+    city = member.city.lower()
+    if city.startswith(needle):
+        return 0
+    if needle in city:
+        return 1
+    if needle in member.country_name.lower():
+        return 2
+    if needle in member_search_text(member).lower():
+        return 3
+    return None
+
+
+def search_members(query: str, limit: int = SEARCH_LIMIT) -> list[Member]:
+    """Members matching the text, best first: city names before country matches ("Mexico" → Mexico City first)."""
+    needle = " ".join(query.split()).lower()
+    if not needle:
+        return []
+    members = db.session.scalars(select(Member).order_by(Member.city, Member.id)).all()  # one query, 141 rows
+    ranked = [(rank, m.city.lower(), m.id, m) for m in members if (rank := _member_rank(m, needle)) is not None]
+    return [m for *_, m in sorted(ranked, key=lambda r: r[:3])][:limit]
+
+
+def search_partners(query: str, limit: int = SEARCH_LIMIT) -> list[Partner]:
+    """Partners whose name, acronym or one of its aliases contains the text ("State Department"), by name."""
+    needle = " ".join(query.split()).lower()
+    if not needle:
+        return []
+    partners = db.session.scalars(select(Partner).order_by(Partner.name, Partner.id)).all()  # a short list
+    return [p for p in partners if needle in partner_search_text(p).lower()][:limit]

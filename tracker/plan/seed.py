@@ -107,8 +107,9 @@ def seed_plan() -> dict:  # noqa: C901  (untouched since the first version; one 
                          region=row["region"], position=position)
         count("members", new)
     for row in _csv("partners.csv"):
+        aliases = "\n".join(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
         _, new = _upsert(Partner, {"name": row["name"]}, acronym=row["acronym"] or None, kind=row["kind"],
-                         source=row["source"])
+                         source=row["source"], aliases=aliases)
         count("partners", new)
     db.session.flush()
     return created

@@ -1,12 +1,13 @@
 """The plan as a navigable tree, a page per line and per outcome, and the reference lists."""
-from flask import Blueprint, abort, render_template
-from sqlalchemy import select
+from flask import Blueprint, abort, jsonify, render_template, request
+from sqlalchemy import func, select
 
 from ..core.access import allow
 from ..core.roles import EVERYONE
+from ..core.sorting import order_clauses, read_sort, sorted_rows
 from ..extensions import db
 from .models import Member, Partner
-from .queries import current_plan, outcome_by_code
+from .queries import current_plan, outcome_by_code, search_members, search_partners
 from .sections import outcome_page
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
@@ -33,17 +34,47 @@ def outcome(code: str):
     return render_template("plan/outcome.html", outcome=item, sections=sections)
 
 
+# The columns each reference list sorts by; anything else in ?sort= is ignored.
+MEMBER_SORT = {"city": lambda m: m.city.lower(), "institution": lambda m: m.institution.lower(),
+               "country": lambda m: m.country_name.lower()}
+PARTNER_SORT = {"name": func.lower(Partner.name), "acronym": func.lower(Partner.acronym),
+                "kind": func.lower(Partner.kind), "source": func.lower(Partner.source)}
+
+
 @bp.route("/members")
 @allow(*EVERYONE)
 def members():
-    """The member governments, by region."""
-    rows = db.session.scalars(select(Member).order_by(Member.region, Member.city)).all()
-    return render_template("plan/members.html", members=rows)
+    """The member governments, by region, each region's table sorted by a column (country by its name)."""
+    sort = read_sort(request.args, MEMBER_SORT, "city")
+    rows = db.session.scalars(select(Member).order_by(Member.region, Member.city, Member.id)).all()  # 141 rows
+    by_region = sorted(sorted_rows(rows, sort, MEMBER_SORT), key=lambda m: m.region)  # stable: keeps the order
+    return render_template("plan/members.html", members=by_region, sort=sort)
 
 
 @bp.route("/partners")
 @allow(*EVERYONE)
 def partners():
-    """The partner organisations."""
-    rows = db.session.scalars(select(Partner).order_by(Partner.name)).all()
-    return render_template("plan/partners.html", partners=rows)
+    """The partner organisations, sorted by a column."""
+    sort = read_sort(request.args, PARTNER_SORT, "name")
+    rows = db.session.scalars(
+        select(Partner).order_by(*order_clauses(sort, PARTNER_SORT, [func.lower(Partner.name), Partner.id]))).all()
+    return render_template("plan/partners.html", partners=rows, sort=sort)
+
+
+def _query_text() -> str:
+    """The search text of a picker, cut to a sane length."""
+    return request.args.get("q", "")[:200]
+
+
+@bp.route("/members/search")
+@allow(*EVERYONE)
+def member_search():
+    """Members matching `q`, best first (city names before country matches), for the activity form's picker."""
+    return jsonify([{"id": m.id, "label": f"{m.city} ({m.country_name})"} for m in search_members(_query_text())])
+
+
+@bp.route("/partners/search")
+@allow(*EVERYONE)
+def partner_search():
+    """Partners whose name, acronym or an alias matches `q`, for the activity form's picker."""
+    return jsonify([{"id": p.id, "label": p.label} for p in search_partners(_query_text())])

@@ -1,0 +1,39 @@
+"""The one way dates and timestamps are written for people: "3 Mar 2022" and "3 Mar 2022, 14:05 UTC"."""
+from datetime import date, datetime, timezone
+
+DATE_FORMAT = "%-d %b %Y"
+TIMESTAMP_FORMAT = "%-d %b %Y, %H:%M UTC"
+
+
+def format_date(value: date) -> str:
+    """Write a day as 3 Mar 2022 (day, short month, year: unambiguous in every language's order)."""
+    return value.strftime(DATE_FORMAT)
+
+
+def format_timestamp(value: datetime) -> str:
+    """Write a moment as 3 Mar 2022, 14:05 UTC (stored times without a zone are UTC already)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime(TIMESTAMP_FORMAT)
+
+
+def _parse_iso(text: str) -> date | datetime | None:
+    """A date or timestamp written as ISO 8601 (as audit snapshots store them), or None."""
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def format_when(value) -> str:
+    """Write a date or a timestamp (or its ISO text) the one way; other text as it is, None as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        parsed = _parse_iso(value.strip()) if len(value.strip()) >= 10 else None
+        return value if parsed is None else format_when(parsed)
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return format_date(value)
+    return str(value)
