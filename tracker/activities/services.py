@@ -199,7 +199,7 @@ class FormChoices:
 def form_choices(keep_responsible_id: int | None = None) -> FormChoices:
     """Read the lists the activity form offers (outcomes by line and axis, members by region, partners, ...)."""
     outcomes = db.session.scalars(
-        select(Outcome).options(selectinload(Outcome.axis).selectinload(Axis.line)).order_by(Outcome.position)).all()
+        select(Outcome).options(joinedload(Outcome.axis).joinedload(Axis.line)).order_by(Outcome.position)).all()
     outcome_groups: dict[str, list] = {}
     for o in outcomes:
         group = f"{o.axis.code} {o.axis.title}"
