@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..core.access import allow
 from ..core.errors import YearLocked
+from ..core.http import INLINE
 from ..core.roles import ADMINS, EDITORS, EVERYONE, STEERING
 from ..core.transaction import attempt, show_error
 from ..core.years import DEFAULT_LOCK_REASON, PLAN_YEARS, is_locked, lock_year, reopen_year, year_locks
@@ -15,6 +16,7 @@ from . import (
     sections,  # noqa: F401  (registers the outcome page section)
     services,
 )
+from .context import outcome_context
 from .forms import AssessmentForm, LockForm, ReopenForm, ResponsiblesForm
 from .models import ASSESSMENT_STATUSES, Assessment
 
@@ -66,12 +68,22 @@ def edit(code: str, year: int):
         submitting = request.form.get("then") == "submit"
         result = attempt(lambda: _save_and_maybe_submit(outcome, year, form, submitting), form=form)
         if result.ok:
-            flash(f"Assessment of {outcome.code} for {year} saved"
-                  + (" and submitted for review." if submitting else " as a draft."), "success")
-            return redirect(_outcome_page(outcome))
+            return _after_save(outcome, year, submitting)
         status = result.status
     return render_template("assessments/edit.html", outcome=outcome, year=year, form=form, assessment=assessment,
-                           locked=locked, statuses=ASSESSMENT_STATUSES), status
+                           locked=locked, statuses=ASSESSMENT_STATUSES,
+                           context=outcome_context(outcome.id, year, assessment)), status
+
+
+def _after_save(outcome, year: int, submitted: bool):
+    """A draft stays on its form; a submitted assessment lands on the outcome's assessments; either way the
+    confirmation is shown where the eyes are (INLINE), not at the top of a long page."""
+    if submitted:
+        flash(f"Assessment of {outcome.code} for {year} saved and submitted for review. The Secretary General "
+              "will approve it or return it with a note.", INLINE)
+        return redirect(_outcome_page(outcome))
+    flash(f"Draft saved: assessment of {outcome.code} for {year}. It is not submitted yet.", INLINE)
+    return redirect(url_for("assessments.edit", code=outcome.code, year=year, _anchor="saved"))
 
 
 @bp.route("/<int:assessment_id>/submit", methods=["POST"])

@@ -9,6 +9,10 @@ from werkzeug.exceptions import BadRequest
 from ..extensions import db, login_manager
 from ..urls import local_path
 
+# The flash category of a confirmation shown beside the form or block it is about (and focused), rather than at the
+# top of the page: the page that receives it renders it (templates/_macros/forms.html, inline_status).
+INLINE = "inline"
+
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
     401: ("Please log in", "You need to log in to do this."),

@@ -8,6 +8,9 @@
       event.preventDefault();
     }
   });
+  // The confirmation of a save is shown beside its form: move the focus there, so that it is read and seen.
+  var saved = document.querySelector("[data-focus-on-load]");
+  if (saved) { saved.focus(); }
   // Filter boxes for long checkbox lists (outcomes, members, partners): type to narrow the list.
   document.querySelectorAll("[data-filter-for]").forEach(function (input) {
     var list = document.getElementById(input.dataset.filterFor);
