@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..activities.models import Activity, activity_outcome
 from ..audit.models import AuditEntry
 from ..core.review import ReviewState
-from ..evidence.models import Evidence
+from ..evidence.models import EVIDENCE_KINDS, Evidence
 from ..extensions import db
 from ..indicators.models import Indicator, IndicatorValue
 from ..indicators.services import indicator_rows, indicators_for_outcomes
@@ -165,9 +165,10 @@ def _evidence_items(outcome_id: int, year: int) -> list[dict]:
         select(Evidence.id, Evidence.title, Evidence.kind)
         .where(Evidence.live(), Evidence.outcome_id == outcome_id, added_year == year)
         .order_by(Evidence.added_at, Evidence.id).limit(MAX_EVIDENCE)).all()
-    items = [{"id": e, "title": t, "kind": k, "activity": {"id": a, "title": at}}
-             for e, t, k, a, at in of_activities]
-    items += [{"id": e, "title": t, "kind": k, "activity": None} for e, t, k in of_outcome]
+    items = [{"id": e, "title": t, "kind": k, "kind_label": EVIDENCE_KINDS.get(k, k),
+              "activity": {"id": a, "title": at}} for e, t, k, a, at in of_activities]
+    items += [{"id": e, "title": t, "kind": k, "kind_label": EVIDENCE_KINDS.get(k, k), "activity": None}
+              for e, t, k in of_outcome]
     return items[:MAX_EVIDENCE]
 
 

@@ -28,6 +28,11 @@ class EmptyNarrative(Invalid):
                          field="achieved")
 
 
+def not_responsible(code: str, what: str) -> str:
+    """Why a staff member may not write for an outcome, and what to do about it."""
+    return f"Only the staff responsible for {code} can {what}. Ask to be assigned on the outcome page."
+
+
 def can_edit_assessment(user, outcome_id: int, assessment: Assessment | None) -> bool:
     """Staff edit an assessment they wrote or of an outcome they are responsible for; SG and admins any."""
     if can_review(user):
@@ -86,7 +91,7 @@ def save_draft(actor, outcome: Outcome, year: int, data: dict) -> Assessment:
     ensure_unlocked(year)
     assessment = assessment_for(outcome.id, year)
     if not can_edit_assessment(actor, outcome.id, assessment):
-        raise NotAllowed("You can edit the assessments of the outcomes you are responsible for, and your own.")
+        raise NotAllowed(not_responsible(outcome.code, "write its assessment"))
     clean = _clean(data)
     if assessment is None:
         return review.create(actor, Assessment(outcome=outcome, year=year, author_id=actor.id, **clean),
@@ -103,7 +108,7 @@ def submit(actor, assessment: Assessment) -> Assessment:
     require_writer(actor, "Board members cannot submit assessments.")
     ensure_unlocked(assessment.year)
     if not can_edit_assessment(actor, assessment.outcome_id, assessment):
-        raise NotAllowed("You can submit the assessments of the outcomes you are responsible for, and your own.")
+        raise NotAllowed(not_responsible(assessment.outcome.code, "submit its assessment"))
     if not any(has_visible(getattr(assessment, name) or "") for name in TEXT_FIELDS):
         raise EmptyNarrative()
     return review.submit(actor, assessment)

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core.access import allow
+from ..core.access import allow, refuse
 from ..core.errors import YearLocked
 from ..core.http import INLINE
 from ..core.roles import ADMINS, EDITORS, EVERYONE, STEERING
@@ -55,7 +55,8 @@ def edit(code: str, year: int):
         abort(404)
     assessment = services.assessment_for(outcome.id, year)
     if not services.can_edit_assessment(current_user, outcome.id, assessment):
-        abort(403)
+        refuse(services.not_responsible(outcome.code, "write its assessment"),
+               link=_outcome_page(outcome), link_label=f"Go to {outcome.code} to ask to be assigned")
     form = AssessmentForm(obj=assessment)
     if request.method == "GET" and assessment is not None:
         form.version.data = str(assessment.version)

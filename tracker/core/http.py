@@ -41,10 +41,12 @@ class TrackerRequest(Request):
             raise BadRequest("A part of the form has no name.")
 
 
-def render_error(code: int, detail: str | None = None, back_url: str | None = None):
+def render_error(code: int, detail: str | None = None, back_url: str | None = None, *, link: str | None = None,
+                 link_label: str | None = None):
     """Render the error page for a status code, even when the database is down or the Host header is unusable."""
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
-    context = {"code": code, "title": title, "message": detail or message, "back_url": back_url}
+    context = {"code": code, "title": title, "message": detail or message, "back_url": back_url,
+               "link": link, "link_label": link_label or "Go there"}
     _load_user_or_anonymous()
     try:
         return render_template("errors/error.html", **context), code

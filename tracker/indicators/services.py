@@ -330,6 +330,13 @@ def value_for(indicator: Indicator, year: int) -> IndicatorValue | None:
                                                           IndicatorValue.year == year))
 
 
+def not_responsible_for_values(indicator: Indicator) -> str:
+    """Why a staff member may not enter an indicator's values, and what to do about it."""
+    code = indicator.outcome.code if indicator.outcome is not None else "its outcome"
+    return f"Only the staff responsible for {code} can enter the values of its indicators. Ask to be assigned " \
+           "on the outcome page."
+
+
 def can_edit_value(user, indicator: Indicator, value: IndicatorValue | None) -> bool:
     """Staff enter values of plan-wide indicators and of outcomes they are responsible for, and edit their own."""
     if can_review(user):
@@ -353,8 +360,7 @@ def save_value(actor, indicator: Indicator, year: int, value, note: str = "", ev
     ensure_unlocked(year)
     row = value_for(indicator, year)
     if not can_edit_value(actor, indicator, row):
-        raise NotAllowed("You can enter values for plan-wide indicators and for the outcomes you are "
-                         "responsible for.")
+        raise NotAllowed(not_responsible_for_values(indicator))
     number = _number(value, field="value")
     if number is None:
         raise Invalid("Enter a value.", field="value")
@@ -375,7 +381,7 @@ def submit_value(actor, value: IndicatorValue) -> IndicatorValue:
     require_writer(actor, "Board members cannot submit values.")
     ensure_unlocked(value.year)
     if not can_edit_value(actor, value.indicator, value):
-        raise NotAllowed("You can submit values of plan-wide indicators, of your outcomes, and your own.")
+        raise NotAllowed(not_responsible_for_values(value.indicator))
     return review.submit(actor, value)
 
 

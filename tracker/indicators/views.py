@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core.access import allow, can_review, sees_unapproved
+from ..core.access import allow, can_review, refuse, sees_unapproved
 from ..core.errors import YearLocked
 from ..core.forms import YearFilterForm, review_form
 from ..core.review import REVIEW_LABELS
@@ -208,7 +208,9 @@ def value(indicator_id: int, year: int):
         abort(404)
     existing = services.value_for(indicator, year)
     if not services.can_edit_value(current_user, indicator, existing):
-        abort(403)
+        refuse(services.not_responsible_for_values(indicator),
+               link=url_for("plan.outcome", code=indicator.outcome.code, _anchor="assessments"),
+               link_label=f"Go to {indicator.outcome.code} to ask to be assigned")
     form = ValueForm(services.outcome_evidence(indicator))
     if request.method == "GET" and existing is not None:
         form.value.data = decimal_or_none(existing.value)
