@@ -130,6 +130,9 @@ def indicator_rows(indicators: list[Indicator], years) -> list[dict]:
     return rows
 
 
+MAX_EVIDENCE_OFFERED = 500  # the most recent, for a plan-wide indicator (an outcome has far fewer)
+
+
 def outcome_evidence(indicator: Indicator) -> list[Evidence]:
     """The evidence a value may point to: of the indicator's outcome and its activities (any, if plan-wide)."""
     query = (select(Evidence).outerjoin(Activity, Activity.id == Evidence.activity_id)
@@ -137,7 +140,8 @@ def outcome_evidence(indicator: Indicator) -> list[Evidence]:
     if indicator.outcome_id is not None:
         linked = select(activity_outcome.c.activity_id).where(activity_outcome.c.outcome_id == indicator.outcome_id)
         query = query.where(or_(Evidence.outcome_id == indicator.outcome_id, Evidence.activity_id.in_(linked)))
-    return list(db.session.scalars(query.order_by(Evidence.added_at.desc(), Evidence.id.desc()).limit(500)))
+    return list(db.session.scalars(query.options(selectinload(Evidence.activity), selectinload(Evidence.outcome))
+                                   .order_by(Evidence.added_at.desc(), Evidence.id.desc()).limit(MAX_EVIDENCE_OFFERED)))
 
 
 def evidence_belongs(indicator: Indicator, evidence_id: int) -> bool:
