@@ -394,6 +394,9 @@ def test_role_policy_of_assessment_routes(app):
         "assessments.years": {"admin", "secretary_general", "staff", "board"},
         "assessments.lock_year": {"admin", "secretary_general"},
         "assessments.reopen_year": {"admin"},
+        "assessments.ask_to_be_assigned": {"staff"},
+        "assessments.assignment_requests": {"admin", "secretary_general"},
+        "assessments.decide_assignment": {"admin", "secretary_general"},
     }
     actual = {endpoint: set(view.allowed_roles) for endpoint, view in app.view_functions.items()
               if endpoint.startswith(("assessments.", "review."))}

@@ -1,24 +1,25 @@
 """Pages of the assessments feature: writing and submitting assessments, responsible staff, and locking years."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..core.access import allow, refuse
 from ..core.errors import YearLocked
 from ..core.http import INLINE
-from ..core.roles import ADMINS, EDITORS, EVERYONE, STEERING
+from ..core.roles import ADMINS, EDITORS, EVERYONE, STAFF, STEERING
 from ..core.transaction import attempt, show_error
 from ..core.years import DEFAULT_LOCK_REASON, PLAN_YEARS, is_locked, lock_year, reopen_year, year_locks
 from ..extensions import db
 from ..plan.queries import outcome_by_code
-from ..plan.responsibles import assignable_users, set_responsibles
+from ..plan.responsibles import assignable_users, responsibles_by_outcome, set_responsibles
 from ..urls import local_path
 from . import (
     sections,  # noqa: F401  (registers the outcome page section)
     services,
 )
 from .context import outcome_context
-from .forms import AssessmentForm, LockForm, ReopenForm, ResponsiblesForm
-from .models import ASSESSMENT_STATUSES, Assessment
+from .forms import AssessmentForm, AssignmentDecisionForm, LockForm, ReopenForm, ResponsiblesForm
+from .models import ASSESSMENT_STATUSES, Assessment, AssignmentRequest
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -113,6 +114,44 @@ def responsibles(code: str):
     if attempt(lambda: set_responsibles(current_user, outcome, chosen)).ok:
         flash(f"Responsible staff of {outcome.code} saved.", "success")
     return redirect(_outcome_page(outcome))
+
+
+@bp.route("/<code>/ask-to-be-assigned", methods=["POST"])
+@allow(STAFF)
+def ask_to_be_assigned(code: str):
+    """Ask the Secretary General to be made responsible for an outcome."""
+    outcome = _outcome_or_404(code)
+    if attempt(lambda: services.request_assignment(current_user, outcome), retry_on=(IntegrityError,)).ok:
+        flash(f"Your request to be assigned to {outcome.code} was sent to the Secretary General. This page shows "
+              "their answer.", INLINE)
+    return redirect(_outcome_page(outcome))
+
+
+@bp.route("/assignment-requests")
+@allow(*STEERING)
+def assignment_requests():
+    """The requests to be assigned to an outcome: the pending ones to decide, and the latest decided."""
+    requests = services.assignment_requests()
+    outcome_ids = {item.outcome_id for item in requests["pending"]}
+    return render_template("assessments/assignment_requests.html", requests=requests,
+                           responsibles=responsibles_by_outcome(outcome_ids) if outcome_ids else {})
+
+
+@bp.route("/assignment-requests/<int:request_id>", methods=["POST"])
+@allow(*STEERING)
+def decide_assignment(request_id: int):
+    """Grant (the requester becomes responsible for the outcome) or decline a request to be assigned."""
+    item = db.get_or_404(AssignmentRequest, request_id)
+    form = AssignmentDecisionForm()
+    if not form.validate_on_submit():
+        flash("Choose to grant or to decline the request.", "error")
+        return redirect(url_for("assessments.assignment_requests"))
+    grant = form.decision.data == "grant"
+    name, code = item.requester.name, item.outcome.code  # before the commit: nothing may fail after it
+    if attempt(lambda: services.decide_assignment(current_user, item, grant)).ok:
+        flash(f"{name} is now responsible for {code}." if grant
+              else f"Request of {name} to be assigned to {code} declined.", INLINE)
+    return redirect(url_for("assessments.assignment_requests"))
 
 
 def _render_years(lock_form=None, reopen_form=None, status=200):
