@@ -265,7 +265,7 @@ def test_staff_writes_submits_and_sg_reviews_through_the_pages(app, client_as, a
     assert "Say how many people" in html
     response = staff.post(url, data={**TEXT, "version": str(assessment_of().version), "then": "submit"})
     assert response.status_code == 302 and assessment_of().review_state == "submitted"
-    assert response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessments")
+    assert response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessment-saved")
     sg.post(f"/assessments/{assessment.id}/review", data={"decision": "approve"})
     assert assessment_of().review_state == "approved"
     html = sg.get(f"/plan/outcomes/{CODE}").get_data(as_text=True)

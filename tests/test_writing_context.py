@@ -126,7 +126,7 @@ def test_a_submitted_assessment_lands_at_its_block_with_the_confirmation(client_
     staff = client_as("staff")
     assign_responsible(staff.user)
     response = staff.post(f"/assessments/{CODE}/2022", data={**TEXT, "then": "submit"})
-    assert response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessments")
+    assert response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessment-saved")
     html = staff.get(f"/plan/outcomes/{CODE}").get_data(as_text=True)
     section = html[html.index('id="assessments"'):]
     assert "saved and submitted for review" in _inline(section)
@@ -263,7 +263,7 @@ def test_staff_ask_the_sg_grants_and_they_can_then_write(client_as, find_outcome
     assert f"Only the staff responsible for {CODE} write its assessments" in page
     assert f'action="/assessments/{CODE}/ask-to-be-assigned"' in page
     response = staff.post(f"/assessments/{CODE}/ask-to-be-assigned")
-    assert response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessments")
+    assert response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessment-saved")
     (asked,) = _requests()
     assert (asked.state, asked.requester_id, asked.outcome_id) == ("pending", staff.user.id, find_outcome(CODE).id)
     page = staff.get(f"/plan/outcomes/{CODE}").get_data(as_text=True)

@@ -37,6 +37,12 @@ def _outcome_page(outcome) -> str:
     return url_for("plan.outcome", code=outcome.code, _anchor="assessments")
 
 
+def _confirmed_on_outcome_page(outcome) -> str:
+    """The outcome page at the confirmation atop its assessments block (landing on a focusable target keeps the
+    focus that app.js gives it: a browser clears the focus when it scrolls to a target that cannot take it)."""
+    return url_for("plan.outcome", code=outcome.code, _anchor="assessment-saved")
+
+
 def _save_and_maybe_submit(outcome, year: int, form, submitting: bool):
     """Save the assessment as a draft and, if asked, submit it, in one transaction."""
     saved = services.save_draft(current_user, outcome, year, {
@@ -83,7 +89,7 @@ def _after_save(outcome, year: int, submitted: bool):
     if submitted:
         flash(f"Assessment of {outcome.code} for {year} saved and submitted for review. The Secretary General "
               "will approve it or return it with a note.", INLINE)
-        return redirect(_outcome_page(outcome))
+        return redirect(_confirmed_on_outcome_page(outcome))
     flash(f"Draft saved: assessment of {outcome.code} for {year}. It is not submitted yet.", INLINE)
     return redirect(url_for("assessments.edit", code=outcome.code, year=year, _anchor="saved"))
 
@@ -124,6 +130,7 @@ def ask_to_be_assigned(code: str):
     if attempt(lambda: services.request_assignment(current_user, outcome), retry_on=(IntegrityError,)).ok:
         flash(f"Your request to be assigned to {outcome.code} was sent to the Secretary General. This page shows "
               "their answer.", INLINE)
+        return redirect(_confirmed_on_outcome_page(outcome))
     return redirect(_outcome_page(outcome))
 
 
