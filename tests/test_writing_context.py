@@ -120,6 +120,12 @@ def test_a_draft_stays_on_its_form_with_the_confirmation_beside_it(client_as, as
     assert html.index('class="alert alert-success inline-status"') < html.index("Save draft</button>")
     assert html.index('class="alert alert-success inline-status"') > html.index('<div class="col-lg-7">')
     assert _inline(staff.get(url).get_data(as_text=True)) == ""  # shown once
+    # Saving an approved assessment unchanged says so, rather than "draft saved".
+    db.session.scalar(select(Assessment)).review_state = "approved"
+    db.session.commit()
+    staff.post(url, data={**TEXT, "version": str(db.session.scalar(select(Assessment.version)))})
+    assert f"Nothing changed: the assessment of {CODE} for 2022 stays approved." in _inline(
+        staff.get(url).get_data(as_text=True))
 
 
 def test_a_submitted_assessment_lands_at_its_block_with_the_confirmation(client_as, assign_responsible):

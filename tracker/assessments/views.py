@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from ..core.access import allow, refuse
 from ..core.errors import YearLocked
 from ..core.http import INLINE
+from ..core.review import ReviewState
 from ..core.roles import ADMINS, EDITORS, EVERYONE, STAFF, STEERING
 from ..core.transaction import attempt, show_error
 from ..core.years import DEFAULT_LOCK_REASON, PLAN_YEARS, is_locked, lock_year, reopen_year, year_locks
@@ -76,16 +77,20 @@ def edit(code: str, year: int):
         submitting = request.form.get("then") == "submit"
         result = attempt(lambda: _save_and_maybe_submit(outcome, year, form, submitting), form=form)
         if result.ok:
-            return _after_save(outcome, year, submitting)
+            return _after_save(outcome, year, submitting, result.value)
         status = result.status
     return render_template("assessments/edit.html", outcome=outcome, year=year, form=form, assessment=assessment,
                            locked=locked, statuses=ASSESSMENT_STATUSES,
                            context=outcome_context(outcome.id, year, assessment)), status
 
 
-def _after_save(outcome, year: int, submitted: bool):
+def _after_save(outcome, year: int, submitted: bool, saved: Assessment):
     """A draft stays on its form; a submitted assessment lands on the outcome's assessments; either way the
     confirmation is shown where the eyes are (INLINE), not at the top of a long page."""
+    if not submitted and saved.review_state in (ReviewState.SUBMITTED, ReviewState.APPROVED):  # nothing changed
+        flash(f"Nothing changed: the assessment of {outcome.code} for {year} stays "
+              f"{saved.review_label_text.lower()}.", INLINE)
+        return redirect(url_for("assessments.edit", code=outcome.code, year=year, _anchor="saved"))
     if submitted:
         flash(f"Assessment of {outcome.code} for {year} saved and submitted for review. The Secretary General "
               "will approve it or return it with a note.", INLINE)
