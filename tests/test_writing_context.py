@@ -375,3 +375,18 @@ def test_the_requests_page_is_a_fixed_number_of_queries(client_as, count_queries
     with count_queries() as many:
         assert sg.get("/assessments/assignment-requests").status_code == 200
     assert len(many) == len(few)
+
+
+def test_granting_adds_the_requester_beside_those_already_responsible(client_as, make_user, assign_responsible,
+                                                                       find_outcome):
+    jordi = make_user("staff", name="Jordi Serra")
+    assign_responsible(jordi)
+    ana = client_as("staff", name="Ana Garcia")
+    sg = client_as("secretary_general")
+    ana.post(f"/assessments/{CODE}/ask-to-be-assigned")
+    (asked,) = _requests()
+    sg.post(f"/assessments/assignment-requests/{asked.id}", data={"decision": "grant"})
+    outcome_id = find_outcome(CODE).id
+    assert is_responsible(ana.user, outcome_id) and is_responsible(jordi, outcome_id)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "outcome_responsible"))
+    assert entry.before == {"user_ids": [jordi.id]} and entry.after == {"user_ids": sorted([jordi.id, ana.user.id])}

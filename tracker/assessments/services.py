@@ -148,7 +148,7 @@ def decide_assignment(actor, request: AssignmentRequest, grant: bool) -> Assignm
     before = request.snapshot()
     if grant:
         current = responsibles_by_outcome([request.outcome_id]).get(request.outcome_id, [])
-        if request.requester not in current:
+        if request.requester_id not in {u.id for u in current}:  # by id: accounts compare equal by session token
             set_responsibles(actor, request.outcome, [*current, request.requester])
     request.state = "granted" if grant else "declined"
     request.decided_by_id, request.decided_at = actor.id, utcnow()
