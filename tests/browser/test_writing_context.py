@@ -54,10 +54,6 @@ def _switch_user(page, login_as, role: str) -> None:
     login_as(page, role)
 
 
-def _focused_id(page) -> str:
-    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
-
-
 def test_ask_to_be_assigned_then_write_with_the_facts_beside(page, login_as, live_server):
     indicator_id = live_server.sample["writing"]["indicator"]
     login_as(page, "staff")
