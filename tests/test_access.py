@@ -13,6 +13,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import insert
 
+from tracker.assessments.models import AssignmentRequest
 from tracker.auth.access import PUBLIC_ENDPOINTS
 from tracker.auth.models import LoginSession
 from tracker.core.roles import ROLES
@@ -68,12 +69,14 @@ def world(make_activity, make_note, make_indicator, make_value, make_assessment,
         item = BoardItem(year=YEAR, kind="decision", text="Approve the matrix", position=1, outcomes=[outcome],
                          created_by_id=user.id)
         db.session.add(item)
+        asking = AssignmentRequest(outcome_id=outcome.id, requester_id=other.id)  # for the SG to decide
+        db.session.add(asking)
         other_session = LoginSession(user_id=user.id)  # another of the user's sessions, for "end this session"
         db.session.add(other_session)
         db.session.commit()
         return {"session_id": other_session.id, "activity_id": activity.id, "evidence_id": evidence.id,
                 "indicator_id": indicator.id, "value_id": value.id, "assessment_id": assessment.id,
-                "report_id": report.id, "item_id": item.id, "user_id": other.id,
+                "report_id": report.id, "item_id": item.id, "user_id": other.id, "request_id": asking.id,
                 "code": OUTCOME_CODE, "year": YEAR, "name": "activities", "scope": str(YEAR)}
 
     return build

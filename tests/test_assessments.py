@@ -249,7 +249,7 @@ def test_staff_writes_submits_and_sg_reviews_through_the_pages(app, client_as, a
     url = f"/assessments/{CODE}/2022"
     assert staff.get(url).status_code == 200
     response = staff.post(url, data={**TEXT, "status": "needs_attention"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessments")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}#saved")  # stays on the form
     assessment = assessment_of()
     assert (assessment.status, assessment.review_state) == ("needs_attention", "draft")
     assert staff.post(f"/assessments/{assessment.id}/submit").status_code == 302
@@ -265,6 +265,7 @@ def test_staff_writes_submits_and_sg_reviews_through_the_pages(app, client_as, a
     assert "Say how many people" in html
     response = staff.post(url, data={**TEXT, "version": str(assessment_of().version), "then": "submit"})
     assert response.status_code == 302 and assessment_of().review_state == "submitted"
+    assert response.headers["Location"].endswith(f"/plan/outcomes/{CODE}#assessment-saved")
     sg.post(f"/assessments/{assessment.id}/review", data={"decision": "approve"})
     assert assessment_of().review_state == "approved"
     html = sg.get(f"/plan/outcomes/{CODE}").get_data(as_text=True)
@@ -393,6 +394,9 @@ def test_role_policy_of_assessment_routes(app):
         "assessments.years": {"admin", "secretary_general", "staff", "board"},
         "assessments.lock_year": {"admin", "secretary_general"},
         "assessments.reopen_year": {"admin"},
+        "assessments.ask_to_be_assigned": {"staff"},
+        "assessments.assignment_requests": {"admin", "secretary_general"},
+        "assessments.decide_assignment": {"admin", "secretary_general"},
     }
     actual = {endpoint: set(view.allowed_roles) for endpoint, view in app.view_functions.items()
               if endpoint.startswith(("assessments.", "review."))}

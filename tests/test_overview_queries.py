@@ -52,7 +52,11 @@ def test_statement_count_does_not_grow_with_the_data(app, client_as, count_queri
             url = f"/overview/?year={year}"
             cold = _page_statements(count_queries, client, url, cold=True)
             warm = _page_statements(count_queries, client, url, cold=False)
-            counts[(size, year)] = (len(cold), len(warm))
+            # The menu's badge (requests to be assigned waiting for the Secretary General) is one statement on
+            # every page, cached data or not; the overview's own work is the rest.
+            assert [s for s in warm if "assignment_request" in s] == [s for s in cold if "assignment_request" in s]
+            assert len([s for s in warm if "assignment_request" in s]) == 1
+            counts[(size, year)] = (len(cold), len([s for s in warm if "assignment_request" not in s]))
             # Nothing repeats per outcome or per activity: no statement is sent twice.
             assert len(set(cold)) == len(cold), (size, year)
     assert counts[(100, "2022")] == counts[(5000, "2022")]

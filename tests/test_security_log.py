@@ -88,6 +88,7 @@ def test_a_403_is_logged_with_who_from_where_and_what(app, logged_app, login, ma
         "event": "access_denied", "outcome": "denied", "user_id": staff.id, "email": "ana@example.org",
         "ip": "203.0.113.9", "user_agent": AGENT, "path": "/admin/users", "method": "GET", "status": 403,
         "endpoint": "admin.users"}
+    assert line["reason"] == "Only an administrator can do this."  # the reason the page gave
     assert "s3cr3t" not in _text(instance)  # the query string stays out
 
 

@@ -1,10 +1,11 @@
 """Friendly error pages: never a traceback, and never "nothing was saved" after a change was committed."""
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .core import security_log
+from .core.access import Refusal
 from .core.http import render_error, rollback_quietly, same_origin_referrer
 from .core.transaction import committed_in_this_request
 
@@ -28,6 +29,12 @@ def register(app: Flask) -> None:
         return render_error(413, f"The upload is larger than the limit of {limit} MB. Nothing was saved. "
                                  "Go back and choose a smaller file.", back_url=same_origin_referrer())
 
+    @app.errorhandler(Refusal)
+    def refused(error):
+        rollback_quietly()
+        g.refusal_reason = error.reason  # for the security log's access_denied event
+        return render_error(403, error.reason, link=error.link, link_label=error.link_label)
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         rollback_quietly()
@@ -43,7 +50,9 @@ def register(app: Flask) -> None:
     def log_forbidden(response):
         # Here rather than in the 403 handler: a view may answer 403 without raising.
         if response.status_code == 403:
-            security_log.event("access_denied", outcome=security_log.DENIED, status=403, endpoint=request.endpoint)
+            reason = {"reason": g.refusal_reason} if "refusal_reason" in g else {}
+            security_log.event("access_denied", outcome=security_log.DENIED, status=403, endpoint=request.endpoint,
+                               **reason)
         return response
 
     @app.errorhandler(Exception)

@@ -43,5 +43,11 @@ def register(app: Flask) -> None:
 
             return returned_count(current_user)
 
+        def assignment_requests_waiting():
+            """How many requests to be assigned wait for a decision (the menu's badge): one query, when drawn."""
+            from .assessments.services import pending_assignment_count
+
+            return pending_assignment_count()
+
         return {"roles": roles, "can": can, "has_endpoint": has_endpoint, "own_work": own_work,
-                "returned_to_me": returned_to_me}
+                "returned_to_me": returned_to_me, "assignment_requests_waiting": assignment_requests_waiting}

@@ -49,7 +49,7 @@ def _write_and_submit(page, year: int, status: str, achieved: str) -> None:
     page.get_by_label("Status").select_option(label=status)
     page.get_by_label("What was achieved").fill(achieved)
     click_and_wait(page, page.get_by_role("button", name="Save and submit for review"))
-    page.wait_for_url(re.compile(rf"/plan/outcomes/{re.escape(OUTCOME)}#assessments$"))
+    page.wait_for_url(re.compile(rf"/plan/outcomes/{re.escape(OUTCOME)}#assessment-saved$"))
     assert _flash(page, f"Assessment of {OUTCOME} for {year} saved and submitted for review.").is_visible()
     assert _card(page, year).get_by_text("Pending: submitted").is_visible()
 

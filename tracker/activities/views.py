@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..audit.services import history
-from ..core.access import allow
+from ..core.access import allow, refuse
 from ..core.errors import StaleEdit
 from ..core.roles import EDITORS, EVERYONE
 from ..core.transaction import attempt, show_error
@@ -15,6 +15,8 @@ from .services import FIELD_LABELS, display_value
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
 CONFLICT_MESSAGE = "Someone else saved this activity since you opened it."
+NOT_YOURS = ("Staff change the activities they recorded or are responsible for; the Secretary General and "
+             "administrators change any.")
 
 
 @bp.app_template_filter("activity_value")
@@ -97,7 +99,7 @@ def edit(activity_id: int):
     """Change an activity; a save based on an outdated version is refused and the difference shown."""
     activity = _activity_or_404(activity_id)
     if not services.can_edit_activity(current_user, activity):
-        abort(403)
+        refuse(NOT_YOURS, link=url_for("activities.detail", activity_id=activity.id), link_label="Back to the activity")
     choices = services.form_choices(keep_responsible_id=activity.responsible_id)
     defaults = services.form_defaults(activity, current_user) if request.method == "GET" else None
     form = EditActivityForm(data=defaults, choices=choices, keep_responsible_id=activity.responsible_id)
@@ -131,7 +133,7 @@ def delete(activity_id: int):
     """Soft-delete an activity: it leaves lists and totals but stays in the database and the record."""
     activity = _activity_or_404(activity_id)
     if not services.can_edit_activity(current_user, activity):
-        abort(403)
+        refuse(NOT_YOURS, link=url_for("activities.detail", activity_id=activity.id), link_label="Back to the activity")
     title = activity.title
     result = attempt(lambda: services.delete_activity(current_user, activity), show=False)
     if isinstance(result.error, StaleEdit):  # someone saved it in the same instant: let the user see it first

@@ -1,4 +1,4 @@
-"""Forms for assessments, reviews, responsibles and the yearly lock."""
+"""Forms for assessments, reviews, responsibles, requests to be assigned and the yearly lock."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -57,3 +57,9 @@ class ReopenForm(FlaskForm):
                                                              Length(max=500), NoControlCharacters(), Visible()],
                          filters=[strip_filter])
     submit = SubmitField("Reopen year")
+
+
+class AssignmentDecisionForm(FlaskForm):
+    """The Secretary General's answer to a request to be assigned: grant or decline."""
+
+    decision = SelectField("Decision", choices=[("grant", "Grant"), ("decline", "Decline")])

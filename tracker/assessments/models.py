@@ -1,7 +1,7 @@
 """Assessments: staff's yearly judgement of each outcome, reviewed by the Secretary General."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -57,3 +57,41 @@ class Assessment(ReviewMixin, db.Model):
         return {"outcome_id": self.outcome_id, "year": self.year, "status": self.status,
                 "achieved": self.achieved, "difficulties": self.difficulties, "next_steps": self.next_steps,
                 "review_state": self.review_state, "review_note": self.review_note}
+
+
+ASSIGNMENT_STATES = {"pending": "Pending", "granted": "Granted", "declined": "Declined"}
+PENDING = "pending"
+
+
+class AssignmentRequest(db.Model):
+    """A staff member's request to be made responsible for an outcome, decided by the Secretary General."""
+
+    __tablename__ = "assignment_request"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'granted', 'declined')", name="state_known"),
+        # One pending request per person and outcome, even when two clicks race.
+        Index("uq_assignment_request_pending", "outcome_id", "requester_id", unique=True,
+              sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcome.id"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    state: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    outcome: Mapped[Outcome] = relationship()
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def state_label(self) -> str:
+        """The state as people say it."""
+        return ASSIGNMENT_STATES.get(self.state, self.state)
+
+    def snapshot(self) -> dict:
+        """The audited fields."""
+        return {"outcome_id": self.outcome_id, "requester_id": self.requester_id, "state": self.state,
+                "decided_by_id": self.decided_by_id}

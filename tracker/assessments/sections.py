@@ -4,12 +4,14 @@ from flask_login import current_user
 from ..core.access import can_review, can_write, sees_unapproved
 from ..core.forms import review_form
 from ..core.review import ReviewState, wrote_or_edited
+from ..core.roles import STAFF
 from ..core.years import PLAN_YEARS, locked_years
 from ..evidence.services import use_approved_years
 from ..plan.responsibles import assignable_users, responsibles_by_outcome
 from ..plan.sections import outcome_section
 from .forms import ResponsiblesForm
-from .services import approved_years, assessments_of_outcome
+from .models import PENDING
+from .services import approved_years, assessments_of_outcome, latest_request_of, pending_assignment_count
 
 # Evidence attached straight to an outcome backs its yearly assessment: the Board reads it once that is approved.
 use_approved_years(approved_years)
@@ -55,4 +57,19 @@ def assessments_section(outcome) -> dict:
                            reader=reader))
     form = ResponsiblesForm(assignable_users(), formdata=None, data={"users": [u.id for u in responsibles]}) \
         if reviewer else None
-    return {"cards": cards, "responsibles": responsibles, "responsibles_form": form}
+    return {"cards": cards, "responsibles": responsibles, "responsibles_form": form,
+            "ownership": _ownership(outcome, user_is_responsible, reviewer)}
+
+
+def _ownership(outcome, responsible: bool, reviewer: bool) -> dict:
+    """Why the current user may or may not write here, and their request to be assigned (staff who are not
+    responsible), or the requests waiting for a decision (the Secretary General and admins)."""
+    if reviewer:
+        return {"kind": "reviewer", "pending": pending_assignment_count(outcome.id)}
+    if getattr(current_user, "role", None) != STAFF:
+        return {"kind": "reader"}
+    if responsible:
+        return {"kind": "responsible"}
+    latest = latest_request_of(current_user, outcome.id)
+    return {"kind": "outsider", "request": latest,
+            "can_ask": latest is None or latest.state != PENDING}

@@ -1,20 +1,24 @@
-"""Rules for yearly assessments: who may write them, their text, and submitting them for review.
+"""Rules for yearly assessments: who may write them, their text, submitting them for review, and staff asking to be
+made responsible for an outcome.
 
 The review workflow itself (submit, return with a note, approve) is tracker.core.review; services never commit.
 """
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..core import review
-from ..core.access import can_review, can_write, require_writer
-from ..core.errors import Invalid, NotAllowed
+from ..core.access import can_review, can_write, require_steering, require_writer
+from ..core.audit import record
+from ..core.errors import Conflict, Invalid, NotAllowed
+from ..core.models import utcnow
 from ..core.review import ReviewState
+from ..core.roles import STAFF
 from ..core.text import has_visible, strip_invisible
 from ..core.years import ensure_unlocked, require_plan_year
 from ..extensions import db
 from ..plan.models import Outcome
-from ..plan.responsibles import is_responsible
-from .models import ASSESSMENT_STATUSES, TEXT_FIELDS, Assessment
+from ..plan.responsibles import is_responsible, responsibles_by_outcome, set_responsibles
+from .models import ASSESSMENT_STATUSES, PENDING, TEXT_FIELDS, Assessment, AssignmentRequest
 
 MAX_TEXT = 20000
 
@@ -26,6 +30,11 @@ class EmptyNarrative(Invalid):
         super().__init__("Write what was achieved, the difficulties or the next steps before submitting: an "
                          "assessment with no text cannot be reviewed. You can still save it as a draft.",
                          field="achieved")
+
+
+def not_responsible(code: str, what: str) -> str:
+    """Why a staff member may not write for an outcome, and what to do about it."""
+    return f"Only the staff responsible for {code} can {what}. Ask to be assigned on the outcome page."
 
 
 def can_edit_assessment(user, outcome_id: int, assessment: Assessment | None) -> bool:
@@ -86,7 +95,7 @@ def save_draft(actor, outcome: Outcome, year: int, data: dict) -> Assessment:
     ensure_unlocked(year)
     assessment = assessment_for(outcome.id, year)
     if not can_edit_assessment(actor, outcome.id, assessment):
-        raise NotAllowed("You can edit the assessments of the outcomes you are responsible for, and your own.")
+        raise NotAllowed(not_responsible(outcome.code, "write its assessment"))
     clean = _clean(data)
     if assessment is None:
         return review.create(actor, Assessment(outcome=outcome, year=year, author_id=actor.id, **clean),
@@ -103,7 +112,83 @@ def submit(actor, assessment: Assessment) -> Assessment:
     require_writer(actor, "Board members cannot submit assessments.")
     ensure_unlocked(assessment.year)
     if not can_edit_assessment(actor, assessment.outcome_id, assessment):
-        raise NotAllowed("You can submit the assessments of the outcomes you are responsible for, and your own.")
+        raise NotAllowed(not_responsible(assessment.outcome.code, "submit its assessment"))
     if not any(has_visible(getattr(assessment, name) or "") for name in TEXT_FIELDS):
         raise EmptyNarrative()
     return review.submit(actor, assessment)
+
+
+# ---------------------------------------------------------------- asking to be assigned
+
+
+def request_assignment(actor, outcome: Outcome) -> AssignmentRequest:
+    """Ask the Secretary General to make a staff member responsible for an outcome (one pending request each)."""
+    if getattr(actor, "role", None) != STAFF:
+        raise NotAllowed("Only staff ask to be assigned; the Secretary General and administrators assign "
+                         "outcomes themselves.")
+    if is_responsible(actor, outcome.id):
+        raise Conflict(f"You are already responsible for {outcome.code}.")
+    if pending_request_of(actor, outcome.id) is not None:
+        raise Conflict(f"You already asked to be assigned to {outcome.code}: the Secretary General has not "
+                       "decided yet.")
+    request = AssignmentRequest(outcome=outcome, requester_id=actor.id, state=PENDING)
+    db.session.add(request)
+    db.session.flush()
+    record(actor, "create", request, after=request.snapshot(),
+           summary=f"{actor.name} asked to be assigned to {outcome.code}")
+    return request
+
+
+def decide_assignment(actor, request: AssignmentRequest, grant: bool) -> AssignmentRequest:
+    """Grant a request (the requester becomes responsible for the outcome) or decline it; SG or admin only."""
+    require_steering(actor, "Only the Secretary General or an administrator decides who is responsible for an "
+                            "outcome.")
+    if request.state != PENDING:
+        raise Conflict(f"This request was already {request.state_label.lower()}.")
+    before = request.snapshot()
+    if grant:
+        current = responsibles_by_outcome([request.outcome_id]).get(request.outcome_id, [])
+        if request.requester_id not in {u.id for u in current}:  # by id: accounts compare equal by session token
+            set_responsibles(actor, request.outcome, [*current, request.requester])
+    request.state = "granted" if grant else "declined"
+    request.decided_by_id, request.decided_at = actor.id, utcnow()
+    db.session.flush()
+    verb = "granted" if grant else "declined"
+    record(actor, "update", request, before=before, after=request.snapshot(),
+           summary=f"Request of {request.requester.name} to be assigned to {request.outcome.code} {verb}")
+    return request
+
+
+def pending_request_of(user, outcome_id: int) -> AssignmentRequest | None:
+    """A user's pending request for an outcome, if any."""
+    return db.session.scalar(select(AssignmentRequest).where(
+        AssignmentRequest.outcome_id == outcome_id, AssignmentRequest.requester_id == user.id,
+        AssignmentRequest.state == PENDING))
+
+
+def latest_request_of(user, outcome_id: int) -> AssignmentRequest | None:
+    """A user's latest request for an outcome (what the outcome page tells them), with who decided it."""
+    return db.session.scalar(select(AssignmentRequest).where(
+        AssignmentRequest.outcome_id == outcome_id, AssignmentRequest.requester_id == getattr(user, "id", None))
+        .options(selectinload(AssignmentRequest.decided_by))
+        .order_by(AssignmentRequest.created_at.desc(), AssignmentRequest.id.desc()).limit(1))
+
+
+def assignment_requests(limit_decided: int = 30) -> dict:
+    """The pending requests, oldest first, and the latest decided ones, with their outcome and people loaded."""
+    load = (selectinload(AssignmentRequest.outcome), selectinload(AssignmentRequest.requester),
+            selectinload(AssignmentRequest.decided_by))
+    pending = db.session.scalars(select(AssignmentRequest).where(AssignmentRequest.state == PENDING)
+                                 .options(*load).order_by(AssignmentRequest.created_at, AssignmentRequest.id))
+    decided = db.session.scalars(select(AssignmentRequest).where(AssignmentRequest.state != PENDING)
+                                 .options(*load).order_by(AssignmentRequest.decided_at.desc(),
+                                                          AssignmentRequest.id.desc()).limit(limit_decided))
+    return {"pending": list(pending), "decided": list(decided)}
+
+
+def pending_assignment_count(outcome_id: int | None = None) -> int:
+    """How many requests wait for a decision (of one outcome, if given): one query."""
+    query = select(func.count(AssignmentRequest.id)).where(AssignmentRequest.state == PENDING)
+    if outcome_id is not None:
+        query = query.where(AssignmentRequest.outcome_id == outcome_id)
+    return db.session.scalar(query) or 0

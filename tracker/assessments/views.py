@@ -1,22 +1,26 @@
 """Pages of the assessments feature: writing and submitting assessments, responsible staff, and locking years."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
-from ..core.access import allow
+from ..core.access import allow, refuse
 from ..core.errors import YearLocked
-from ..core.roles import ADMINS, EDITORS, EVERYONE, STEERING
+from ..core.http import INLINE
+from ..core.review import ReviewState
+from ..core.roles import ADMINS, EDITORS, EVERYONE, STAFF, STEERING
 from ..core.transaction import attempt, show_error
 from ..core.years import DEFAULT_LOCK_REASON, PLAN_YEARS, is_locked, lock_year, reopen_year, year_locks
 from ..extensions import db
 from ..plan.queries import outcome_by_code
-from ..plan.responsibles import assignable_users, set_responsibles
+from ..plan.responsibles import assignable_users, responsibles_by_outcome, set_responsibles
 from ..urls import local_path
 from . import (
     sections,  # noqa: F401  (registers the outcome page section)
     services,
 )
-from .forms import AssessmentForm, LockForm, ReopenForm, ResponsiblesForm
-from .models import ASSESSMENT_STATUSES, Assessment
+from .context import outcome_context
+from .forms import AssessmentForm, AssignmentDecisionForm, LockForm, ReopenForm, ResponsiblesForm
+from .models import ASSESSMENT_STATUSES, Assessment, AssignmentRequest
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -32,6 +36,12 @@ def _outcome_or_404(code: str):
 def _outcome_page(outcome) -> str:
     """The outcome page, at its assessments block."""
     return url_for("plan.outcome", code=outcome.code, _anchor="assessments")
+
+
+def _confirmed_on_outcome_page(outcome) -> str:
+    """The outcome page at the confirmation atop its assessments block (landing on a focusable target keeps the
+    focus that app.js gives it: a browser clears the focus when it scrolls to a target that cannot take it)."""
+    return url_for("plan.outcome", code=outcome.code, _anchor="assessment-saved")
 
 
 def _save_and_maybe_submit(outcome, year: int, form, submitting: bool):
@@ -53,7 +63,8 @@ def edit(code: str, year: int):
         abort(404)
     assessment = services.assessment_for(outcome.id, year)
     if not services.can_edit_assessment(current_user, outcome.id, assessment):
-        abort(403)
+        refuse(services.not_responsible(outcome.code, "write its assessment"),
+               link=_outcome_page(outcome), link_label=f"Go to {outcome.code} to ask to be assigned")
     form = AssessmentForm(obj=assessment)
     if request.method == "GET" and assessment is not None:
         form.version.data = str(assessment.version)
@@ -66,12 +77,26 @@ def edit(code: str, year: int):
         submitting = request.form.get("then") == "submit"
         result = attempt(lambda: _save_and_maybe_submit(outcome, year, form, submitting), form=form)
         if result.ok:
-            flash(f"Assessment of {outcome.code} for {year} saved"
-                  + (" and submitted for review." if submitting else " as a draft."), "success")
-            return redirect(_outcome_page(outcome))
+            return _after_save(outcome, year, submitting, result.value)
         status = result.status
     return render_template("assessments/edit.html", outcome=outcome, year=year, form=form, assessment=assessment,
-                           locked=locked, statuses=ASSESSMENT_STATUSES), status
+                           locked=locked, statuses=ASSESSMENT_STATUSES,
+                           context=outcome_context(outcome.id, year, assessment)), status
+
+
+def _after_save(outcome, year: int, submitted: bool, saved: Assessment):
+    """A draft stays on its form; a submitted assessment lands on the outcome's assessments; either way the
+    confirmation is shown where the eyes are (INLINE), not at the top of a long page."""
+    if not submitted and saved.review_state in (ReviewState.SUBMITTED, ReviewState.APPROVED):  # nothing changed
+        flash(f"Nothing changed: the assessment of {outcome.code} for {year} stays "
+              f"{saved.review_label_text.lower()}.", INLINE)
+        return redirect(url_for("assessments.edit", code=outcome.code, year=year, _anchor="saved"))
+    if submitted:
+        flash(f"Assessment of {outcome.code} for {year} saved and submitted for review. The Secretary General "
+              "will approve it or return it with a note.", INLINE)
+        return redirect(_confirmed_on_outcome_page(outcome))
+    flash(f"Draft saved: assessment of {outcome.code} for {year}. It is not submitted yet.", INLINE)
+    return redirect(url_for("assessments.edit", code=outcome.code, year=year, _anchor="saved"))
 
 
 @bp.route("/<int:assessment_id>/submit", methods=["POST"])
@@ -100,6 +125,45 @@ def responsibles(code: str):
     if attempt(lambda: set_responsibles(current_user, outcome, chosen)).ok:
         flash(f"Responsible staff of {outcome.code} saved.", "success")
     return redirect(_outcome_page(outcome))
+
+
+@bp.route("/<code>/ask-to-be-assigned", methods=["POST"])
+@allow(STAFF)
+def ask_to_be_assigned(code: str):
+    """Ask the Secretary General to be made responsible for an outcome."""
+    outcome = _outcome_or_404(code)
+    if attempt(lambda: services.request_assignment(current_user, outcome), retry_on=(IntegrityError,)).ok:
+        flash(f"Your request to be assigned to {outcome.code} was sent to the Secretary General. This page shows "
+              "their answer.", INLINE)
+        return redirect(_confirmed_on_outcome_page(outcome))
+    return redirect(_outcome_page(outcome))
+
+
+@bp.route("/assignment-requests")
+@allow(*STEERING)
+def assignment_requests():
+    """The requests to be assigned to an outcome: the pending ones to decide, and the latest decided."""
+    requests = services.assignment_requests()
+    outcome_ids = {item.outcome_id for item in requests["pending"]}
+    return render_template("assessments/assignment_requests.html", requests=requests,
+                           responsibles=responsibles_by_outcome(outcome_ids) if outcome_ids else {})
+
+
+@bp.route("/assignment-requests/<int:request_id>", methods=["POST"])
+@allow(*STEERING)
+def decide_assignment(request_id: int):
+    """Grant (the requester becomes responsible for the outcome) or decline a request to be assigned."""
+    item = db.get_or_404(AssignmentRequest, request_id)
+    form = AssignmentDecisionForm()
+    if not form.validate_on_submit():
+        flash("Choose to grant or to decline the request.", "error")
+        return redirect(url_for("assessments.assignment_requests"))
+    grant = form.decision.data == "grant"
+    name, code = item.requester.name, item.outcome.code  # before the commit: nothing may fail after it
+    if attempt(lambda: services.decide_assignment(current_user, item, grant)).ok:
+        flash(f"{name} is now responsible for {code}." if grant
+              else f"Request of {name} to be assigned to {code} declined.", INLINE)
+    return redirect(url_for("assessments.assignment_requests"))
 
 
 def _render_years(lock_form=None, reopen_form=None, status=200):

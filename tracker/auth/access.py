@@ -3,6 +3,7 @@
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from ..core.access import refuse, role_refusal_reason
 from . import second_factor
 
 # Endpoints reachable without logging in. Everything else needs a login and a role policy.
@@ -33,11 +34,14 @@ def enforce_access():
         abort(401)
     detour = _account_first(endpoint)
     if detour:
-        return redirect(url_for(detour)) if request.method == "GET" else abort(403)
+        if request.method == "GET":
+            return redirect(url_for(detour))
+        refuse("Finish setting up your account first: a new password or a second factor is needed.",
+               link=url_for(detour), link_label="Open your account")
     view = current_app.view_functions.get(endpoint)
     allowed = getattr(view, "allowed_roles", None)
     if not allowed or current_user.role not in allowed:
-        abort(403)
+        refuse(role_refusal_reason(current_user.role, allowed))
     return None
 
 

@@ -1,8 +1,40 @@
 """The access rules: every view declares the roles it allows (deny by default), and who may write or review."""
 from functools import wraps
+from typing import NoReturn
+
+from werkzeug.exceptions import Forbidden
 
 from .errors import NotAllowed
-from .roles import EDITORS, STEERING
+from .roles import ADMINS, BOARD, EDITORS, ROLE_LABELS, STEERING
+
+BOARD_READS = "Board members read the approved evaluation; they do not edit."
+
+
+class Refusal(Forbidden):
+    """A 403 that says why, and where to go to do something about it (the error page shows both)."""
+
+    def __init__(self, reason: str, *, link: str | None = None, link_label: str | None = None):
+        super().__init__(description=reason)
+        self.reason = reason
+        self.link = link
+        self.link_label = link_label
+
+
+def refuse(reason: str, *, link: str | None = None, link_label: str | None = None) -> NoReturn:
+    """Answer 403 with the reason and, where one helps, a link."""
+    raise Refusal(reason, link=link, link_label=link_label)
+
+
+def role_refusal_reason(role: str | None, allowed) -> str:
+    """Why a role may not use a view allowing `allowed` roles, as the 403 page says it."""
+    allowed = frozenset(allowed or ())
+    if role == BOARD and allowed & set(EDITORS):
+        return BOARD_READS
+    if allowed and allowed <= set(ADMINS):
+        return "Only an administrator can do this."
+    if allowed and allowed <= set(STEERING):
+        return "Only the Secretary General or an administrator can do this."
+    return f"This page is not open to the {ROLE_LABELS.get(role, 'current').lower()} role."
 
 
 def allow(*roles: str):

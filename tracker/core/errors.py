@@ -23,9 +23,16 @@ class Invalid(DomainError):
 
 
 class NotAllowed(DomainError):
-    """The user's role or ownership does not allow this; the boundary answers 403."""
+    """The user's role or ownership does not allow this; the boundary answers 403 with the message as the reason
+    and, when given, a link to where the user can do something about it."""
 
     status = 403
+
+    def __init__(self, message: str, *, field: str | None = None, link: str | None = None,
+                 link_label: str | None = None):
+        super().__init__(message, field=field)
+        self.link = link
+        self.link_label = link_label
 
 
 class Conflict(DomainError):

@@ -9,6 +9,10 @@ from werkzeug.exceptions import BadRequest
 from ..extensions import db, login_manager
 from ..urls import local_path
 
+# The flash category of a confirmation shown beside the form or block it is about (and focused), rather than at the
+# top of the page: the page that receives it renders it (templates/_macros/forms.html, inline_status).
+INLINE = "inline"
+
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
     401: ("Please log in", "You need to log in to do this."),
@@ -37,10 +41,12 @@ class TrackerRequest(Request):
             raise BadRequest("A part of the form has no name.")
 
 
-def render_error(code: int, detail: str | None = None, back_url: str | None = None):
+def render_error(code: int, detail: str | None = None, back_url: str | None = None, *, link: str | None = None,
+                 link_label: str | None = None):
     """Render the error page for a status code, even when the database is down or the Host header is unusable."""
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
-    context = {"code": code, "title": title, "message": detail or message, "back_url": back_url}
+    context = {"code": code, "title": title, "message": detail or message, "back_url": back_url,
+               "link": link, "link_label": link_label or "Go there"}
     _load_user_or_anonymous()
     try:
         return render_template("errors/error.html", **context), code

@@ -1,17 +1,18 @@
 """The transaction boundary: a view runs its change through `attempt`, which commits once or rolls back.
 
 Domain errors become a message next to the form field they concern (or a flash when there is no form);
-a refusal by role or ownership becomes a 403; anything else is a programming error and reaches the 500 page
-after the session is rolled back. Services never commit.
+a refusal by role or ownership becomes a 403 that gives its reason; anything else is a programming error and
+reaches the 500 page after the session is rolled back. Services never commit.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, g, has_app_context
+from flask import flash, g, has_app_context
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from .access import refuse
 from .errors import DomainError, NotAllowed, StaleEdit
 
 
@@ -42,9 +43,9 @@ def attempt(work: Callable[[], Any], *, form=None, field: str | None = None, sho
     """
     try:
         value = _once_more_on(retry_on, work)
-    except NotAllowed:
+    except NotAllowed as refusal:
         db.session.rollback()
-        abort(403)
+        refuse(str(refusal), link=refusal.link, link_label=refusal.link_label)
     except StaleDataError:  # a concurrent save landed between the version check and the write
         db.session.rollback()
         error = StaleEdit()

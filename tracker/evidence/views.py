@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from ..activities.models import Activity
-from ..core.access import allow
+from ..core.access import allow, refuse
 from ..core.errors import StaleEdit
 from ..core.http import render_error
 from ..core.roles import EDITORS, EVERYONE
@@ -212,7 +212,8 @@ def _editable_or_abort(evidence_id: int) -> Evidence:
     if item is None:
         abort(404)
     if not services.can_edit_evidence(current_user, item):
-        abort(403)
+        refuse("Only the person who added this evidence, the Secretary General or an administrator can change it.",
+               link=_parent_url(item), link_label="Back to where it is attached")
     return item
 
 

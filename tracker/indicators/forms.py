@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..activities.models import ACTIVITY_KINDS
 from ..core.forms import BoundedNumber, NoControlCharacters, Visible, strip_filter
 from ..core.years import PLAN_YEARS
+from ..evidence.models import EVIDENCE_KINDS
 from .models import DIRECTIONS, METHODS, STATUSES, UNITS
 from .services import MAX_NUMBER
 
@@ -151,20 +152,35 @@ class ValueForm(FlaskForm):
     version = HiddenField()
     submit = SubmitField("Save draft")
 
-    def __init__(self, evidence, *args, **kwargs):
+    def __init__(self, evidence, *args, outcome_code: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.evidence_id.choices = [(0, "No evidence")] + [(e.id, f"{e.title} ({e.kind})"[:120]) for e in evidence]
+        self.evidence_id.choices = [(0, "No evidence")] + [(e.id, evidence_label(e)) for e in evidence]
         self.evidence_id.choices_ids = {e.id for e in evidence}
+        self.outcome_code = outcome_code
 
     def validate_evidence_id(self, field):
-        """Only evidence of the indicator's outcome."""
+        """Only evidence offered in the list: of the indicator's outcome and its activities."""
         if field.data and field.data not in self.evidence_id.choices_ids:
-            raise ValidationError("Choose evidence of this indicator's outcome.")
+            where = f"{self.outcome_code} or of its activities" if self.outcome_code else "the plan"
+            raise ValidationError(f"This evidence is not one of the list: choose evidence of {where}.")
 
     def validate_version(self, field):
         """The version is a number written by the page itself."""
         if field.data and not str(field.data).isdigit():
             raise ValidationError("Reload the page and try again.")
+
+
+def evidence_label(evidence) -> str:
+    """Tell one piece of evidence from another in a list: its title, where it belongs and when, and its kind."""
+    kind = EVIDENCE_KINDS.get(evidence.kind, evidence.kind).lower()
+    if evidence.activity is not None:
+        when = evidence.activity.start_date.strftime("%-d %b %Y") if evidence.activity.start_date else "no date"
+        where = f"{evidence.activity.title}, {when}"
+    else:
+        code = evidence.outcome.code if evidence.outcome is not None else "the outcome"
+        where = f"added to {code} on {evidence.added_at.strftime('%-d %b %Y')}" if evidence.added_at \
+            else f"added to {code}"
+    return f"{evidence.title} — {where} ({kind})"
 
 
 def decimal_or_none(value) -> Decimal | None:

@@ -130,6 +130,9 @@ def indicator_rows(indicators: list[Indicator], years) -> list[dict]:
     return rows
 
 
+MAX_EVIDENCE_OFFERED = 500  # the most recent, for a plan-wide indicator (an outcome has far fewer)
+
+
 def outcome_evidence(indicator: Indicator) -> list[Evidence]:
     """The evidence a value may point to: of the indicator's outcome and its activities (any, if plan-wide)."""
     query = (select(Evidence).outerjoin(Activity, Activity.id == Evidence.activity_id)
@@ -137,7 +140,8 @@ def outcome_evidence(indicator: Indicator) -> list[Evidence]:
     if indicator.outcome_id is not None:
         linked = select(activity_outcome.c.activity_id).where(activity_outcome.c.outcome_id == indicator.outcome_id)
         query = query.where(or_(Evidence.outcome_id == indicator.outcome_id, Evidence.activity_id.in_(linked)))
-    return list(db.session.scalars(query.order_by(Evidence.added_at.desc(), Evidence.id.desc()).limit(500)))
+    return list(db.session.scalars(query.options(selectinload(Evidence.activity), selectinload(Evidence.outcome))
+                                   .order_by(Evidence.added_at.desc(), Evidence.id.desc()).limit(MAX_EVIDENCE_OFFERED)))
 
 
 def evidence_belongs(indicator: Indicator, evidence_id: int) -> bool:
@@ -330,6 +334,13 @@ def value_for(indicator: Indicator, year: int) -> IndicatorValue | None:
                                                           IndicatorValue.year == year))
 
 
+def not_responsible_for_values(indicator: Indicator) -> str:
+    """Why a staff member may not enter an indicator's values, and what to do about it."""
+    code = indicator.outcome.code if indicator.outcome is not None else "its outcome"
+    return f"Only the staff responsible for {code} can enter the values of its indicators. Ask to be assigned " \
+           "on the outcome page."
+
+
 def can_edit_value(user, indicator: Indicator, value: IndicatorValue | None) -> bool:
     """Staff enter values of plan-wide indicators and of outcomes they are responsible for, and edit their own."""
     if can_review(user):
@@ -353,8 +364,7 @@ def save_value(actor, indicator: Indicator, year: int, value, note: str = "", ev
     ensure_unlocked(year)
     row = value_for(indicator, year)
     if not can_edit_value(actor, indicator, row):
-        raise NotAllowed("You can enter values for plan-wide indicators and for the outcomes you are "
-                         "responsible for.")
+        raise NotAllowed(not_responsible_for_values(indicator))
     number = _number(value, field="value")
     if number is None:
         raise Invalid("Enter a value.", field="value")
@@ -375,7 +385,7 @@ def submit_value(actor, value: IndicatorValue) -> IndicatorValue:
     require_writer(actor, "Board members cannot submit values.")
     ensure_unlocked(value.year)
     if not can_edit_value(actor, value.indicator, value):
-        raise NotAllowed("You can submit values of plan-wide indicators, of your outcomes, and your own.")
+        raise NotAllowed(not_responsible_for_values(value.indicator))
     return review.submit(actor, value)
 
 

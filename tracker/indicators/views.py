@@ -4,9 +4,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core.access import allow, can_review, sees_unapproved
+from ..core.access import allow, can_review, refuse, sees_unapproved
 from ..core.errors import YearLocked
 from ..core.forms import YearFilterForm, review_form
+from ..core.http import INLINE
 from ..core.review import REVIEW_LABELS
 from ..core.roles import EDITORS, EVERYONE, STEERING
 from ..core.sorting import read_sort, sorted_rows
@@ -231,8 +232,11 @@ def value(indicator_id: int, year: int):
         abort(404)
     existing = services.value_for(indicator, year)
     if not services.can_edit_value(current_user, indicator, existing):
-        abort(403)
-    form = ValueForm(services.outcome_evidence(indicator))
+        refuse(services.not_responsible_for_values(indicator),
+               link=url_for("plan.outcome", code=indicator.outcome.code, _anchor="assessments"),
+               link_label=f"Go to {indicator.outcome.code} to ask to be assigned")
+    offered = services.outcome_evidence(indicator)
+    form = ValueForm(offered, outcome_code=indicator.outcome.code if indicator.outcome else None)
     if request.method == "GET" and existing is not None:
         form.value.data = decimal_or_none(existing.value)
         form.note.data = existing.note
@@ -247,12 +251,28 @@ def value(indicator_id: int, year: int):
         submitting = request.form.get("then") == "submit"
         result = attempt(lambda: _save_value(indicator, year, form, submitting), form=form)
         if result.ok:
-            flash(f"Value for {year} saved" + (" and submitted for review." if submitting else " as a draft."),
-                  "success")
-            return redirect(url_for("indicators.detail", indicator_id=indicator.id))
+            return _after_saving_value(indicator, year, submitting)
         status = result.status
     return render_template("indicators/value.html", indicator=indicator, year=year, form=form, existing=existing,
-                           locked=locked), status
+                           locked=locked, facts=_value_facts(indicator, year), offered=len(offered),
+                           max_offered=services.MAX_EVIDENCE_OFFERED), status
+
+
+def _value_facts(indicator, year: int) -> dict:
+    """What the value form shows beside the figure: the baseline, the year's target, the previous year's value."""
+    row = services.indicator_rows([indicator], [year])[0]
+    previous = services.value_for(indicator, year - 1) if year - 1 in PLAN_YEARS else None
+    return {"row": row, "cell": row["years"][year], "previous": previous}
+
+
+def _after_saving_value(indicator, year: int, submitted: bool):
+    """A draft stays on its form; a submitted value lands on its indicator's table; either way with the
+    confirmation where the eyes are (INLINE)."""
+    if submitted:
+        flash(f"Value of {indicator.code} for {year} saved and submitted for review.", INLINE)
+        return redirect(url_for("indicators.detail", indicator_id=indicator.id, _anchor="saved"))
+    flash(f"Draft saved: value of {indicator.code} for {year}. It is not submitted yet.", INLINE)
+    return redirect(url_for("indicators.value", indicator_id=indicator.id, year=year, _anchor="saved"))
 
 
 @bp.route("/values/<int:value_id>/submit", methods=["POST"])

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from ..assessments.context import context_for
 from ..assessments.models import Assessment
 from ..core import review
 from ..core.access import allow
@@ -19,7 +20,6 @@ from ..indicators.models import IndicatorValue
 from ..indicators.views import render_detail
 from ..urls import local_path
 from . import services
-from .context import context_for
 from .forms import BulkApproveForm, QueueFilterForm
 
 bp = Blueprint("review", __name__)

@@ -8,16 +8,26 @@
       event.preventDefault();
     }
   });
+  // The confirmation of a save is shown beside its form: move the focus there, so that it is read and seen.
+  var saved = document.querySelector("[data-focus-on-load]");
+  if (saved) { saved.focus(); }
   // Filter boxes for long checkbox lists (outcomes, members, partners): type to narrow the list.
   document.querySelectorAll("[data-filter-for]").forEach(function (input) {
     var list = document.getElementById(input.dataset.filterFor);
     if (!list) { return; }
+    var count = input.dataset.filterCount ? document.getElementById(input.dataset.filterCount) : null;
     input.addEventListener("input", function () {
       var needle = input.value.trim().toLowerCase();
-      list.querySelectorAll("[data-label]").forEach(function (item) {
+      var words = needle === "" ? [] : needle.split(/\s+/);  // every word, in any order: "report march"
+      var items = list.querySelectorAll("[data-label]");
+      var shown = 0;
+      items.forEach(function (item) {
         var checked = item.querySelector("input:checked");
-        item.hidden = needle !== "" && !checked && item.dataset.label.toLowerCase().indexOf(needle) === -1;
+        var label = item.dataset.label.toLowerCase();
+        item.hidden = !checked && !words.every(function (word) { return label.indexOf(word) !== -1; });
+        shown += item.hidden ? 0 : 1;
       });
+      if (count) { count.textContent = needle === "" ? "" : shown + " of " + items.length + " shown"; }
     });
   });
   // Stacked tables (table.table-stack): name each cell after its column header, for the cards of narrow screens.

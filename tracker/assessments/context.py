@@ -1,19 +1,23 @@
-"""What a reviewer reads beside each item of the queue: the outcome's figures, work and evidence of the year,
-last year's approved assessment and the history of returns, gathered for the whole page in a fixed number of
-queries (never one per item)."""
+"""The facts beside an assessment or a value: the outcome's figures, work and evidence of the year, last year's
+approved assessment and the history of returns. The review queue reads them for every item of its page, the
+assessment form for the one it edits; both in a fixed number of queries (never one per item).
+
+Here, below the review, so that the assessment form and the review queue share one builder and one panel.
+"""
 from sqlalchemy import Integer, cast, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..activities.models import Activity, activity_outcome
-from ..assessments.models import Assessment
 from ..audit.models import AuditEntry
 from ..core.review import ReviewState
-from ..evidence.models import Evidence
+from ..evidence.models import EVIDENCE_KINDS, Evidence
 from ..extensions import db
 from ..indicators.models import Indicator, IndicatorValue
 from ..indicators.services import indicator_rows, indicators_for_outcomes
+from .models import Assessment
 
 MAX_TITLES = 5  # activity titles shown per item; the count says how many there are in all
+MAX_EVIDENCE = 12  # evidence listed beside the form; the count says how many there are in all
 
 
 def _key(item) -> str:
@@ -107,33 +111,72 @@ def _returns(items: list) -> dict:
     return by_item
 
 
+def _facts(pairs: set, plan_wide: set[int], years: list[int], items: list) -> dict:
+    """Everything the entries are made of, for all the (outcome id, year) pairs at once."""
+    outcome_ids = sorted({o for o, _ in pairs})
+    counts, titles = _activities(outcome_ids, years) if outcome_ids else ({}, {})
+    return {"indicators": _indicators(pairs, plan_wide, years), "counts": counts, "titles": titles,
+            "evidence": _evidence_counts(outcome_ids, years) if outcome_ids else {},
+            "last_year": _last_year(pairs), "returns": _returns(items) if items else {}}
+
+
+def _entry(facts: dict, pair: tuple, indicator_id: int | None, returns: list) -> dict:
+    """The context of one (outcome id, year), or of a plan-wide indicator's year when the outcome is None."""
+    rows = facts["indicators"]["by_outcome"].get(pair[0], []) if pair[0] is not None \
+        else [facts["indicators"]["by_indicator"][indicator_id]]
+    return {
+        "year": pair[1],
+        "outcome_wide": pair[0] is not None,
+        "indicators": rows,
+        "activity_count": facts["counts"].get(pair, 0),
+        "activities": facts["titles"].get(pair, []),
+        "evidence_count": facts["evidence"].get(pair, 0),
+        "last_year": facts["last_year"].get(pair),
+        "returns": returns,
+    }
+
+
 def context_for(assessments: list[Assessment], values: list[IndicatorValue]) -> dict:
     """The context of every item on the page, keyed like the page's items ("a12", "v7")."""
     items = [*assessments, *values]
     if not items:
         return {}
     pairs = {(_outcome_of(item), item.year) for item in items if _outcome_of(item) is not None}
-    outcome_ids = sorted({o for o, _ in pairs})
     years = sorted({item.year for item in items})
     plan_wide = {v.indicator_id for v in values if v.indicator.outcome_id is None}
-    indicators = _indicators(pairs, plan_wide, years)
-    counts, titles = _activities(outcome_ids, years) if outcome_ids else ({}, {})
-    evidence = _evidence_counts(outcome_ids, years) if outcome_ids else {}
-    last_year = _last_year(pairs)
-    returns = _returns(items)
-    context = {}
-    for item in items:
-        pair = (_outcome_of(item), item.year)
-        rows = indicators["by_outcome"].get(pair[0], []) if pair[0] is not None \
-            else [indicators["by_indicator"][item.indicator_id]]
-        context[_key(item)] = {
-            "year": item.year,
-            "outcome_wide": pair[0] is not None,
-            "indicators": rows,
-            "activity_count": counts.get(pair, 0),
-            "activities": titles.get(pair, []),
-            "evidence_count": evidence.get(pair, 0),
-            "last_year": last_year.get(pair),
-            "returns": returns.get((item.__tablename__, item.id), []),
-        }
-    return context
+    facts = _facts(pairs, plan_wide, years, items)
+    return {_key(item): _entry(facts, (_outcome_of(item), item.year),
+                               None if isinstance(item, Assessment) else item.indicator_id,
+                               facts["returns"].get((item.__tablename__, item.id), []))
+            for item in items}
+
+
+def _evidence_items(outcome_id: int, year: int) -> list[dict]:
+    """The first pieces of evidence of an outcome's year: of its activities of the year, then added to the outcome
+    itself in the year (two queries)."""
+    of_activities = db.session.execute(
+        select(Evidence.id, Evidence.title, Evidence.kind, Activity.id, Activity.title)
+        .join(Activity, Activity.id == Evidence.activity_id)
+        .join(activity_outcome, activity_outcome.c.activity_id == Activity.id)
+        .where(Evidence.live(), Activity.live(), Activity.year == year, activity_outcome.c.outcome_id == outcome_id)
+        .order_by(Activity.start_date, Evidence.id).limit(MAX_EVIDENCE)).all()
+    added_year = cast(func.extract("year", Evidence.added_at), Integer)
+    of_outcome = db.session.execute(
+        select(Evidence.id, Evidence.title, Evidence.kind)
+        .where(Evidence.live(), Evidence.outcome_id == outcome_id, added_year == year)
+        .order_by(Evidence.added_at, Evidence.id).limit(MAX_EVIDENCE)).all()
+    items = [{"id": e, "title": t, "kind": k, "kind_label": EVIDENCE_KINDS.get(k, k),
+              "activity": {"id": a, "title": at}} for e, t, k, a, at in of_activities]
+    items += [{"id": e, "title": t, "kind": k, "kind_label": EVIDENCE_KINDS.get(k, k), "activity": None}
+              for e, t, k in of_outcome]
+    return items[:MAX_EVIDENCE]
+
+
+def outcome_context(outcome_id: int, year: int, assessment: Assessment | None = None) -> dict:
+    """The context of writing one outcome's assessment of a year (written or not yet), with its evidence listed."""
+    pair = (outcome_id, year)
+    items = [assessment] if assessment is not None else []
+    facts = _facts({pair}, set(), [year], items)
+    entry = _entry(facts, pair, None, facts["returns"].get(("assessment", assessment.id), []) if items else [])
+    entry["evidence"] = _evidence_items(outcome_id, year)
+    return entry
