@@ -1,7 +1,7 @@
 """Participants of another gender or not stated; partner aliases; partner names without a repeated acronym
 
 Revision ID: a13c00000001
-Revises: a12e00000001
+Revises: a13b00000001
 Create Date: 2026-12-04 00:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "a13c00000001"
-down_revision = "a12e00000001"
+down_revision = "a13b00000001"
 branch_labels = None
 depends_on = None
 
