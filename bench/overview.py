@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,8 +97,10 @@ def main(argv=None) -> int:
         build(app, args.activities)
 
         with app.app_context():
+            # The role requires a second factor: one turned on, else every page sends to its set-up.
             user = User(email="sg@bench.example", name="Bench Secretary General", role="secretary_general",
-                        password_hash="!unusable")
+                        password_hash="!unusable", totp_secret="MTRPLSBENCHSECONDFACTORKEYONLY22",
+                        totp_enabled_at=datetime.now(timezone.utc))
             db.session.add(user)
             db.session.flush()
             login = LoginSession(user_id=user.id)
