@@ -1,6 +1,6 @@
 """The Secretary General's progress overview: the outcome × year grid first, then headline figures, the plan as a
 heat map, readiness and charts."""
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request, url_for
 from flask_login import current_user
@@ -69,6 +69,14 @@ def activity_list_url(year: int | None, *, statuses=(), **filters) -> str:
     return g.overview_activity_list + ("?" + urlencode(params, doseq=True) if params else "")
 
 
+def outcome_url(code: str) -> str:
+    """Return an outcome page's URL (routed once per request: the page links to outcomes some 140 times)."""
+    if "overview_outcome_prefix" not in g:
+        sample = url_for("plan.outcome", code="L0")
+        g.overview_outcome_prefix = sample[:-len("L0")]
+    return g.overview_outcome_prefix + quote(code, safe="")
+
+
 def _has(endpoint: str) -> bool:
     """Tell whether a page of another feature is there (the overview links to higher layers by name only)."""
     return endpoint in current_app.view_functions
@@ -80,7 +88,7 @@ def _drill_down(view: dict) -> None:
     for line in view["lines"]:
         for axis in line["axes"]:
             for item in axis["outcomes"]:
-                item["url"] = url_for("plan.outcome", code=item["code"])
+                item["url"] = outcome_url(item["code"])
                 for cell in item["cells"]:
                     cell["url"] = (f"{queue}?{urlencode({'year': cell['year']})}#item-a{cell['assessment_id']}"
                                    if cell["awaits_viewer"] and queue else f"{item['url']}#assessments")
@@ -147,7 +155,7 @@ def index():
     return render_template(
         "overview/index.html", form=form, data=data, year=year, year_label=year or "2021-2023",
         grid=grid_for_viewer(data, year),
-        charts=charts, steering=_is_steering(), activity_list_url=activity_list_url,
+        charts=charts, steering=_is_steering(), activity_list_url=activity_list_url, outcome_url=outcome_url,
         progress_band=queries.progress_band, display_statuses=queries.DISPLAY_STATUSES,
         assessment_states=queries.ASSESSMENT_STATES, outcome_count=len(queries.flat_outcomes(data["heatmap"])),
     ), status
