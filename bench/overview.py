@@ -7,9 +7,9 @@ indicators, then tops the activities up to N with the demo generator's synthetic
 Logs a Secretary General in through the test client, warms the page up, then times --requests requests
 of /overview/?year=..., counting SQL statements per request. Prints one JSON line on stdout:
 {"activities": N, "median_ms": ..., "p95_ms": ..., "min_ms": ..., "cpu_median_ms": ..., "queries": ...} (cpu: the
-process's CPU time per request; it and the minimum are steadier than the median on a busy machine). With --cold the overview's cache is
-emptied before every request, to time the computation itself rather than the cached page. The bulk load goes
-through the session (Core inserts), so it moves the data version like any write.
+process's CPU time per request; it and the minimum are steadier than the median on a busy machine). With --cold
+the overview's cache is emptied before every request, to time the computation itself rather than the cached page.
+The bulk load goes through the session (Core inserts), so it moves the data version like any write.
 """
 import argparse
 import json

@@ -133,7 +133,7 @@ def test_secretary_general_sees_statuses_review_states_and_counts(app, client_as
     assert _text(found.cells[("L1.A1.O1", 2022)]).endswith("Achieved")
     # Not approved: the proposed status with the review state in words, striped rather than coloured.
     assert found.cells[("L1.A1.O2", 2022)]["key"] == "submitted"
-    assert _text(found.cells[("L1.A1.O2", 2022)]).endswith("Off track · awaiting review")
+    assert _text(found.cells[("L1.A1.O2", 2022)]).endswith("Off track · in review")
     assert found.cells[("L1.A1.O3", 2022)]["key"] == "preparing"
     assert _text(found.cells[("L1.A1.O3", 2022)]).endswith("Needs attention · draft")
     assert _text(found.cells[("L2.A1.O1", 2022)]).endswith("Not started · returned")
@@ -173,7 +173,7 @@ def test_board_member_sees_approved_assessments_only(app, client_as, assessed):
         assert cell["key"] == "pending" and _text(cell).endswith("Not yet approved"), (code, year)
         assert cell["href"].endswith("#assessments") and "review" not in cell["href"]
     board_grid = html.split('id="outcome-grid"')[1].split("</section>")[0]
-    for label in ("awaiting review", "draft", "returned", "Not started"):
+    for label in ("in review", "awaiting review", "draft", "returned", "Not started"):
         assert label not in board_grid, label  # no proposed status, no review state
     assert "Needs attention" not in board_grid.split('data-outcome="L1.A1.O3"')[1].split("</tr>")[0]
     assert found.counts[2022] == {"achieved": 1, "off_track": 1, "pending": 3, "none": 30}

@@ -16,13 +16,13 @@ KEYS = {
     "needs_attention": "Needs attention",
     "off_track": "Off track",
     "not_started": "Not started",
-    "submitted": "Awaiting review",
+    "submitted": "In review",
     "preparing": "Draft or returned",
     "pending": "Not yet approved",
     "none": "Not assessed",
 }
 # How the review state of an assessment not yet approved is said next to its proposed status.
-STATE_LABELS = {"submitted": "awaiting review", "draft": "draft", "returned": "returned"}
+STATE_LABELS = {"submitted": "in review", "draft": "draft", "returned": "returned"}
 
 
 def build(plan: dict) -> dict:
@@ -103,7 +103,7 @@ def concerning(view: dict, outcome_ids: set[int], years) -> dict:
                 found["outcomes"] += 1
                 for cell in item["cells"]:
                     if cell["year"] in years:
-                        asked = {"returned": "returned", "draft": "draft", "awaiting review": "submitted"}
+                        asked = {"returned": "returned", "draft": "draft", STATE_LABELS["submitted"]: "submitted"}
                         key = "none" if cell["key"] == "none" else asked.get(cell["state"])
                         if key:
                             found[key] += 1
