@@ -161,6 +161,11 @@ class _Rows(HTMLParser):
             self.current["text"] += data
 
 
+def _heatmap_part(html: str) -> str:
+    """The detailed table's part of the page (the grid above it has rows per outcome too)."""
+    return html.split('id="heatmap-heading"', 1)[1].split('id="readiness-heading"', 1)[0]
+
+
 def _rows(html: str, attribute: str) -> dict:
     parser = _Rows(attribute)
     parser.feed(html)
@@ -192,7 +197,7 @@ def test_heatmap_counts_each_outcome_and_drills_down(app, client_as, make_note, 
     assert lines["L1"]["activities"] == 3 and lines["L2"]["activities"] == 1
     assert sum(line["outcome_count"] for line in tree) == len(flat) == 35
 
-    html = client_as("board").get("/overview/?year=2022").get_data(as_text=True)
+    html = _heatmap_part(client_as("board").get("/overview/?year=2022").get_data(as_text=True))
     row = _rows(html, "data-outcome")["L1.A1.O1"]
     assert "/plan/outcomes/L1.A1.O1" in row["links"]
     work_plan_link = next(link for link in row["links"] if link.startswith("/activities/"))
@@ -231,7 +236,7 @@ def test_unapproved_assessment_is_pending_without_colour(app, client_as, make_as
     assert counts["on_track"] == 1 and counts["pending"] == 3 and counts["off_track"] == 0
     assert counts["none"] == 35 - 4
 
-    html = client_as("secretary_general").get("/overview/?year=2022").get_data(as_text=True)
+    html = _heatmap_part(client_as("secretary_general").get("/overview/?year=2022").get_data(as_text=True))
     rows = _rows(html, "data-outcome")
     assert "status-on_track" in rows["L1.A1.O1"]["classes"][0] and "On track" in rows["L1.A1.O1"]["text"]
     for code in ("L1.A1.O2", "L1.A1.O3", "L1.A2.O1"):
@@ -315,9 +320,13 @@ def test_review_queue_shows_only_submitted_items(app, client_as, make_user, make
     whole = queries.review_queue(None)
     assert [a["outcome_code"] for a in whole["assessments"]] == ["L1.A2.O2", "L1.A1.O2"]  # 2021 first
 
-    html = client_as("board").get("/overview/?year=2022").get_data(as_text=True)
+    html = client_as("staff").get("/overview/?year=2022").get_data(as_text=True)
     assert 'data-assessment=' in html and "Ana Author" in html and "Q-1" in html and "Q-2" not in html.split(
         'id="queue-heading"')[1]
+    # A Board member learns how much waits, not what it proposes nor who wrote it.
+    board = client_as("board").get("/overview/?year=2022").get_data(as_text=True).split('id="queue-heading"')[1]
+    assert 'data-under-review="2"' in board
+    assert 'data-assessment=' not in board and "Ana Author" not in board and "(pending)" not in board
 
 
 def _post_forms_in_main(html: str) -> list[str]:
@@ -332,7 +341,11 @@ def test_every_role_sees_the_page(client_as, role, make_assessment):
     response = client.get("/overview/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Headline figures" in html and "The plan at a glance" in html and "Report readiness" in html
+    assert "Headline figures" in html and "The plan in detail" in html and "Report readiness" in html
+    # The grid comes first, then the headline figures, the detailed table, readiness and the charts.
+    order = [html.index(marker) for marker in ('id="grid-heading"', 'id="headline-heading"', 'id="heatmap-heading"',
+                                               'id="readiness-heading"', 'id="charts-heading"')]
+    assert order == sorted(order)
     assert _post_forms_in_main(html) == []  # nothing on the page changes data, for any role
     assert 'method="get"' in html
     steering = role in ("admin", "secretary_general")

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, String, and_, case, cast, distinct, func, literal, null, select, union_all
+from sqlalchemy import Integer, Select, String, and_, case, distinct, extract, func, literal, select, union_all
 
 from ..activities.models import Activity, activity_member, activity_outcome, activity_partner
 from ..activities.rules import COMPLETED_STATUSES, DONE_STATUSES, WORK_PLAN_STATUSES, counted
@@ -32,6 +32,7 @@ from ..evidence.models import Evidence
 from ..extensions import db
 from ..indicators.models import Indicator, IndicatorValue
 from ..plan.models import REGIONS, ActionLine, Axis, Member, Outcome, Partner
+from . import grid
 
 # Worst first: the status a line or axis takes from its outcomes' approved assessments.
 STATUS_SEVERITY = ("off_track", "needs_attention", "not_started", "on_track", "achieved")
@@ -125,7 +126,7 @@ def for_report(year: int | None, indicators: dict) -> dict:
 # Headline figures
 # ---------------------------------------------------------------------------------------------------------------
 
-def headline(year: int | None, *, memo: dict | None = None) -> dict:
+def headline(year: int | None, *, memo: dict | None = None, with_previous: bool = False) -> dict:
     """Return the headline figures of a plan year (None: the whole period) as plain data, in a fixed number of queries.
 
     Keys: year, years, completed, in_progress, planned_only (status "planned"), planned (the work plan:
@@ -136,13 +137,19 @@ def headline(year: int | None, *, memo: dict | None = None) -> dict:
     among the participants of completed activities that record both women and men), budget_planned (the
     work plan), budget_spent (completed and in-progress activities), budget_rate (%), indicators (the
     plan-wide indicator rows of tracker.indicators.services.indicator_rows). Budgets are Decimals; rates are
-    floats, or None when there is nothing to divide by.
+    floats, or None when there is nothing to divide by. With with_previous, also previous (the same figures for
+    the plan year before, without indicators and regions; None for 2021 and the whole period) and change
+    ({key: this year - last year} for CHANGE_KEYS, rates in points), in the same statements.
     """
+    previous = previous_year(year) if with_previous else None
+    shown = [year] if previous is None else [year, previous]
     gendered = and_(Activity.participants_women.is_not(None), Activity.participants_men.is_not(None))
-    partners = select(func.count(Partner.id)).where(_engaged(activity_partner, "partner_id", Partner.id, year))
-    partners = partners.scalar_subquery()
-    by_status = db.session.execute(
+    partners = [select(func.count(Partner.id)).where(_engaged(activity_partner, "partner_id", Partner.id, y))
+                .scalar_subquery() for y in shown]
+    # One pass grouped by year over both years' activities: last year's figures cost no extra statement.
+    rows = db.session.execute(
         select(
+            Activity.year,
             Activity.status,
             func.count(Activity.id),
             func.sum(Activity.participants_total),
@@ -150,29 +157,58 @@ def headline(year: int | None, *, memo: dict | None = None) -> dict:
             func.sum(case((gendered, Activity.participants_men))),
             func.sum(Activity.budget_planned),
             func.sum(Activity.budget_spent),
-            partners,
+            *partners,
         )
-        .where(*_activity_filters(year))
-        .group_by(Activity.status)
+        .where(*counted(set(years_of(year)) | ({previous} if previous else set())))
+        .group_by(Activity.year, Activity.status)
     ).all()
+    regions = members_by_region(year, previous=previous)
+    figures = _figures(year, [row for row in rows if previous is None or row[0] != previous], regions, 0)
+    indicators = _once(memo, "indicators", lambda: indicator_rows_for(year))
+    figures["indicators"] = indicators["plan_wide"]
+    if previous is not None:
+        figures["previous"] = _figures(previous, [row for row in rows if row[0] == previous], regions, 1)
+        figures["change"] = {key: _change(figures[key], figures["previous"][key]) for key in CHANGE_KEYS}
+    else:
+        figures["previous"], figures["change"] = None, {}
+    return figures
+
+
+# The headline figures compared with last year (rates in percentage points).
+CHANGE_KEYS = ("completed", "planned", "delivery_rate", "members_engaged", "partners_engaged", "participants",
+               "women_share", "budget_spent", "budget_rate")
+
+
+def previous_year(year: int | None) -> int | None:
+    """Return the plan year before a selected one (None for the first year and for the whole period)."""
+    return year - 1 if year is not None and year - 1 in PLAN_YEARS else None
+
+
+def _change(now, before):
+    """Return now - before, or None when either is missing."""
+    if now is None or before is None:
+        return None
+    return round(now - before, 1) if isinstance(now, float) or isinstance(before, float) else now - before
+
+
+def _figures(year: int | None, rows: list, regions: list[dict], which: int) -> dict:
+    """Sum up the grouped rows of one selection into its headline figures (which: 0 this year, 1 last year)."""
     counts = {status: 0 for status in (*WORK_PLAN_STATUSES, "cancelled")}
     budget_planned = budget_spent = Decimal(0)
     participants = women = men = partners_engaged = 0
-    for status, count, total, n_women, n_men, planned, spent, n_partners in by_status:
+    for _, status, count, total, n_women, n_men, planned, spent, *n_partners in rows:
         counts[status] = counts.get(status, 0) + count
-        partners_engaged = int(n_partners or 0)
+        partners_engaged = int(n_partners[which] or 0)
         if status in DONE_STATUSES:
             budget_spent += _money(spent)
         if status in WORK_PLAN_STATUSES:
             budget_planned += _money(planned)
         if status == "completed":
-            participants, women, men = int(total or 0), int(n_women or 0), int(n_men or 0)
+            participants, women, men = participants + int(total or 0), women + int(n_women or 0), men + int(n_men or 0)
     work_plan = sum(counts[status] for status in WORK_PLAN_STATUSES)
-
-    regions = members_by_region(year)
+    engaged_key = "engaged" if which == 0 else "engaged_before"
     members_total = sum(row["total"] for row in regions)
-    members_engaged = sum(row["engaged"] for row in regions)
-    indicators = _once(memo, "indicators", lambda: indicator_rows_for(year))
+    members_engaged = sum(row.get(engaged_key, 0) for row in regions)
     return {
         "year": year,
         "years": list(years_of(year)),
@@ -185,7 +221,7 @@ def headline(year: int | None, *, memo: dict | None = None) -> dict:
         "members_total": members_total,
         "members_engaged": members_engaged,
         "members_share": _rate(members_engaged, members_total),
-        "members_by_region": regions,
+        "members_by_region": regions if which == 0 else [],
         "partners_engaged": partners_engaged,
         "participants": participants,
         "women": women,
@@ -194,7 +230,6 @@ def headline(year: int | None, *, memo: dict | None = None) -> dict:
         "budget_planned": budget_planned,
         "budget_spent": budget_spent,
         "budget_rate": _rate(budget_spent, budget_planned),
-        "indicators": indicators["plan_wide"],
     }
 
 
@@ -209,16 +244,27 @@ def _engaged(link, column: str, key, year: int | None):
     )
 
 
-def members_by_region(year: int | None) -> list[dict]:
-    """Return, per Metropolis region, the members engaged in completed activities and the members there."""
-    engaged = _engaged(activity_member, "member_id", Member.id, year)
+def members_by_region(year: int | None, *, previous: int | None = None) -> list[dict]:
+    """Return, per Metropolis region, the members engaged in completed activities and the members there.
+
+    With a previous year, each row also has engaged_before: the members engaged that year (same statement).
+    """
+    engaged = [case((_engaged(activity_member, "member_id", Member.id, y), 1), else_=0)
+               for y in ([year] if previous is None else [year, previous])]
     rows = db.session.execute(
-        select(Member.region, func.count(Member.id), func.sum(case((engaged, 1), else_=0)))
+        select(Member.region, func.count(Member.id), *(func.sum(column) for column in engaged))
         .group_by(Member.region)
     ).all()
-    found = {region: (total, count) for region, total, count in rows}
+    found = {region: (total, [int(count or 0) for count in counts]) for region, total, *counts in rows}
     order = [region for region in REGIONS if region in found] + sorted(set(found) - set(REGIONS))
-    return [{"region": region, "engaged": int(found[region][1] or 0), "total": found[region][0]} for region in order]
+    result = []
+    for region in order:
+        total, counts = found[region]
+        row = {"region": region, "engaged": counts[0], "total": total}
+        if previous is not None:
+            row["engaged_before"] = counts[1]
+        result.append(row)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -226,7 +272,11 @@ def members_by_region(year: int | None) -> list[dict]:
 # ---------------------------------------------------------------------------------------------------------------
 
 def _plan_and_assessments(year: int | None) -> dict:
-    """Return the plan tree in order and each outcome's assessments of the selection, in one query."""
+    """Return the plan tree in order and each outcome's assessments of every plan year, in one query.
+
+    "assessments" holds those of the selection (ascending years), "by_year" every plan year's ({outcome id:
+    {year: row}}): the grid shows all three years whatever year is selected, at no extra statement.
+    """
     rows = db.session.execute(
         select(ActionLine.id, ActionLine.code, ActionLine.number, ActionLine.title,
                Axis.id, Axis.code, Axis.number, Axis.title,
@@ -236,14 +286,16 @@ def _plan_and_assessments(year: int | None) -> dict:
         .select_from(Outcome)
         .join(Axis, Axis.id == Outcome.axis_id)
         .join(ActionLine, ActionLine.id == Axis.line_id)
-        .outerjoin(Assessment, and_(Assessment.outcome_id == Outcome.id, Assessment.year.in_(years_of(year))))
+        .outerjoin(Assessment, and_(Assessment.outcome_id == Outcome.id, Assessment.year.in_(PLAN_YEARS)))
         .outerjoin(User, User.id == Assessment.author_id)
         .order_by(ActionLine.position, Axis.position, Outcome.position, Assessment.year)
     ).all()
+    selected = set(years_of(year))
     lines: dict[int, dict] = {}
     axes: dict[int, dict] = {}
     outcomes: dict[int, dict] = {}
     assessments: dict[int, list[dict]] = defaultdict(list)
+    by_year: dict[int, dict[int, dict]] = defaultdict(dict)
     for (l_id, l_code, l_number, l_title, a_id, a_code, a_number, a_title, o_id, o_code, o_number, o_title,
          s_id, s_year, s_status, s_state, s_submitted, s_updated, s_author) in rows:
         if l_id not in lines:
@@ -255,12 +307,13 @@ def _plan_and_assessments(year: int | None) -> dict:
             outcomes[o_id] = {"id": o_id, "code": o_code, "number": o_number, "title": o_title}
             axes[a_id]["outcomes"].append(outcomes[o_id])
         if s_id is not None:
-            assessments[o_id].append({
-                "id": s_id, "year": s_year, "status": s_status, "state": s_state,
-                "submitted_at": s_submitted or s_updated, "author": s_author,
-                "outcome_code": o_code, "outcome_title": o_title,
-            })
-    return {"lines": list(lines.values()), "assessments": dict(assessments)}
+            row = {"id": s_id, "year": s_year, "status": s_status, "state": str(s_state),
+                   "submitted_at": s_submitted or s_updated, "author": s_author,
+                   "outcome_code": o_code, "outcome_title": o_title}
+            by_year[o_id][s_year] = row
+            if s_year in selected:
+                assessments[o_id].append(row)
+    return {"lines": list(lines.values()), "assessments": dict(assessments), "by_year": dict(by_year)}
 
 
 def _assessment_summary(rows: list[dict]) -> dict:
@@ -277,36 +330,45 @@ def _assessment_summary(rows: list[dict]) -> dict:
     return summary
 
 
-def _by_level(link, counted, what: str) -> list:
-    """Return one grouped select per level (outcome, axis, line) over a link CTE, for a UNION ALL."""
-    return [
-        select(literal(what, String).label("what"), literal(level, String).label("level"),
-               getattr(link.c, column).label("node_id"), cast(null(), Date).label("day"), *counted)
-        .group_by(getattr(link.c, column))
-        for level, column in (("outcome", "outcome_id"), ("axis", "axis_id"), ("line", "line_id"))
-    ]
+def _distinct_counts(link, level: str, columns: tuple) -> Select:
+    """Return a grouped select counting the distinct activities of each node (axis, line) over the link CTE."""
+    pairs = select(link.c.activity_id, link.c.status, *(link.c[name] for name in columns)).distinct().subquery()
+    node = pairs.c[columns[0]]
+    when = [pairs.c[name] for name in columns[1:]] or [literal(0, Integer), literal(0, Integer)]
+    return (select(literal("activities", String), literal(level, String), node, *when, func.count(),
+                   func.sum(case((pairs.c.status == "completed", 1), else_=0)))
+            .group_by(node, *(pairs.c[name] for name in columns[1:])))
 
 
 def _counts(year: int | None) -> dict:
-    """Return activity and evidence counts per outcome, axis and line, and activities per line and day, in one query.
+    """Return activity and evidence counts per outcome, axis and line, and activities per line and month, in one query.
 
     Keys (what, level, id) give (count, completed): activities are the work plan (distinct activities, and
     how many of them are completed); evidence is the pieces attached to completed or in-progress activities
     serving the outcome, or straight to the outcome (no activity) and added during the selected years (the
-    rules of the indicators' evidence count). Keys ("activities", "day", line id, start date) give the
-    work-plan activities of a line starting that day, for the chart by month.
+    rules of the indicators' evidence count). Keys ("activities", "month", line id, (year, month)) give the
+    work-plan activities of a line starting that month, for the chart by month.
+
+    Why this shape: an outcome holds an activity once (the link's key), so outcomes need no DISTINCT; axes
+    and lines count each activity once through a DISTINCT projection, and the line's months come out of the
+    same projection (an activity has one start month), which is cheaper than COUNT(DISTINCT) per group.
     """
     years = years_of(year)
     activity_link = (
         select(Activity.id.label("activity_id"), Activity.status.label("status"),
-               Activity.start_date.label("start_date"),
-               Outcome.id.label("outcome_id"), Outcome.axis_id.label("axis_id"), Axis.line_id.label("line_id"))
-        .select_from(activity_outcome.join(Activity, Activity.id == activity_outcome.c.activity_id)
+               Activity.year.label("year"), extract("month", Activity.start_date).label("month"),
+               activity_outcome.c.outcome_id.label("outcome_id"), Outcome.axis_id.label("axis_id"),
+               Axis.line_id.label("line_id"))
+        .select_from(Activity.__table__.join(activity_outcome, activity_outcome.c.activity_id == Activity.id)
                      .join(Outcome, Outcome.id == activity_outcome.c.outcome_id)
                      .join(Axis, Axis.id == Outcome.axis_id))
         .where(*_activity_filters(year, WORK_PLAN_STATUSES))
         .cte("activity_link")
     )
+    per_outcome = (select(literal("activities", String), literal("outcome", String), activity_link.c.outcome_id,
+                          literal(0, Integer), literal(0, Integer), func.count(),
+                          func.sum(case((activity_link.c.status == "completed", 1), else_=0)))
+                   .group_by(activity_link.c.outcome_id))
     through_activities = (
         select(Evidence.id.label("evidence_id"), activity_outcome.c.outcome_id.label("outcome_id"))
         .select_from(Evidence.__table__.join(Activity, Activity.id == Evidence.activity_id)
@@ -325,22 +387,22 @@ def _counts(year: int | None) -> dict:
         .select_from(pieces.join(Outcome, Outcome.id == pieces.c.outcome_id).join(Axis, Axis.id == Outcome.axis_id))
         .cte("evidence_link")
     )
-    activity_counts = (
-        func.count(distinct(activity_link.c.activity_id)),
-        func.count(distinct(case((activity_link.c.status == "completed", activity_link.c.activity_id)))),
-    )
-    evidence_counts = (func.count(distinct(evidence_link.c.evidence_id)), literal(0, Integer))
-    # Per day rather than per month: no date function to port, and an activity has one start day.
-    per_day = (select(literal("activities", String), literal("day", String), activity_link.c.line_id,
-                      activity_link.c.start_date, func.count(distinct(activity_link.c.activity_id)),
-                      literal(0, Integer))
-               .group_by(activity_link.c.line_id, activity_link.c.start_date))
-    rows = db.session.execute(union_all(*_by_level(activity_link, activity_counts, "activities"),
-                                        *_by_level(evidence_link, evidence_counts, "evidence"), per_day)).all()
-    counts = {}
-    for what, level, node, day, count, completed in rows:
-        key = (what, level, node, day) if level == "day" else (what, level, node)
-        counts[key] = (int(count), int(completed))
+    evidence = [select(literal("evidence", String), literal(level, String), evidence_link.c[column],
+                       literal(0, Integer), literal(0, Integer), func.count(distinct(evidence_link.c.evidence_id)),
+                       literal(0, Integer))
+                .group_by(evidence_link.c[column])
+                for level, column in (("outcome", "outcome_id"), ("axis", "axis_id"), ("line", "line_id"))]
+    rows = db.session.execute(union_all(
+        per_outcome, _distinct_counts(activity_link, "axis", ("axis_id",)),
+        _distinct_counts(activity_link, "month", ("line_id", "year", "month")), *evidence)).all()
+    counts: dict = {}
+    for what, level, node, in_year, month, count, completed in rows:
+        if level == "month":
+            counts[(what, level, node, (int(in_year), int(month)))] = (int(count), int(completed or 0))
+            line_count, line_completed = counts.get((what, "line", node), (0, 0))
+            counts[(what, "line", node)] = (line_count + int(count), line_completed + int(completed or 0))
+        else:
+            counts[(what, level, node)] = (int(count), int(completed or 0))
     return counts
 
 
@@ -473,7 +535,11 @@ def readiness(year: int | None, *, tree: list[dict] | None = None) -> list[dict]
 
 
 def review_queue(year: int | None, *, memo: dict | None = None) -> dict:
-    """Return the assessments and entered values of the selection submitted for review, in plan order."""
+    """Return the assessments and entered values of the selection submitted for review, in plan order.
+
+    "waiting" counts what is submitted over every plan year, as the review queue lists it by default (the grid
+    shows every year, and says how many items wait for the reviewer).
+    """
     plan = _once(memo, "plan", lambda: _plan_and_assessments(year))
     assessments = sorted(
         (dict(row, status_label=ASSESSMENT_STATUSES.get(row["status"], row["status"]))
@@ -486,15 +552,20 @@ def review_queue(year: int | None, *, memo: dict | None = None) -> dict:
         .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
         .outerjoin(Outcome, Outcome.id == Indicator.outcome_id)
         .outerjoin(User, User.id == IndicatorValue.entered_by_id)
-        .where(IndicatorValue.review_state == "submitted", IndicatorValue.year.in_(years_of(year)))
+        .where(IndicatorValue.review_state == "submitted")
         .order_by(IndicatorValue.year, Indicator.code)
     ).all()
+    selected = set(years_of(year))
+    waiting_assessments = sum(1 for rows in plan["by_year"].values() for row in rows.values()
+                              if row["state"] == "submitted")
     return {
+        "waiting": {"assessments": waiting_assessments, "values": len(values),
+                    "total": waiting_assessments + len(values)},
         "assessments": assessments,
         "values": [
             {"id": v_id, "year": v_year, "value": value, "entered_at": entered_at, "indicator_code": code,
              "indicator_name": name, "unit": unit, "outcome_code": outcome_code, "entered_by": author}
-            for v_id, v_year, value, entered_at, code, name, unit, outcome_code, author in values
+            for v_id, v_year, value, entered_at, code, name, unit, outcome_code, author in values if v_year in selected
         ],
     }
 
@@ -514,8 +585,8 @@ def activities_by_month(year: int | None, *, memo: dict | None = None) -> dict:
     index = {slot: position for position, slot in enumerate(slots)}
     counts: dict[int, list[int]] = defaultdict(lambda: [0] * len(slots))
     for key, (count, _) in _once(memo, "counts", lambda: _counts(year)).items():
-        if len(key) == 4:  # ("activities", "day", line id, start date)
-            position = index.get((key[3].year, key[3].month))
+        if len(key) == 4:  # ("activities", "month", line id, (year, month))
+            position = index.get(key[3])
             if position is not None:
                 counts[key[2]][position] += count
     lines = _once(memo, "plan", lambda: _plan_and_assessments(year))["lines"]
@@ -540,10 +611,12 @@ def page_data(year: int | None) -> dict:
     """Return everything the overview page shows for a selection, computing the shared parts once."""
     memo: dict = {}
     tree = heatmap(year, memo=memo)
-    figures = headline(year, memo=memo)
+    outcome_grid = grid.build(memo["plan"])
+    figures = headline(year, memo=memo, with_previous=True)
     return {
         "year": year,
         "years": list(years_of(year)),
+        "grid": outcome_grid,
         "headline": figures,
         "heatmap": tree,
         "readiness": readiness(year, tree=tree),

@@ -1,14 +1,20 @@
-"""The Secretary General's progress overview: headline figures, the plan as a heat map, readiness, charts."""
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+"""The Secretary General's progress overview: the outcome × year grid first, then headline figures, the plan as a
+heat map, readiness and charts."""
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-from ..core.access import allow
+from ..core.access import allow, can_review, sees_unapproved
 from ..core.roles import EVERYONE, STEERING
 from ..core.years import PLAN_YEARS
-from . import cache, queries
+from ..extensions import db
+from ..plan.models import outcome_responsible
+from . import cache, grid, queries
 
 bp = Blueprint("overview", __name__, url_prefix="/overview")
 
@@ -57,7 +63,54 @@ def activity_list_url(year: int | None, *, statuses=(), **filters) -> str:
         params["year"] = year
     if statuses:
         params["status"] = list(statuses)
-    return url_for("activities.index", **params)
+    # The page links to the list some 200 times: route it once per request, then add the query string.
+    if "overview_activity_list" not in g:
+        g.overview_activity_list = url_for("activities.index")
+    return g.overview_activity_list + ("?" + urlencode(params, doseq=True) if params else "")
+
+
+def outcome_url(code: str) -> str:
+    """Return an outcome page's URL (routed once per request: the page links to outcomes some 140 times)."""
+    if "overview_outcome_prefix" not in g:
+        sample = url_for("plan.outcome", code="L0")
+        g.overview_outcome_prefix = sample[:-len("L0")]
+    return g.overview_outcome_prefix + quote(code, safe="")
+
+
+def _has(endpoint: str) -> bool:
+    """Tell whether a page of another feature is there (the overview links to higher layers by name only)."""
+    return endpoint in current_app.view_functions
+
+
+def _drill_down(view: dict) -> None:
+    """Give every row and cell of a viewer's grid its link: the outcome page's assessments, or the review item."""
+    queue = url_for("review.queue") if _has("review.queue") else None
+    for line in view["lines"]:
+        for axis in line["axes"]:
+            for item in axis["outcomes"]:
+                item["url"] = outcome_url(item["code"])
+                for cell in item["cells"]:
+                    cell["url"] = (f"{queue}?{urlencode({'year': cell['year']})}#item-a{cell['assessment_id']}"
+                                   if cell["awaits_viewer"] and queue else f"{item['url']}#assessments")
+
+
+def _my_outcome_ids() -> set[int]:
+    """Return the outcomes the current user answers for (one small query, for staff only)."""
+    return set(db.session.scalars(select(outcome_responsible.c.outcome_id)
+                                  .where(outcome_responsible.c.user_id == current_user.id)))
+
+
+def grid_for_viewer(data: dict, year: int | None) -> dict:
+    """Return the grid as the current user may see it, with its links and what in it concerns them."""
+    reviewer, reader = can_review(current_user), sees_unapproved(current_user)
+    view = grid.for_viewer(data["grid"], reader=reader, reviewer=reviewer)
+    _drill_down(view)
+    view["shown_years"] = list(queries.years_of(year))
+    view["reader"], view["reviewer"] = reader, reviewer
+    view["waiting"] = data["review_queue"]["waiting"]["total"] if reviewer else None
+    view["mine"] = (grid.concerning(view, _my_outcome_ids(), set(view["shown_years"]))
+                    if reader and not reviewer else None)
+    return view
 
 
 def chart_alt(name: str, data: dict, year: int | None) -> str:
@@ -101,7 +154,8 @@ def index():
     ]
     return render_template(
         "overview/index.html", form=form, data=data, year=year, year_label=year or "2021-2023",
-        charts=charts, steering=_is_steering(), activity_list_url=activity_list_url,
+        grid=grid_for_viewer(data, year),
+        charts=charts, steering=_is_steering(), activity_list_url=activity_list_url, outcome_url=outcome_url,
         progress_band=queries.progress_band, display_statuses=queries.DISPLAY_STATUSES,
         assessment_states=queries.ASSESSMENT_STATES, outcome_count=len(queries.flat_outcomes(data["heatmap"])),
     ), status
