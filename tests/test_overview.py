@@ -63,8 +63,10 @@ def _expected(years):
     """Count the headline figures from the specs, by hand."""
     live = [a for a in ACTIVITIES if not a.get("deleted") and a["start"].year in years]
     completed = [a for a in live if a["status"] == "completed"]
-    gendered = [a for a in completed if a.get("women") is not None and a.get("men") is not None]
-    women, men = sum(a["women"] for a in gendered), sum(a["men"] for a in gendered)
+    # Women over all participants of the activities that record women (the computed indicator's rule).
+    gendered = [a for a in completed if a.get("women") is not None and a.get("participants") is not None]
+    women, men = sum(a["women"] for a in gendered), sum(a.get("men") or 0 for a in gendered)
+    gendered_total = sum(a["participants"] for a in gendered)
     engaged = {city for a in completed for city in a.get("members", ())}
     return {
         "completed": len(completed),
@@ -76,7 +78,7 @@ def _expected(years):
         "participants": sum(a.get("participants") or 0 for a in completed),
         "women": women,
         "men": men,
-        "women_share": round(100 * women / (women + men), 1),
+        "women_share": round(100 * women / gendered_total, 1),
         "budget_planned": sum(Decimal(str(a.get("planned") or 0)) for a in live if a["status"] in WORK_PLAN),
         "budget_spent": sum(Decimal(str(a.get("spent") or 0)) for a in live
                             if a["status"] in ("completed", "in_progress")),

@@ -171,7 +171,7 @@ def test_board_member_sees_approved_assessments_only(app, client_as, assessed):
     for code, year in (("L1.A1.O2", 2022), ("L1.A1.O3", 2022), ("L2.A1.O1", 2022), ("L1.A1.O1", 2023)):
         cell = found.cells[(code, year)]
         assert cell["key"] == "pending" and _text(cell).endswith("Not yet approved"), (code, year)
-        assert cell["href"].endswith("#assessments") and "review" not in cell["href"]
+        assert cell["href"].endswith(f"#assessment-{year}") and "review" not in cell["href"]
     board_grid = html.split('id="outcome-grid"')[1].split("</section>")[0]
     for label in ("in review", "awaiting review", "draft", "returned", "Not started"):
         assert label not in board_grid, label  # no proposed status, no review state
@@ -216,12 +216,12 @@ def test_every_cell_drills_down(app, client_as, assessed):
     # Anything else: the outcome page, at its yearly assessments.
     for code, year in (("L1.A1.O1", 2022), ("L1.A1.O3", 2022), ("L3.A1.O1", 2021)):
         href = found.cells[(code, year)]["href"]
-        assert href == f"/plan/outcomes/{code}#assessments"
+        assert href == f"/plan/outcomes/{code}#assessment-{year}"
         page = client.get(href.split("#")[0]).get_data(as_text=True)
-        assert 'id="assessments"' in page and f"{year}" in page
+        assert f'id="assessment-{year}"' in page
     # Staff do not review: their submitted cell leads to the outcome page too.
     staff = _grid(client_as("staff").get("/overview/?year=2022").get_data(as_text=True))
-    assert staff.cells[("L1.A1.O2", 2022)]["href"] == "/plan/outcomes/L1.A1.O2#assessments"
+    assert staff.cells[("L1.A1.O2", 2022)]["href"] == "/plan/outcomes/L1.A1.O2#assessment-2022"
 
 
 def test_staff_member_reads_what_concerns_them(app, client_as, make_assessment, assign_responsible):

@@ -134,7 +134,7 @@ def headline(year: int | None, *, memo: dict | None = None, with_previous: bool 
     (rows of the member table: 141), members_engaged (distinct members of completed activities),
     members_share (%), members_by_region [{region, engaged, total}], partners_engaged (distinct partners of
     completed activities), participants, women, men (sums over completed activities), women_share (% women
-    among the participants of completed activities that record both women and men), budget_planned (the
+    of all the participants of completed activities that record how many women took part), budget_planned (the
     work plan), budget_spent (completed and in-progress activities), budget_rate (%), indicators (the
     plan-wide indicator rows of tracker.indicators.services.indicator_rows). Budgets are Decimals; rates are
     floats, or None when there is nothing to divide by. With with_previous, also previous (the same figures for
@@ -143,7 +143,9 @@ def headline(year: int | None, *, memo: dict | None = None, with_previous: bool 
     """
     previous = previous_year(year) if with_previous else None
     shown = [year] if previous is None else [year, previous]
-    gendered = and_(Activity.participants_women.is_not(None), Activity.participants_men.is_not(None))
+    # The rule of the computed indicator (indicators/compute.py): women over all participants of the activities
+    # that record women, so that "other or not stated" participants are in the denominator.
+    gendered = and_(Activity.participants_women.is_not(None), Activity.participants_total.is_not(None))
     partners = [select(func.count(Partner.id)).where(_engaged(activity_partner, "partner_id", Partner.id, y))
                 .scalar_subquery() for y in shown]
     # One pass grouped by year over both years' activities: last year's figures cost no extra statement.
@@ -155,6 +157,7 @@ def headline(year: int | None, *, memo: dict | None = None, with_previous: bool 
             func.sum(Activity.participants_total),
             func.sum(case((gendered, Activity.participants_women))),
             func.sum(case((gendered, Activity.participants_men))),
+            func.sum(case((gendered, Activity.participants_total))),
             func.sum(Activity.budget_planned),
             func.sum(Activity.budget_spent),
             *partners,
@@ -195,8 +198,8 @@ def _figures(year: int | None, rows: list, regions: list[dict], which: int) -> d
     """Sum up the grouped rows of one selection into its headline figures (which: 0 this year, 1 last year)."""
     counts = {status: 0 for status in (*WORK_PLAN_STATUSES, "cancelled")}
     budget_planned = budget_spent = Decimal(0)
-    participants = women = men = partners_engaged = 0
-    for _, status, count, total, n_women, n_men, planned, spent, *n_partners in rows:
+    participants = women = men = gendered_total = partners_engaged = 0
+    for _, status, count, total, n_women, n_men, n_gendered, planned, spent, *n_partners in rows:
         counts[status] = counts.get(status, 0) + count
         partners_engaged = int(n_partners[which] or 0)
         if status in DONE_STATUSES:
@@ -205,6 +208,7 @@ def _figures(year: int | None, rows: list, regions: list[dict], which: int) -> d
             budget_planned += _money(planned)
         if status == "completed":
             participants, women, men = participants + int(total or 0), women + int(n_women or 0), men + int(n_men or 0)
+            gendered_total += int(n_gendered or 0)
     work_plan = sum(counts[status] for status in WORK_PLAN_STATUSES)
     engaged_key = "engaged" if which == 0 else "engaged_before"
     members_total = sum(row["total"] for row in regions)
@@ -226,7 +230,7 @@ def _figures(year: int | None, rows: list, regions: list[dict], which: int) -> d
         "participants": participants,
         "women": women,
         "men": men,
-        "women_share": _rate(women, women + men),
+        "women_share": _rate(women, gendered_total),
         "budget_planned": budget_planned,
         "budget_spent": budget_spent,
         "budget_rate": _rate(budget_spent, budget_planned),

@@ -91,7 +91,7 @@ def _drill_down(view: dict) -> None:
                 item["url"] = outcome_url(item["code"])
                 for cell in item["cells"]:
                     cell["url"] = (f"{queue}?{urlencode({'year': cell['year']})}#item-a{cell['assessment_id']}"
-                                   if cell["awaits_viewer"] and queue else f"{item['url']}#assessments")
+                                   if cell["awaits_viewer"] and queue else f"{item['url']}#assessment-{cell['year']}")
 
 
 def _my_outcome_ids() -> set[int]:

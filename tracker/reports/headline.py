@@ -16,7 +16,7 @@ FIGURES = (
     ("partners_engaged", "Partners engaged", "distinct partner organisations named in a completed activity"),
     ("participants", "Participants", "people taking part in completed activities"),
     ("women", "Women participants", "women among them, where activities record it"),
-    ("women_share", "Women’s share of participants", "among completed activities that record women and men"),
+    ("women_share", "Women’s share of participants", "of all participants of completed activities that record women"),
     ("budget_spent", "Budget spent", "spent on completed and in-progress activities"),
     ("cancelled_spent", "Spent on cancelled activities", "spent before an activity was cancelled"),
 )
