@@ -99,13 +99,15 @@ def _aggregate_columns(evidence_per_activity):
 
 def _aggregates(years: set[int], outcome_ids: set[int], plan_wide: bool) -> dict:
     """Grouped activity figures keyed (outcome_id or None for plan-wide, year, kind, status)."""
+    base_filter = counted(years, DONE_STATUSES)
+    # Evidence counted only for the activities the figures read, not grouped over the whole evidence table.
     evidence_per_activity = (
         select(Evidence.activity_id.label("activity_id"), func.count(Evidence.id).label("n"))
-        .where(Evidence.live(), Evidence.activity_id.is_not(None))
+        .join(Activity, Activity.id == Evidence.activity_id)
+        .where(Evidence.live(), *base_filter)
         .group_by(Evidence.activity_id)
         .subquery()
     )
-    base_filter = counted(years, DONE_STATUSES)
     result: dict[tuple, _Aggregate] = {}
 
     def store(scope, row):
