@@ -549,11 +549,12 @@ class Client(threading.Thread):
         start = date(2022, rng.randint(1, 12), rng.randint(1, 28))
         total = rng.randint(10, 400)
         women = rng.randint(0, total)
+        men = rng.randint(0, total - women)
         fields = [("title", title), ("kind", rng.choice(ACTIVITY_KINDS)), ("status", rng.choice(STATUSES)),
                   ("outcome_kind", ""), ("start_date", start.isoformat()), ("end_date", start.isoformat()),
                   ("place", rng.choice(CITIES)), ("description", "Created by the load test."),
                   ("participants_total", total), ("participants_women", women),
-                  ("participants_men", rng.randint(0, total - women)),
+                  ("participants_men", men), ("participants_other", total - women - men),  # the parts add up
                   ("budget_planned", f"{rng.randint(0, 50000)}.00"), ("budget_spent", f"{rng.randint(0, 40000)}.50"),
                   ("responsible", self.staff_id)]
         fields += [("outcomes", i) for i in rng.sample(plan["outcomes"], rng.randint(1, 3))]
@@ -585,8 +586,12 @@ class Client(threading.Thread):
         if self.note("edit_form", form, path, version is not None and bool(session.token_from(form.text))) != "ok":
             return
         edit = mine["edits"] + 1
+        parts = {name: int(value) for name, value in mine["fields"]
+                 if name in ("participants_women", "participants_men")}
+        total = 400 + edit  # the women and men stay; "other or not stated" takes up the rest
         changes = {"description": f"Edited by the load test ({edit}).", "status": self.rng.choice(STATUSES),
-                   "participants_total": 400 + edit}
+                   "participants_total": total,
+                   "participants_other": total - parts["participants_women"] - parts["participants_men"]}
         fields = [(name, changes.get(name, value)) for name, value in mine["fields"]]
         answer = session.post_form(path, [("csrf_token", session.csrf), ("version", version.group(1)), *fields])
         ok = answer.status == 302
