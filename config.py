@@ -129,6 +129,7 @@ class TestConfig(Config):
     JOBS_IMMEDIATE = True  # jobs run where they are enqueued; the worker tests start a real consumer
     HUEY_REDIS_URL = None  # never a Redis the environment happens to name
     MAIL_SERVER = None  # the tests that read mail start their own SMTP server
+    MAIL_OUTBOX = "-"  # and other mail is dropped, never written to an instance folder
     BASE_URL = "http://tracker.test"
 
 

@@ -1,7 +1,7 @@
 """Email: plain text plus HTML from Jinja templates (templates/notifications/email/), sent over SMTP by jobs.
 
 Without MAIL_SERVER nothing leaves the machine: each message is written to MAIL_OUTBOX (default
-"<instance>/outbox") as an .eml file, which any mail program opens.
+"<instance>/outbox") as an .eml file, which any mail program opens ("-": dropped, for the test suite).
 """
 import logging
 import smtplib
@@ -62,6 +62,9 @@ def outbox_folder() -> Path:
 
 def _to_outbox(message: EmailMessage) -> None:
     """Write a message to the outbox folder (owner-only: an invitation holds a password link)."""
+    if current_app.config.get("MAIL_OUTBOX") == "-":  # the test suite: kept nowhere
+        logger.info("No MAIL_SERVER: email %r to %s dropped", message["Subject"], message["To"])
+        return
     folder = outbox_folder()
     private_folder(folder)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
