@@ -91,7 +91,7 @@ def job(**options):
     """Declare a job (Huey's task options: retries, retry_delay, ...); calling it enqueues it."""
 
     def decorate(func):
-        return queue.task(name=f"{func.__module__}.{func.__name__}", **options)(_in_app(func))
+        return queue.task(**options)(_in_app(func))
 
     return decorate
 
@@ -100,7 +100,7 @@ def periodic_job(when, **options):
     """Declare a job the worker's scheduler runs whenever `when(datetime)` is true (huey.crontab, say)."""
 
     def decorate(func):
-        return queue.periodic_task(when, name=f"{func.__module__}.{func.__name__}", **options)(_in_app(func))
+        return queue.periodic_task(when, **options)(_in_app(func))
 
     return decorate
 
