@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.notifications.models import Notification
 
 from .smtp import link_in, text_of
+from .waiting import wait_until
 
 PROJECT = Path(__file__).resolve().parent.parent
 CODE = "L2.A2.O3"
@@ -79,6 +80,10 @@ def test_a_real_worker_sends_the_email_a_request_enqueued(app, worker, smtp_serv
         raise AssertionError(f"{failure}\nworker log:\n{worker.log()}") from None
     assert "Ana Staff submitted Assessment of L2.A2.O3 for 2022" in text_of(message)
     assert link_in(message, "http://tracker.test") == "http://tracker.test/assessments/review"
-    db.session.expire_all()
-    assert db.session.get(Notification, notification.id).emailed_at is not None  # the job's commit
+
+    def claimed():
+        db.session.rollback()  # a fresh snapshot each time: the job commits just after the email left
+        return db.session.get(Notification, notification.id).emailed_at is not None
+
+    wait_until(claimed, timeout=30, message=lambda: f"the job never committed; worker log:\n{worker.log()}")
     assert "Job worker: 2 thread(s), scheduler on" in worker.log()
