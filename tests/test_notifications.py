@@ -231,3 +231,12 @@ def test_the_settings_refuse_a_bad_choice_and_need_csrf(app, csrf_app, client_as
     assert client.post("/notifications/settings", data={"delivery": "digest"}).status_code == 400
     db.session.refresh(staff.user)
     assert not staff.user.email_digest
+
+
+def test_the_demo_record_notifies_as_history_and_emails_nobody(app, runner, mailbox):
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    rows = db.session.scalars(select(Notification)).all()
+    assert {"submitted", "approved", "responsible"} <= {n.kind for n in rows}
+    assert all(n.read_at is not None and n.emailed_at is not None for n in rows)
+    assert mailbox.messages == []
