@@ -152,3 +152,10 @@ def test_the_invitation_form_needs_its_csrf_token(app, csrf_app, mailbox, client
     response = client.post(_path(link), data={"csrf_token": token, "new_password": CHOSEN, "confirm": CHOSEN})
     assert response.status_code == 302
 
+
+
+def test_an_invited_account_cannot_log_in_before_choosing_a_password(app, client_as):
+    _invite(client_as("admin"))
+    for password in ("", " ", PASSWORD):
+        response = _login(app.test_client(), "new@example.org", password)
+        assert response.status_code == 200 and "/login" in response.request.path

@@ -58,6 +58,8 @@ def authenticate(email: str, password: str, address: str) -> User | None:
         throttle.failed(email, address)
         security_log.login_failed(email, reason="unknown_account")
         return None
+    if not user.password_hash:  # invited, no password chosen yet: answered as slowly as a wrong password
+        _spend_a_password_check(password)
     if not user.check_password(password) or not user.active:
         throttle.failed(email, address)
         security_log.login_failed(email, reason="wrong_password" if user.active else "inactive", user=user)

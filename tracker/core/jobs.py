@@ -17,6 +17,8 @@ from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from .files import private_file
+
 logger = logging.getLogger("tracker.jobs")
 queue = Huey("tracker", results=False, immediate=True)  # in memory until init_app names its store
 _PENDING = "tracker.jobs.pending"  # jobs waiting in a session's info for its commit
@@ -33,6 +35,8 @@ def init_app(app) -> None:
     else:
         path = app.config.get("HUEY_SQLITE_FILE") or str(Path(app.instance_path) / "jobs.sqlite")
         app.config["HUEY_SQLITE_FILE"] = path
+        if Path(path).parent.is_dir():
+            private_file(path)  # owner-only before SQLite creates it; its -wal and -shm files take its mode
         storage_class, options = SqliteStorage, {"filename": path}
     configure(app.config["HUEY_NAME"], storage_class, options, immediate=app.config["JOBS_IMMEDIATE"])
     _worker_app[:] = [app]
