@@ -136,15 +136,6 @@ def set_password(actor: User | None, user: User, password: str, keep_session: st
     record(actor, "password", user)
 
 
-def reset_password(actor: User, user: User, password: str) -> None:
-    """An administrator sets someone else's password (their own goes through the account page, which asks for
-    the current one)."""
-    if actor.id == user.id:
-        raise Invalid("Change your own password on your account page: it asks for the current one.",
-                      field="new_password")
-    set_password(actor, user, password)
-
-
 def user_snapshot(user: User) -> dict:
     """The audited fields of a user (never the password hash)."""
     return {"email": user.email, "name": user.name, "role": user.role, "active": user.active}
