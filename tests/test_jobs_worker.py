@@ -9,7 +9,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import select
 
 from tracker.core import jobs
@@ -31,15 +30,18 @@ def queue_store(request, app, tmp_path):
         url = os.environ.get("TEST_REDIS_URL")
         if not url:
             pytest.skip("TEST_REDIS_URL names no Redis server (.ci/run starts one)")
-        settings, storage = {"HUEY_REDIS_URL": url}, (RedisStorage, {"url": url})
+        settings = {"HUEY_REDIS_URL": url}
     else:
         path = str(tmp_path / "jobs.sqlite")
-        settings, storage = {"HUEY_SQLITE_FILE": path}, (SqliteStorage, {"filename": path})
-    saved = (jobs.queue.name, jobs.queue.storage_class, jobs.queue.storage_kwargs, jobs.queue.immediate)
-    jobs.configure(name, *storage, immediate=False)
+        settings = {"HUEY_SQLITE_FILE": path}
+    keys = ("HUEY_REDIS_URL", "HUEY_SQLITE_FILE", "HUEY_NAME", "JOBS_IMMEDIATE")
+    saved = {key: app.config[key] for key in keys}
+    app.config.update(settings, HUEY_NAME=name, JOBS_IMMEDIATE=False)
+    jobs.init_app(app)
     yield {**settings, "HUEY_NAME": name}
     jobs.queue.storage.flush_all()  # this queue's keys only
-    jobs.configure(saved[0], saved[1], saved[2], immediate=saved[3])
+    app.config.update(saved)
+    jobs.init_app(app)
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ _PENDING = "tracker.jobs.pending"  # jobs waiting in a session's info for its co
 # The app a worker process runs its jobs in (a web process enqueues from its own app context). It holds the
 # process's configuration, never data: what every worker must agree on lives in the database.
 _worker_app: list = []
+_SETTINGS = "tracker.jobs"  # the app's queue settings, in app.extensions
+_active: list = []  # the settings the queue object was last given (which app's store it points at)
 
 
 def init_app(app) -> None:
@@ -35,19 +37,31 @@ def init_app(app) -> None:
     else:
         path = app.config.get("HUEY_SQLITE_FILE") or str(Path(app.instance_path) / "jobs.sqlite")
         app.config["HUEY_SQLITE_FILE"] = path
-        if Path(path).parent.is_dir():
+        if not app.config["JOBS_IMMEDIATE"] and Path(path).parent.is_dir():
             private_file(path)  # owner-only before SQLite creates it; its -wal and -shm files take its mode
         storage_class, options = SqliteStorage, {"filename": path}
-    configure(app.config["HUEY_NAME"], storage_class, options, immediate=app.config["JOBS_IMMEDIATE"])
+    app.extensions[_SETTINGS] = (app.config["HUEY_NAME"], storage_class, options, app.config["JOBS_IMMEDIATE"])
+    _point_at(app)
     _worker_app[:] = [app]
 
 
-def configure(name: str, storage_class, options: dict, *, immediate: bool) -> None:
-    """Give the queue its name and store (or immediate mode, in memory)."""
-    queue.name = name
-    queue.storage_class, queue.storage_kwargs = storage_class, options
-    queue.immediate = immediate
-    queue.storage = queue.create_storage()
+def _point_at(app) -> None:
+    """Make the queue use this app's store (a process holds one app; the test suite builds many, one at a time)."""
+    settings = app.extensions[_SETTINGS]
+    if _active != [settings]:
+        name, storage_class, options, immediate = settings
+        queue.name = name
+        queue.storage_class, queue.storage_kwargs = storage_class, options
+        queue.immediate = immediate
+        queue.storage = queue.create_storage()
+        _active[:] = [settings]
+
+
+def enqueue(task, *args, **kwargs) -> None:
+    """Hand a job to the queue of the current app (in immediate mode: run it now)."""
+    if has_app_context() and _SETTINGS in current_app.extensions:
+        _point_at(current_app)
+    task(*args, **kwargs)
 
 
 def describe() -> str:
@@ -126,7 +140,7 @@ def _enqueue_committed(session) -> None:
         return
     for task, args, kwargs in session.info.pop(_PENDING, ()):
         try:
-            task(*args, **kwargs)
+            enqueue(task, *args, **kwargs)
         except Exception:  # the change is committed; the periodic sweeps pick up what a lost enqueue left
             logger.exception("Could not enqueue %s", getattr(task, "name", task))
 

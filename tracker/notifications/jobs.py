@@ -1,7 +1,7 @@
 """The notification emails, as jobs: one now per notification (immediate users), one digest a day (the others)."""
 from huey import crontab
 
-from ..core.jobs import job, periodic_job, setting
+from ..core.jobs import enqueue, job, periodic_job, setting
 from . import services
 
 # Three more tries, a minute then five apart: an SMTP server that is down a while delays mail, never loses it.
@@ -30,7 +30,7 @@ def daily_digest() -> int:
     """Enqueue one digest per user who has unsent notifications and chose the digest."""
     users = services.digest_due()
     for user_id in users:
-        send_digest(user_id)
+        enqueue(send_digest, user_id)
     return len(users)
 
 
@@ -39,5 +39,5 @@ def sweep_unsent() -> int:
     """Enqueue again the immediate emails that never left (an enqueue lost, a worker down)."""
     ids = services.unsent_immediate()
     for notification_id in ids:
-        send_email(notification_id)
+        enqueue(send_email, notification_id)
     return len(ids)
