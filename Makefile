@@ -37,8 +37,15 @@ db: install
 	$(BIN)/flask seed plan
 	$(BIN)/flask users ensure-admin
 
+# The web server and a job worker together (the worker sends the email; without MAIL_SERVER it writes each one to
+# instance/outbox/). A background process of a script ignores Ctrl+C, so the trap stops the worker when the server
+# ends, however it ends; Ctrl+C reaches the server, which ends.
 run: db
-	@echo "Serving the tracker on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	@echo "Serving the tracker on http://127.0.0.1:$(PORT) with a job worker (Ctrl+C stops both)"
+	@export BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(BIN)/flask jobs worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 demo: db

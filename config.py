@@ -79,6 +79,29 @@ class Config:
     BACKUP_VERIFY_KEY = os.environ.get("BACKUP_VERIFY_KEY") or None
     BACKUP_SCRYPT_N = _env_int("BACKUP_SCRYPT_N", 2**17)
 
+    # The job queue (Huey): a SQLite file in the instance folder by default (nothing to install on one machine),
+    # Redis when HUEY_REDIS_URL or REDIS_URL names one (production: every web and job worker shares it).
+    HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL") or os.environ.get("REDIS_URL")
+    HUEY_SQLITE_FILE = os.environ.get("HUEY_SQLITE_FILE")  # None means "<instance>/jobs.sqlite"
+    HUEY_NAME = os.environ.get("HUEY_NAME", "tracker")  # the queue's name (its keys in a shared Redis)
+    JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "0") == "1"  # run jobs in the request (debugging, tests)
+
+    # Email. Without MAIL_SERVER nothing is sent: each message is written to MAIL_OUTBOX (default
+    # "<instance>/outbox"), one .eml file each, so that `make run` works with nothing installed.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"  # STARTTLS on MAIL_PORT
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"  # TLS from the first byte (port 465) instead
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Metropolis SAP tracker <tracker@localhost>")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
+    MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX")
+    # The address people reach the tracker at: every email links to a page under it.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    DIGEST_HOUR_UTC = _env_int("DIGEST_HOUR_UTC", 7)  # when the daily digest leaves
+    INVITATION_HOURS = _env_int("INVITATION_HOURS", 48)  # how long an invitation or password link works
+
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
 
@@ -103,6 +126,11 @@ class TestConfig(Config):
     SECURITY_LOG = os.devnull  # the tests that read the log give their own file
     BACKUP_VERIFY_KEY = None  # never a key the environment happens to name
     BACKUP_SCRYPT_N = 2**10  # the same scrypt, at a test's cost: never for real backups
+    JOBS_IMMEDIATE = True  # jobs run where they are enqueued; the worker tests start a real consumer
+    HUEY_REDIS_URL = None  # never a Redis the environment happens to name
+    MAIL_SERVER = None  # the tests that read mail start their own SMTP server
+    MAIL_OUTBOX = "-"  # and other mail is dropped, never written to an instance folder
+    BASE_URL = "http://tracker.test"
 
 
 class ProductionConfig(Config):

@@ -19,6 +19,7 @@ from tracker.plan.models import Challenge, OrientingTheme
 from tracker.plan.seed import seed_plan
 
 from . import factories
+from .smtp import mailbox, smtp_server  # noqa: F401  (fixtures: a real SMTP server and what it receives)
 
 # Tables filled by `seed plan`: kept for the whole session, never emptied between tests.
 REFERENCE_TABLES = frozenset({

@@ -134,18 +134,14 @@ def test_argon2id_hash_with_other_costs_is_rehashed_at_login(app, make_user):
     assert user.password_hash != older and not password_hasher().check_needs_rehash(user.password_hash)
 
 
-def test_admin_creates_edits_deactivates_and_resets(client_as):
+def test_admin_invites_edits_deactivates_and_sends_a_password_link(client_as):
     admin = client_as("admin")
-    response = admin.post("/admin/users/new", data={
-        "email": "new@example.org", "name": "New Person", "role": "staff", "active": "y",
-        "new_password": "a long enough password", "confirm": "a long enough password"})
+    response = admin.post("/admin/users/new", data={"email": "new@example.org", "name": "New Person", "role": "staff"})
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "new@example.org"))
-    assert user.role == "staff" and user.active
+    assert user.role == "staff" and user.active and user.password_hash == ""  # they choose it from the email
 
-    response = admin.post("/admin/users/new", data={
-        "email": "new@example.org", "name": "Again", "role": "staff",
-        "new_password": "a long enough password", "confirm": "a long enough password"})
+    response = admin.post("/admin/users/new", data={"email": "new@example.org", "name": "Again", "role": "staff"})
     assert "There is already an account with this email." in response.get_data(as_text=True)
 
     response = admin.post(f"/admin/users/{user.id}", data={"name": "New Person", "role": "secretary_general"})
@@ -153,14 +149,16 @@ def test_admin_creates_edits_deactivates_and_resets(client_as):
     db.session.refresh(user)
     assert user.role == "secretary_general" and not user.active  # unchecked box: deactivated
 
-    response = admin.post(f"/admin/users/{user.id}/password", data={"new_password": "another long password",
-                                                                    "confirm": "another long password"})
+    response = admin.post(f"/admin/users/{user.id}/password-link")  # deactivated: refused
     assert response.status_code == 302
-    db.session.refresh(user)
-    assert user.check_password("another long password")
+    assert admin.post(f"/admin/users/{user.id}", data={"name": "New Person", "role": "staff", "active": "y"}
+                      ).status_code == 302
+    assert admin.post(f"/admin/users/{user.id}/password-link").status_code == 302
     actions = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.entity_id == user.id,
                                                                                  AuditEntry.entity_type == "user"))]
-    assert sorted(actions) == ["create", "password", "update"]
+    assert sorted(actions) == ["create", "update", "update"]
+    links = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "invitation"))]
+    assert links == ["invite", "invite"]  # no password yet: the link is an invitation again
 
 
 def test_admin_cannot_demote_self(client_as):
@@ -188,11 +186,11 @@ def test_open_redirect_is_refused(client, make_user):
     assert response.headers["Location"] == "/"  # the role's home, not evil.example
 
 
-def test_new_account_form_reads_in_order(client_as):
+def test_invitation_form_reads_in_order_and_asks_no_password(client_as):
     html = client_as("admin").get("/admin/users/new").get_data(as_text=True)
-    positions = [html.index(f'id="{name}"') for name in ("email", "name", "role", "new_password", "confirm")]
+    positions = [html.index(f'id="{name}"') for name in ("email", "name", "role")]
     assert positions == sorted(positions)
-    assert 'autocomplete="new-password"' in html
+    assert 'type="password"' not in html and '<option selected value="staff">' in html
 
 
 def test_login_fields_have_autocomplete(client):

@@ -15,6 +15,7 @@ LAYERS = (
     ("indicators",),
     ("assessments",),
     ("review",),
+    ("notifications",),
     ("overview",),
     ("reports",),
     ("home",),

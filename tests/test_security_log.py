@@ -15,6 +15,7 @@ from tracker.core import security_log
 from tracker.extensions import db
 
 from .conftest import IsolatedClient
+from .smtp import link_in
 
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) pytest-agent/1.0"
 
@@ -138,26 +139,28 @@ def test_role_and_access_changes_by_an_admin_are_logged_once_committed(app, logg
     assert len(_events(instance)) == 2
 
 
-def test_account_creation_and_password_reset_are_logged_never_the_password(app, logged_app, login, make_user):
-    instance = logged_app()
+def test_invitations_and_their_acceptance_are_logged_never_the_token(app, logged_app, login, make_user, mailbox):
+    instance = logged_app(MAIL_SERVER=app.config["MAIL_SERVER"], MAIL_PORT=app.config["MAIL_PORT"],
+                          MAIL_USE_TLS=False)
     admin = make_user("admin")
     client = _client(instance, login, admin)
-    client.post("/admin/users/new", data={"email": "new@example.org", "name": "New", "role": "board", "active": "y",
-                                          "new_password": "first long password", "confirm": "first long password"})
+    client.post("/admin/users/new", data={"email": "new@example.org", "name": "New", "role": "board"})
     user = db.session.scalar(select(User).where(User.email == "new@example.org"))
-    refused = client.post(f"/admin/users/{user.id}/password", data={"new_password": "1234567890123",
-                                                                    "confirm": "1234567890123"})
+    path = link_in(mailbox.wait_for("new@example.org")[0], "http://tracker.test").split("tracker.test", 1)[1]
+    anonymous = instance.test_client()
+    refused = anonymous.post(path, data={"new_password": "1234567890123", "confirm": "1234567890123"})
     assert refused.status_code == 200  # too easy to guess: rolled back, so no line
-    client.post(f"/admin/users/{user.id}/password", data={"new_password": "second long password",
-                                                          "confirm": "second long password"})
+    anonymous.post(path, data={"new_password": "second long password", "confirm": "second long password"})
 
-    created, reset = _events(instance)
+    invited, created, accepted = _events(instance)
     assert (created["event"], created["user_id"], created["target_user_id"], created["role_after"]) == (
         "account_created", admin.id, user.id, "board")
-    assert (reset["event"], reset["user_id"], reset["target_user_id"], reset["target_email"]) == (
-        "password_reset", admin.id, user.id, "new@example.org")
+    assert (invited["event"], invited["user_id"], invited["target_email"], invited["purpose"]) == (
+        "invitation_created", admin.id, "new@example.org", "invite")
+    assert (accepted["event"], accepted["user_id"], accepted["path"]) == ("invitation_accepted", user.id, "/invitation")
     text = _text(instance)
-    assert "long password" not in text and "1234567890123" not in text and "$argon2" not in text
+    token = path.split("token=", 1)[1]
+    assert token not in text and "long password" not in text and "1234567890123" not in text and "$argon2" not in text
 
 
 def test_the_login_hooks_write_their_fields_and_redact_secrets(app, logged_app, make_user):

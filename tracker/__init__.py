@@ -36,6 +36,7 @@ def create_app(config="development", **overrides) -> Flask:
     register_security(app)
     register_errors(app)
     register_template_helpers(app)
+    register_jobs(app)
     register_cli(app)
     return app
 
@@ -134,13 +135,14 @@ def register_blueprints(app: Flask) -> None:
     from .evidence.views import bp as evidence_bp
     from .home.views import bp as home_bp
     from .indicators.views import bp as indicators_bp
+    from .notifications.views import bp as notifications_bp
     from .overview.views import bp as overview_bp
     from .plan.views import bp as plan_bp
     from .reports.views import bp as reports_bp
     from .review.views import bp as review_bp
 
     for blueprint in (auth_bp, plan_bp, activities_bp, evidence_bp, indicators_bp, assessments_bp, review_bp,
-                      overview_bp, reports_bp, home_bp, admin_bp):
+                      notifications_bp, overview_bp, reports_bp, home_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -164,6 +166,17 @@ def register_template_helpers(app: Flask) -> None:
     from .templating import register
 
     register(app)
+
+
+def register_jobs(app: Flask) -> None:
+    """Point the job queue at its store, declare every feature's jobs, and let notifications hear the events."""
+    from .admin import jobs as admin_jobs  # noqa: F401  (declares the invitation email)
+    from .core import jobs
+    from .notifications import events
+    from .notifications import jobs as notification_jobs  # noqa: F401  (declares its jobs)
+
+    jobs.init_app(app)
+    events.connect()
 
 
 def register_cli(app: Flask) -> None:

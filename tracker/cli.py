@@ -14,6 +14,7 @@ from .extensions import db
 seed_cli = AppGroup("seed", help="Load the plan, demo data or volume data.")
 plan_cli = AppGroup("plan", help="Read the plan.")
 users_cli = AppGroup("users", help="Manage accounts.")
+jobs_cli = AppGroup("jobs", help="Run the job queue's worker; look at the queue.")
 
 
 @seed_cli.command("plan")
@@ -129,6 +130,35 @@ def users_reset_second_factor_command(email: str):
     click.echo(f"The second factor of {email} is off; it is set up again at the next login.")
 
 
+@jobs_cli.command("worker")
+@click.option("--workers", "-w", default=2, show_default=True, help="Jobs run at once (threads).")
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Also run the scheduler (the daily digest, the sweeps): in exactly one worker service.")
+def jobs_worker_command(workers: int, periodic: bool):
+    """Run the jobs of the queue (Huey's consumer) in this app's configuration until stopped (Ctrl+C, SIGTERM)."""
+    import logging
+
+    from huey.consumer_options import ConsumerConfig
+
+    from .core import jobs
+
+    if jobs.queue.immediate:
+        raise click.ClickException("JOBS_IMMEDIATE is on: jobs run where they are enqueued; a worker has no work.")
+    config = ConsumerConfig(workers=workers, periodic=periodic, worker_type="thread", check_worker_health=True)
+    config.validate()
+    config.setup_logger(logging.getLogger("huey"))
+    click.echo(f"Job worker: {workers} thread(s), scheduler {'on' if periodic else 'off'}, {jobs.describe()}.")
+    jobs.queue.create_consumer(**config.values).run()
+
+
+@jobs_cli.command("status")
+def jobs_status_command():
+    """Print how many jobs wait in the queue and how many are scheduled for later (retries)."""
+    from .core import jobs
+
+    click.echo(f"{jobs.describe()}: {jobs.queue.pending_count()} waiting, {jobs.queue.scheduled_count()} scheduled.")
+
+
 # Features add commands to these groups from their own cli modules, imported here.
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
@@ -137,7 +167,7 @@ def register(app: Flask) -> None:
     demo_cli = importlib.import_module(".demo.cli", __package__)
     seed_cli.add_command(demo_cli.seed_demo_command)
     seed_cli.add_command(demo_cli.demo_code_command)
-    for group in (seed_cli, plan_cli, users_cli):
+    for group in (seed_cli, plan_cli, users_cli, jobs_cli):
         app.cli.add_command(group)
     app.cli.add_command(importlib.import_module(".activities.cli", __package__).activities_cli)
     app.cli.add_command(importlib.import_module(".reports.cli", __package__).report_cli)

@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from ..auth.forms import NewPasswordMixin
 from ..auth.services import find_user_by_email
 from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..core.roles import ROLE_LABELS, ROLES, STAFF
@@ -21,23 +20,16 @@ class UserForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class CreateUserForm(NewPasswordMixin, UserForm):
-    """A new account with its first password."""
+class InviteForm(FlaskForm):
+    """Who to invite: they choose their own password from the emailed link."""
 
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
+    name = StringField("Name", validators=[DataRequired(), Length(max=120), NoControlCharacters(), Visible()],
+                       filters=[strip_filter])
     # Least privilege first: most new accounts are the Secretariat's staff; a wider role is chosen on purpose.
     role = SelectField("Role", choices=ROLE_CHOICES, default=STAFF)
-    submit = SubmitField("Create account")
-
-    # The mixin's password fields were declared first; show who the account is for before its password.
-    FIELD_ORDER = ("email", "name", "role", "active", "new_password", "confirm")
-
-    def __iter__(self):
-        """Yield the fields in reading order."""
-        fields = {field.name: field for field in super().__iter__()}
-        ordered = [fields.pop(name) for name in self.FIELD_ORDER]
-        return iter(ordered + list(fields.values()))
+    submit = SubmitField("Send the invitation")
 
     def validate_email(self, field):
         """One account per email."""
@@ -45,7 +37,7 @@ class CreateUserForm(NewPasswordMixin, UserForm):
             raise ValidationError("There is already an account with this email.")
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
-    """Set a new password for someone else."""
+class SendLinkForm(FlaskForm):
+    """Email a person a new link to set their password (the button posts the CSRF token only)."""
 
-    submit = SubmitField("Reset password")
+    submit = SubmitField("Email a password link")

@@ -1,16 +1,28 @@
 """An administrator's changes to accounts: the account services, each change of role, access or password also
-reported to the security log once it commits."""
+reported to the security log once it commits. Nobody types another person's password: people are invited, or sent
+a link, and choose their own."""
+from ..auth import invitations
 from ..auth import services as accounts
 from ..auth.models import User
 from ..core import security_log
+from ..core.jobs import enqueue_on_commit
+from .jobs import send_invitation
 
 
-def create_user(actor: User, email: str, name: str, role: str, password: str, *, active: bool = True) -> User:
-    """Create an account with its role and first password."""
-    user = accounts.create_user(actor, email, name, role, password, active=active)
-    security_log.event_on_commit("account_created", user=actor, target_user_id=user.id, target_email=user.email,
-                                 role_after=role, active=active)
-    return user
+def invite(actor: User, email: str, name: str, role: str) -> invitations.Invitation:
+    """Make an account for a person and email them an invitation to choose their password."""
+    invitation = invitations.invite(actor, email, name, role)
+    security_log.event_on_commit("account_created", user=actor, target_user_id=invitation.user_id,
+                                 target_email=invitation.user.email, role_after=role, active=True)
+    enqueue_on_commit(send_invitation, invitation.id)
+    return invitation
+
+
+def send_password_link(actor: User, user: User) -> invitations.Invitation:
+    """Email a person a new link to set their password (it ends their sessions once they use it)."""
+    invitation = invitations.send_link(actor, user)
+    enqueue_on_commit(send_invitation, invitation.id)
+    return invitation
 
 
 def update_user(actor: User, user: User, *, name: str, role: str, active: bool) -> None:
@@ -22,9 +34,3 @@ def update_user(actor: User, user: User, *, name: str, role: str, active: bool) 
     if user.active != active_before:
         security_log.event_on_commit("account_activated" if user.active else "account_deactivated", user=actor,
                                      target_user_id=user.id, target_email=user.email)
-
-
-def reset_password(actor: User, user: User, password: str) -> None:
-    """Set a new password for someone else (never one's own: the account page asks for it), ending their sessions."""
-    accounts.reset_password(actor, user, password)
-    security_log.password_changed(user, by=actor)

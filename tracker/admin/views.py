@@ -1,17 +1,18 @@
 """The administrator's user management pages."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import second_factor
 from ..auth.forms import ActionForm
+from ..auth.invitations import pending_invitations
 from ..auth.models import User
 from ..core.access import allow
 from ..core.roles import ADMINS
 from ..core.transaction import attempt
 from ..extensions import db
 from . import services
-from .forms import CreateUserForm, ResetPasswordForm, UserForm
+from .forms import InviteForm, SendLinkForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,21 +22,22 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def users():
     """Every account."""
     rows = db.session.scalars(select(User).order_by(User.name)).all()
-    return render_template("admin/users.html", users=rows)
+    return render_template("admin/users.html", users=rows, invited=pending_invitations())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @allow(*ADMINS)
-def create_user():
-    """Create an account."""
-    form = CreateUserForm()
+def invite():
+    """Invite a person by email: they choose their own password from the link."""
+    form = InviteForm()
     if form.validate_on_submit():
-        result = attempt(lambda: services.create_user(current_user, form.email.data, form.name.data, form.role.data,
-                                                      form.new_password.data, active=form.active.data), form=form)
+        result = attempt(lambda: services.invite(current_user, form.email.data, form.name.data, form.role.data),
+                         form=form)
         if result.ok:
-            flash(f"Account created for {result.value.email}.", "success")
+            flash(f"Invitation sent to {result.value.user.email}: the link works for "
+                  f"{current_app.config['INVITATION_HOURS']} hours.", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/invite.html", form=form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -53,21 +55,18 @@ def edit_user(user_id: int):
             if result.ok:
                 flash(f"Saved {user.email}.", "success")
                 return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
+    return render_template("admin/user_form.html", form=form, user=user, link_form=SendLinkForm())
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<int:user_id>/password-link", methods=["POST"])
 @allow(*ADMINS)
-def reset_password(user_id: int):
-    """Set a new password for a user and end their sessions."""
+def send_link(user_id: int):
+    """Email a user a new link to set their password (an invitation again while they have none)."""
     user = db.get_or_404(User, user_id)
-    reset_form = ResetPasswordForm()
-    if reset_form.validate_on_submit():
-        if attempt(lambda: services.reset_password(current_user, user, reset_form.new_password.data),
-                   form=reset_form).ok:
-            flash(f"New password set for {user.email}; their sessions were ended.", "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=reset_form), 200
+    if SendLinkForm().validate_on_submit():
+        if attempt(lambda: services.send_password_link(current_user, user)).ok:
+            flash(f"A link to set a password was emailed to {user.email}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/second-factor", methods=["POST"])

@@ -7,7 +7,7 @@ from ..core.access import refuse, role_refusal_reason
 from . import second_factor
 
 # Endpoints reachable without logging in. Everything else needs a login and a role policy.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.login_code", "static", "bootstrap.static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.login_code", "auth.invitation", "static", "bootstrap.static"})
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",

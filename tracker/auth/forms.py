@@ -46,6 +46,12 @@ class ChangePasswordForm(CurrentPasswordMixin, NewPasswordMixin, FlaskForm):
     submit = SubmitField("Change password")
 
 
+class ChoosePasswordForm(NewPasswordMixin, FlaskForm):
+    """One's own first password, or a new one, from an emailed link."""
+
+    submit = SubmitField("Set my password")
+
+
 class CodeForm(FlaskForm):
     """A six-digit code from the authenticator app, or a recovery code."""
 

@@ -58,6 +58,8 @@ def authenticate(email: str, password: str, address: str) -> User | None:
         throttle.failed(email, address)
         security_log.login_failed(email, reason="unknown_account")
         return None
+    if not user.password_hash:  # invited, no password chosen yet: answered as slowly as a wrong password
+        _spend_a_password_check(password)
     if not user.check_password(password) or not user.active:
         throttle.failed(email, address)
         security_log.login_failed(email, reason="wrong_password" if user.active else "inactive", user=user)
@@ -132,15 +134,6 @@ def set_password(actor: User | None, user: User, password: str, keep_session: st
     user.must_change_password = actor is None or actor.id != user.id
     revoke_all_sessions(user, keep=keep_session)
     record(actor, "password", user)
-
-
-def reset_password(actor: User, user: User, password: str) -> None:
-    """An administrator sets someone else's password (their own goes through the account page, which asks for
-    the current one)."""
-    if actor.id == user.id:
-        raise Invalid("Change your own password on your account page: it asks for the current one.",
-                      field="new_password")
-    set_password(actor, user, password)
 
 
 def user_snapshot(user: User) -> dict:

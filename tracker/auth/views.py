@@ -10,8 +10,16 @@ from ..core.roles import EVERYONE
 from ..core.transaction import attempt
 from ..extensions import login_manager
 from ..urls import local_path
-from . import second_factor, services, sessions, throttle
-from .forms import ActionForm, ChangePasswordForm, CodeForm, EnableSecondFactorForm, LoginForm, ProveCodeForm
+from . import invitations, second_factor, services, sessions, throttle
+from .forms import (
+    ActionForm,
+    ChangePasswordForm,
+    ChoosePasswordForm,
+    CodeForm,
+    EnableSecondFactorForm,
+    LoginForm,
+    ProveCodeForm,
+)
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -97,6 +105,21 @@ def login_code():
             throttle.failed(user.email, address)
             security_log.second_factor(user, "verify", ok=False)
     return render_template("auth/login_code.html", form=form)
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
+def invitation():
+    """Choose one's password from an emailed link (?token=...: a query string stays out of the security log)."""
+    token = request.args.get("token", "")
+    found = attempt(lambda: invitations.usable(token), show=False)
+    if not found.ok:
+        return render_template("auth/invitation_refused.html", message=str(found.error)), found.status
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        if attempt(lambda: invitations.accept(token, form.new_password.data), form=form).ok:
+            flash("Your password is set. Log in with it.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/invitation.html", form=form, invitation=found.value)
 
 
 @bp.route("/logout", methods=["POST"])

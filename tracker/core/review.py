@@ -12,6 +12,7 @@ from sqlalchemy import Enum, ForeignKey, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..extensions import db
+from . import signals
 from .access import require_steering
 from .audit import record
 from .errors import ReviewError, StaleEdit
@@ -124,12 +125,13 @@ def _snapshot(item) -> dict:
 
 
 def _step(actor, item, action: str, change, summary: str):
-    """Apply one review step to an item of an open year and audit it."""
+    """Apply one review step to an item of an open year, audit it and announce it (notifications listen)."""
     ensure_unlocked(item.year)
     before = _snapshot(item)
     change()
     db.session.flush()
     record(actor, action, item, before=before, after=_snapshot(item), summary=summary[:500])
+    signals.reviewed.send(item, actor=actor, action=action, note=item.review_note if action == "return" else None)
     return item
 
 

@@ -2,6 +2,7 @@
 from sqlalchemy import delete, insert, select
 
 from ..auth.models import User
+from ..core import signals
 from ..core.access import require_steering
 from ..core.audit import Ref, record
 from ..core.errors import Invalid
@@ -66,3 +67,4 @@ def set_responsibles(actor, outcome: Outcome, users: list[User]) -> None:
         db.session.execute(insert(outcome_responsible).values(outcome_id=outcome.id, user_id=user_id))
     record(actor, "update", Ref("outcome_responsible", outcome.id), before={"user_ids": sorted(before)},
            after={"user_ids": sorted(after)}, summary=f"Responsible staff of {outcome.code} changed")
+    signals.responsibles_added.send(outcome, actor=actor, added=sorted(after - before))

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
+from ..core import signals
 from ..core.access import sees_unapproved
 from ..core.errors import Conflict, DomainError
 from ..core.files import create_private, private_folder
@@ -198,6 +199,7 @@ def mark_final(actor, report: Report, reason: str = "") -> Report:
     before = snapshot(report)
     report.is_final = True
     frozen.freeze(actor, report)
+    signals.report_marked_final.send(report, actor=actor)  # the Board is told (tracker/notifications)
     if report.kind != "board":  # the final evaluation covers the three years, each locked by its own
         record(actor, "mark_final", report, before=before, after=snapshot(report),
                summary=f"Marked final: {report.filename}")
