@@ -31,18 +31,18 @@ def _package_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
-def _module_name(path: Path) -> str:
-    """The dotted name of a source file under tracker/."""
-    relative = path.relative_to(TRACKER.parent).with_suffix("")
+def _module_name(path: Path, root: Path = TRACKER) -> str:
+    """The dotted name of a source file under tracker/ (root: the tracker folder)."""
+    relative = path.relative_to(root.parent).with_suffix("")
     parts = list(relative.parts)
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
+def _imports(path: Path, root: Path = TRACKER) -> list[tuple[int, str]]:
     """Every tracker module a file imports (at any depth: local imports count too), with its line."""
-    name = _module_name(path)
+    name = _module_name(path, root)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -60,18 +60,18 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-def upward_imports() -> list[str]:
-    """Every import in tracker/ that runs from a lower layer (or a sibling feature) to a higher one."""
+def upward_imports(root: Path = TRACKER) -> list[str]:
+    """Every import in a tracker/ folder that runs from a lower layer (or a sibling feature) to a higher one."""
     problems = []
-    for path in sorted(TRACKER.rglob("*.py")):
-        here = _package_of(_module_name(path)) if path.parent != TRACKER else path.stem
-        for line, target in _imports(path):
+    for path in sorted(root.rglob("*.py")):
+        here = _package_of(_module_name(path, root)) if path.parent != root else path.stem
+        for line, target in _imports(path, root):
             there = _package_of(target)
             if there == here:
                 continue
             shared = LAYER_OF[here] == LAYER_OF[there] in (0, len(LAYERS) - 1)  # the core and the app are one each
             if LAYER_OF[there] >= LAYER_OF[here] and not shared:
-                problems.append(f"{path.relative_to(TRACKER.parent)}:{line} ({here}) imports {target} ({there})")
+                problems.append(f"{path.relative_to(root.parent)}:{line} ({here}) imports {target} ({there})")
     return problems
 
 
@@ -85,10 +85,9 @@ def test_imports_run_one_way():
     assert upward_imports() == []
 
 
-def test_the_check_sees_an_import_that_runs_back():
-    planted = TRACKER / "core" / "_planted_for_test.py"
+def test_the_check_sees_an_import_that_runs_back(tmp_path):
+    # Planted in a tree of its own: a file added to the real tree would fail the other test run in parallel.
+    planted = tmp_path / "tracker" / "core" / "_planted_for_test.py"
+    planted.parent.mkdir(parents=True)
     planted.write_text("from ..reports import services  # noqa\n")
-    try:
-        assert any("_planted_for_test" in problem for problem in upward_imports())
-    finally:
-        planted.unlink()
+    assert any("_planted_for_test" in problem for problem in upward_imports(tmp_path / "tracker"))

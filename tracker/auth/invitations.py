@@ -17,11 +17,10 @@ from ..core import security_log
 from ..core.audit import record
 from ..core.errors import DomainError, Invalid
 from ..core.models import utcnow
-from ..core.roles import ROLES
-from ..core.text import has_visible, strip_invisible
+from ..core.text import strip_invisible
 from ..extensions import db
 from .models import User
-from .services import find_user_by_email, password_problem, user_snapshot
+from .services import check_new_account, password_problem, user_snapshot
 from .sessions import revoke_all_sessions
 
 PURPOSES = ("invite", "reset")
@@ -81,12 +80,7 @@ def _open(actor, user: User, purpose: str) -> Invitation:
 
 def invite(actor, email: str, name: str, role: str) -> Invitation:
     """Make an account without a password for a person and an invitation to choose one."""
-    if role not in ROLES:
-        raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
-    if not has_visible(name):
-        raise Invalid("Enter the person's name.", field="name")
-    if find_user_by_email(email):
-        raise Invalid(f"There is already an account for {email}.", field="email")
+    check_new_account(email, name, role)
     user = User(email=email.strip().lower(), name=strip_invisible(name.strip()), role=role, active=True,
                 password_hash="", must_change_password=False)  # "" matches no password: unusable until chosen
     db.session.add(user)

@@ -88,14 +88,19 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     return None
 
 
-def create_user(actor: User | None, email: str, name: str, role: str, password: str, active: bool = True) -> User:
-    """Create an account (the caller has validated the input)."""
+def check_new_account(email: str, name: str, role: str) -> None:
+    """Refuse an unknown role, an empty name or an email that already has an account."""
     if role not in ROLES:
         raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
     if not has_visible(name):
         raise Invalid("Enter the person's name.", field="name")
     if find_user_by_email(email):
         raise Invalid(f"There is already an account for {email}.", field="email")
+
+
+def create_user(actor: User | None, email: str, name: str, role: str, password: str, active: bool = True) -> User:
+    """Create an account (the caller has validated the input)."""
+    check_new_account(email, name, role)
     problem = password_problem(password, email=email, name=name)
     if problem:
         raise Invalid(problem, field="new_password")
