@@ -85,6 +85,9 @@ class Config:
     HUEY_SQLITE_FILE = os.environ.get("HUEY_SQLITE_FILE")  # None means "<instance>/jobs.sqlite"
     HUEY_NAME = os.environ.get("HUEY_NAME", "tracker")  # the queue's name (its keys in a shared Redis)
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "0") == "1"  # run jobs in the request (debugging, tests)
+    # A report job whose worker gave no sign this long is taken to be dead and handed to another worker. The
+    # longest stage (WeasyPrint's layout: about 20 s for a 5,000-activity year) must fit well inside it.
+    REPORT_STALE_SECONDS = _env_int("REPORT_STALE_SECONDS", 300)
 
     # Email. Without MAIL_SERVER nothing is sent: each message is written to MAIL_OUTBOX (default
     # "<instance>/outbox"), one .eml file each, so that `make run` works with nothing installed.

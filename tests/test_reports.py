@@ -368,12 +368,14 @@ def test_secretary_general_generates_from_the_page(app, client_as):
     page = sg.get("/reports/").get_data(as_text=True)
     assert "Generate the Board evaluation" in page and "Board evaluation 2021" in page
     response = sg.post("/reports/generate", data={"kind": "board", "year": "2022"})
-    assert response.status_code == 302
-    report = db.session.scalar(select(Report))
+    assert response.status_code == 302 and "/reports/requests/" in response.location
+    report = db.session.scalar(select(Report))  # the job ran at the commit (tests run jobs where enqueued)
     assert report.kind == "board" and report.year == 2022 and report.generated_by_id == sg.user.id
     assert report.draft is True
+    progress = sg.get(response.location).get_data(as_text=True)
+    assert "Ready" in progress and f"{report.pages} pages" in progress and "DRAFT" in progress
     page = sg.get("/reports/").get_data(as_text=True)
-    assert "generated: " in page and "DRAFT" in page and report.sha256 in page
+    assert "DRAFT" in page and report.sha256 in page
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "report"))
     assert entry.action == "generate" and entry.user_id == sg.user.id and entry.after["sha256"] == report.sha256
 

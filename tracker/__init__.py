@@ -174,6 +174,7 @@ def register_jobs(app: Flask) -> None:
     from .core import jobs
     from .notifications import events
     from .notifications import jobs as notification_jobs  # noqa: F401  (declares its jobs)
+    from .reports import jobs as report_jobs  # noqa: F401  (declares the report job and its sweep)
 
     jobs.init_app(app)
     events.connect()

@@ -123,6 +123,11 @@ def periodic_job(when, **options):
     return decorate
 
 
+def on_worker_start(func) -> None:
+    """Run func (in the app, committing once) in each worker thread as it starts: recovery after a crash."""
+    queue.on_startup()(_in_app(func))
+
+
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Enqueue a job when the current database transaction commits, and never if it rolls back."""
     from ..extensions import db

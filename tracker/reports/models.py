@@ -97,3 +97,40 @@ class BoardItem(db.Model):
     def kind_label(self) -> str:
         """The kind as people say it."""
         return BOARD_ITEM_KINDS[self.kind]
+
+
+REQUEST_STATES = ("queued", "running", "done", "failed")
+
+
+class ReportRequest(db.Model):
+    """A click on "Generate": the report job's state, its progress, and the report it made."""
+
+    __tablename__ = "report_request"
+    __table_args__ = (CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int | None]
+    # "board-2022" while queued or running, else NULL: a second click on the same report finds the first request
+    # instead of rendering again (a unique index; NULLs never clash).
+    active_key: Mapped[str | None] = mapped_column(String(16), unique=True)
+    state: Mapped[str] = mapped_column(String(8), default="queued")
+    stage: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))  # the worker's last sign
+    finished_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # The archive name this attempt writes: a retry after a killed worker removes what that attempt left.
+    filename: Mapped[str | None] = mapped_column(String(200))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    requested_by: Mapped[User | None] = relationship()
+    report: Mapped[Report | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        """Tell whether the job has still to finish."""
+        return self.state in ("queued", "running")

@@ -65,29 +65,40 @@ def archive_name(kind: str, year: int | None, now: datetime) -> str:
     return f"{kind}-evaluation-{period}-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}.pdf"
 
 
-def write_archive_file(data: bytes, kind: str, year: int | None, now: datetime) -> Path:
-    """Write the PDF under a new name; an existing file is never replaced (exclusive create)."""
+def write_archive_file(data: bytes, kind: str, year: int | None, now: datetime, name: str | None = None) -> Path:
+    """Write the PDF under a new name (or the one given), complete or not at all; an existing file is never replaced."""
     folder = private_folder(exports_folder())
-    for _ in range(5):
-        path = folder / archive_name(kind, year, now)
+    for _ in range(1 if name else 5):
+        path = folder / (name or archive_name(kind, year, now))
+        partial = path.with_name(f".{path.name}.partial")  # a killed writer leaves only this, never `path`
+        partial.unlink(missing_ok=True)
+        with os.fdopen(create_private(partial), "wb") as handle:  # owner-only (0600) from its creation
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         try:
-            with os.fdopen(create_private(path), "wb") as handle:  # owner-only (0600) from its creation
-                handle.write(data)
+            os.link(partial, path)  # appears whole under its name; refuses a name that exists (no replace)
             return path
         except FileExistsError:
             continue  # a clash of 32 random bits within one second: draw again
+        finally:
+            partial.unlink(missing_ok=True)
     raise ReportError("Could not find a free file name for the report; try again.")
 
 
-def generate_report(actor, kind: str, year: int | None = None, *, now: datetime | None = None) -> GeneratedReport:
-    """Build, render, archive and record a report (actor None means the command line)."""
+def generate_report(actor, kind: str, year: int | None = None, *, now: datetime | None = None,
+                    filename: str | None = None, progress=None) -> GeneratedReport:
+    """Build, render, archive and record a report (actor None means the command line); `progress(stage)` hears
+    each stage begin (gathering, layout, archiving)."""
     if kind not in KINDS:
         raise ReportError("Choose the Board evaluation or the final evaluation.")
     if kind == "board" and year not in PLAN_YEARS:
         raise ReportError(f"Choose a plan year between {PLAN_YEARS[0]} and {PLAN_YEARS[-1]}.")
     year = year if kind == "board" else None
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    progress = progress or (lambda stage: None)
     started = time.perf_counter()
+    progress("gathering")
     data, activities = build(kind, year, now=now)
     version = next_version(kind, year)
     data["version"] = version
@@ -99,8 +110,10 @@ def generate_report(actor, kind: str, year: int | None = None, *, now: datetime 
     data_json = frozen.encode(data)  # exactly what render_html was given, kept beside the PDF
     title, draft = data["title"], data["draft"]
     del data  # a large year's data is not needed while WeasyPrint works: let its memory serve the layout
+    progress("layout")
     rendered = render_pdf(html, title=title, created=now, attachments=[attachment])
-    path = write_archive_file(rendered.data, kind, year, now)
+    progress("archiving")
+    path = write_archive_file(rendered.data, kind, year, now, filename)
     report = Report(kind=kind, year=year, filename=path.name, sha256=hashlib.sha256(rendered.data).hexdigest(),
                     size=len(rendered.data), pages=rendered.pages, draft=draft,
                     generated_by_id=getattr(actor, "id", None), generated_at=now,

@@ -10,7 +10,7 @@ from ..core.roles import EVERYONE, STEERING
 from ..core.transaction import attempt
 from ..core.years import PLAN_YEARS, current_plan_year, is_locked
 from ..extensions import db
-from . import board, services, snapshot
+from . import board, requests, services, snapshot
 from .build import summary_inputs
 from .forms import (
     AfterMeetingForm,
@@ -33,6 +33,7 @@ def _render_index(board_form=None, status: int = 200):
         "reports/index.html", groups=services.archive(current_user), readiness=services.readiness(current_user),
         steering=steering,
         board_form=board_form or GenerateReportForm(formdata=None, default_year=current_plan_year()),
+        under_way=requests.under_way() if steering else [],
         summaries=services.summary_scopes() if steering else [], years=PLAN_YEARS,
     ), status
 
@@ -47,22 +48,30 @@ def index():
 @bp.route("/generate", methods=["POST"])
 @allow(*STEERING)
 def generate():
-    """Generate a report now (a few seconds at demo size) and archive it."""
+    """Ask a worker for a report and show its progress (a second click joins the request under way)."""
     form = GenerateReportForm()
     if not form.validate_on_submit():
         if form.kind.errors:
             flash(form.kind.errors[0], "error")
         return _render_index(board_form=form, status=400)
-    # A concurrent generation of the same report took the version number: render once more, numbered anew.
-    generated = attempt(lambda: services.generate_report(current_user, form.kind.data, form.year_value),
-                        retry_on=(services.VersionClash,))
-    if not generated.ok:
+    filed = attempt(lambda: requests.request_report(current_user, form.kind.data, form.year_value),
+                    retry_on=(requests.RequestClash,))
+    if not filed.ok:
         return redirect(url_for("reports.index"))
-    report = generated.value.report
-    what = "Final evaluation" if report.kind == "final" else f"Board evaluation {report.year}"
-    flash(f"{what} generated: {report.pages} pages{', marked DRAFT (see its readiness page)' if report.draft else ''}.",
-          "warning" if report.draft else "success")
-    return redirect(url_for("reports.index"))
+    request, new = filed.value
+    if not new:
+        flash(f"The {services.report_name(request)} is already being generated: here is its progress.", "info")
+    return redirect(url_for("reports.progress", request_id=request.id))
+
+
+@bp.route("/requests/<int:request_id>")
+@allow(*STEERING)
+def progress(request_id: int):
+    """How far the worker is with a requested report; the PDF when it is ready (the page reloads until then)."""
+    request = requests.get(request_id)
+    if request is None:
+        abort(404)
+    return render_template("reports/progress.html", request=request, shown=requests.describe(request))
 
 
 @bp.route("/summary/<scope>", methods=["GET", "POST"])
