@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from tests.waiting import wait_until
 
@@ -178,8 +178,11 @@ class LiveServer:
     """gunicorn serving an instance on 127.0.0.1 on a port the kernel picks; killable like a crashed server."""
 
     def __init__(self, instance: Instance, *, app_spec: str = "wsgi:app", workers: int = 1, threads: int = 8,
-                 worker_class: str = "gthread", extra_env: dict | None = None, log_name: str = "server.log"):
+                 worker_class: str = "gthread", extra_env: dict | None = None, log_name: str = "server.log",
+                 jobs: bool = False):
         self.instance = instance
+        self.jobs = jobs  # also run a job worker (`flask jobs worker`), as `make run` does: reports need one
+        self.jobs_process: subprocess.Popen | None = None
         self.app_spec = app_spec
         self.workers = workers
         self.threads = threads
@@ -214,6 +217,10 @@ class LiveServer:
         # A session of its own, so that a kill reaches the master and every worker and nothing else.
         self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
+        if self.jobs:
+            self.jobs_process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--workers", "2"],
+                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         try:
             wait_until(self._ready, timeout=timeout, message=lambda: f"The server did not answer /login:\n"
@@ -259,6 +266,11 @@ class LiveServer:
 
     def kill(self) -> None:
         """Kill the master and its workers with SIGKILL: no cleanup, no graceful shutdown, like a crash."""
+        if self.jobs_process is not None:
+            if self.jobs_process.poll() is None:
+                self.jobs_process.kill()
+            self.jobs_process.wait(timeout=10)
+            self.jobs_process = None
         if self.process is None:
             return
         if self.process.poll() is None:
@@ -340,6 +352,21 @@ class HttpSession:
         found = self._TOKEN.search(html)
         assert found, f"No CSRF token on {path}"
         return found.group(1) or found.group(2)
+
+    def generate_report(self, kind: str, year: int | None = None, timeout: float = 180) -> str:
+        """Generate a report as the Secretary General does, and wait on its progress page until it is ready."""
+        fields = {"csrf_token": self.csrf_token("/reports/"), "kind": kind, **({"year": str(year)} if year else {})}
+        status, body, headers = self.request("POST", "/reports/generate", fields)
+        assert status == 302, f"Generating the report answered {status}: {body[:500]}"
+        progress = urlsplit(headers["Location"]).path
+
+        def finished():
+            status, page, _ = self.request("GET", progress)
+            assert status == 200 and "Not generated" not in page, f"{progress}: {status} {page[-2000:]}"
+            return "Ready" in page and page
+
+        return wait_until(finished, timeout=timeout, message=lambda: f"{progress} never said Ready:\n"
+                                                                     f"{self.server.log_tail()}")
 
     def login(self, role: str) -> "HttpSession":
         """Log in as the instance's user of this role."""

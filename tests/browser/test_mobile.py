@@ -75,7 +75,7 @@ def live_server(tmp_path_factory, row_factories):
     from tracker.evidence.models import Evidence
     from tracker.extensions import db
     from tracker.plan.models import Outcome
-    from tracker.reports.models import BoardItem, Report
+    from tracker.reports.models import BoardItem, Report, ReportRequest
 
     instance = prepare_instance(tmp_path_factory.mktemp("live-mobile"))
     sample = add_sample_work(instance)
@@ -89,17 +89,16 @@ def live_server(tmp_path_factory, row_factories):
         db.session.commit()
         sample.update(item_id=item.id, user_id=staff.id, evidence_id=db.session.scalar(
             select(Evidence.id).where(Evidence.kind == "file")))
-    server = LiveServer(instance).start()
+    server = LiveServer(instance, jobs=True).start()
     secretary_general = HttpSession(server).login("secretary_general")
     for year in (COMPLETE_YEAR, YEAR, YEAR):  # two drafts of 2022: the earlier one is folded away
-        status, body, _ = secretary_general.request("POST", "/reports/generate", {
-            "csrf_token": secretary_general.csrf_token("/reports/"), "kind": "board", "year": str(year)}, timeout=120)
-        assert status == 302, f"Generating the report answered {status}: {body[:500]}"
+        secretary_general.generate_report("board", year)
     with instance.app_context():
         final = db.session.scalar(select(Report).where(Report.year == COMPLETE_YEAR))
         assert final.draft is False
         sample.update(final=final.id, draft=db.session.scalar(
-            select(Report.id).where(Report.year == YEAR).order_by(Report.version.desc())))
+            select(Report.id).where(Report.year == YEAR).order_by(Report.version.desc())),
+            request_id=db.session.scalar(select(ReportRequest.id).where(ReportRequest.report_id == final.id)))
     status, body, _ = secretary_general.request("POST", f"/reports/{sample['final']}/final",
                                                 {"csrf_token": secretary_general.csrf_token("/reports/")})
     assert status == 302, f"Marking the report final answered {status}: {body[:500]}"
@@ -121,7 +120,7 @@ def _values(sample: dict) -> dict:
     """The values the routes' arguments are filled with: the sample records, an outcome, a year."""
     return {"activity_id": sample["activity"], "indicator_id": sample["indicator"],
             "evidence_id": sample["evidence_id"], "report_id": sample["final"], "item_id": sample["item_id"],
-            "user_id": sample["user_id"],
+            "user_id": sample["user_id"], "request_id": sample["request_id"],
             "code": "L1.A1.O1", "year": YEAR, "scope": str(YEAR)}
 
 
