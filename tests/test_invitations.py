@@ -159,3 +159,23 @@ def test_an_invited_account_cannot_log_in_before_choosing_a_password(app, client
     for password in ("", " ", PASSWORD):
         response = _login(app.test_client(), "new@example.org", password)
         assert response.status_code == 200 and "/login" in response.request.path
+
+
+def test_the_command_line_invites_and_the_link_works(app, mailbox, runner):
+    result = runner.invoke(args=["users", "invite", "Cli.Person@Example.org", "--name", "Cli Person",
+                                 "--role", "board"])
+    assert result.exit_code == 0, result.output
+    assert "Invited cli.person@example.org as board" in result.output and "48 hours" in result.output
+    user = db.session.scalar(select(User).where(User.email == "cli.person@example.org"))
+    assert (user.role, user.password_hash) == ("board", "")
+    [message] = mailbox.wait_for("cli.person@example.org")
+    link = link_in(message, BASE)
+    client = app.test_client()
+    assert client.post(_path(link), data={"new_password": CHOSEN, "confirm": CHOSEN}).status_code == 302
+    assert _login(client, "cli.person@example.org", CHOSEN).status_code == 302
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "invite"))
+    assert entry.user_id is None  # the command line
+
+    again = runner.invoke(args=["users", "invite", "cli.person@example.org", "--name", "Cli Person",
+                                "--role", "board"])
+    assert again.exit_code != 0 and "already" in again.output

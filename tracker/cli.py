@@ -5,7 +5,7 @@ import secrets
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .core.transaction import run_command
@@ -68,6 +68,21 @@ def users_create_command(email: str, name: str, role: str, password_stdin: bool)
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = run_command(lambda: create_user(None, email, name, role, password))
     click.echo(f"Created {user.role} account {user.email}.")
+
+
+@users_cli.command("invite")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", required=True, type=click.Choice(["admin", "secretary_general", "staff", "board"]))
+def users_invite_command(email: str, name: str, role: str):
+    """Create an account without a password and email the person a link to choose one (sent by the job worker)."""
+    from .admin.services import invite
+
+    invitation = run_command(lambda: invite(None, email, name, role))
+    config = current_app.config
+    where = f"through {config['MAIL_SERVER']}" if config["MAIL_SERVER"] else "to the outbox folder (no MAIL_SERVER)"
+    click.echo(f"Invited {invitation.user.email} as {role}: the job worker emails the link {where}; "
+               f"it works for {config['INVITATION_HOURS']} hours.")
 
 
 @users_cli.command("ensure-admin")
