@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core.errors import Conflict
+from ..core.jobs import enqueue_on_commit
 from ..extensions import db
 from .build import KINDS
 from .models import Report, ReportRequest
@@ -54,7 +55,6 @@ def active_request(kind: str, year: int | None) -> ReportRequest | None:
 def request_report(actor, kind: str, year: int | None) -> tuple[ReportRequest, bool]:
     """File a request for a report, or return the one already under way; True when it is new (then enqueued)."""
     from .jobs import render_report  # the jobs module imports this one
-    from ..core.jobs import enqueue_on_commit
 
     if kind not in KINDS:
         raise ReportError("Choose the Board evaluation or the final evaluation.")
