@@ -65,11 +65,15 @@ def _text_validators(required: bool) -> list:
 
 
 class MeetingDateForm(FlaskForm):
-    """The date of the Board meeting a year's evaluation is for."""
+    """A year's reporting calendar: assessments drafted by, reviewed by, and the Board meeting."""
 
+    drafted_by = DateField("Assessments drafted by", validators=[Optional()],
+                           description="Staff submit their assessments of the year by then.")
+    reviewed_by = DateField("Reviewed by", validators=[Optional()],
+                            description="The Secretary General has reviewed what was submitted by then.")
     meeting_date = DateField("Date of the Board meeting", validators=[Optional()],
                              description="Leave empty if it is not set yet.")
-    submit = SubmitField("Save the date")
+    submit = SubmitField("Save the dates")
 
 
 class OutcomesField(SelectMultipleField):
