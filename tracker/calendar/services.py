@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..assessments.models import Assessment
 from ..auth.models import User
 from ..core.review import ReviewState
+from ..core.models import utcnow
 from ..core.years import PLAN_YEARS, current_plan_year, locked_years
 from ..extensions import db
 from ..indicators.models import IndicatorValue
@@ -25,6 +26,9 @@ from .models import ReminderSent
 
 LABELS = {"drafted_by": "Assessments drafted by", "reviewed_by": "Reviewed by", "meeting_date": "Board meeting"}
 OUTCOMES_SHOWN = 20  # a reminder names this many outcomes, then says how many more
+# A reminder the job could not send on its day (workers down) still goes this many days later, not after: a date
+# entered long past, or a year left open, must not send stale reminders at once.
+CATCH_UP_DAYS = 7
 
 
 def days_text(days: int) -> str:
@@ -48,10 +52,11 @@ def calendar_of(year: int, today: date) -> list[dict]:
     return dates
 
 
-def calendar_of_current_year() -> dict:
-    """The current plan year's calendar, for the overview and "My work"."""
-    year = current_plan_year()
-    return {"year": year, "dates": calendar_of(year, date.today())}
+def calendar_of_year(year: int | None = None) -> dict:
+    """A plan year's calendar (the current plan year's when none is given), for the overview and "My work"."""
+    year = year if year in PLAN_YEARS else current_plan_year()
+    return {"year": year, "dates": calendar_of(year, utcnow().date()),
+            "link": path_for("reports.board_meeting", year=year)}
 
 
 # --- who still owes what -----------------------------------------------------------------------------------------
@@ -89,7 +94,8 @@ def awaiting_review(year: int) -> tuple[int, int]:
 
 def due_offset(when: date, today: date) -> int | None:
     """The offset (days from the date, negative before) whose reminder is due today, if any: the latest one reached,
-    so a job that missed days sends one reminder, not each it missed; one before the date counts until the date."""
+    so a job that missed days sends one reminder, not each it missed, and only for CATCH_UP_DAYS; one before the
+    date counts until the date."""
     before = [-d for d in current_app.config["REMINDER_DAYS_BEFORE"]]
     after = list(current_app.config["REMINDER_DAYS_AFTER"])
     reached = [o for o in sorted(before + after) if (today - when).days >= o]
@@ -98,7 +104,7 @@ def due_offset(when: date, today: date) -> int | None:
     offset = reached[-1]
     if offset < 0 and today > when:
         return None  # a "before" reminder is no use once the date has passed
-    return offset
+    return offset if (today - when).days - offset <= CATCH_UP_DAYS else None
 
 
 def _when_text(when: date, today: date) -> str:

@@ -123,7 +123,7 @@ def _dates_of(meeting: BoardYear | None) -> dict:
     return {name: getattr(meeting, name) if meeting else None for name in DATE_FIELDS}
 
 
-def _check_order(dates: dict) -> None:
+def check_order(dates: dict) -> None:
     """Refuse dates out of order: drafted by, then reviewed by, then the meeting (a missing one is skipped)."""
     given = [(name, dates[name]) for name in DATE_FIELDS if dates[name] is not None]
     for (earlier, first), (later, second) in zip(given, given[1:]):
@@ -138,7 +138,7 @@ def set_dates(actor, year: int, drafted_by: date | None, reviewed_by: date | Non
     require_plan_year(year, field="meeting_date")
     ensure_unlocked(year, field="meeting_date")  # the final report printed these dates
     dates = {"drafted_by": drafted_by, "reviewed_by": reviewed_by, "meeting_date": meeting_date}
-    _check_order(dates)
+    check_order(dates)
     meeting = db.session.get(BoardYear, year)
     before = {"year": year, **_dates_of(meeting)} if meeting else None
     if meeting is None:
