@@ -10,6 +10,7 @@ from tracker.audit.models import AuditEntry
 from tracker.calendar import jobs, services
 from tracker.calendar.models import ReminderSent
 from tracker.core.errors import Invalid, NotAllowed, YearLocked
+from tracker.core.models import utcnow
 from tracker.core.years import lock_year
 from tracker.extensions import db
 from tracker.notifications.models import Notification
@@ -216,10 +217,11 @@ def test_a_reminder_is_emailed_through_smtp(app, reminders, mailbox, make_user, 
 
 
 def test_my_work_and_the_overview_show_the_current_years_dates(app, client_as, make_user):
-    app.config["CURRENT_PLAN_YEAR"] = 2022
+    saved, app.config["CURRENT_PLAN_YEAR"] = app.config["CURRENT_PLAN_YEAR"], 2022
     try:
-        today = date.today()
-        board.set_dates(make_user("secretary_general"), 2022, today - timedelta(days=2), today, today + timedelta(days=9))
+        today = utcnow().date()  # the day the pages count from
+        board.set_dates(make_user("secretary_general"), 2022, today - timedelta(days=2), today,
+                        today + timedelta(days=9))
         db.session.commit()
         staff = client_as("staff")
         page = staff.get("/my-work").get_data(as_text=True)
@@ -227,7 +229,7 @@ def test_my_work_and_the_overview_show_the_current_years_dates(app, client_as, m
         overview = staff.get("/overview/").get_data(as_text=True)
         assert "Calendar 2022" in overview and "(today)" in overview and "9 days left" in overview
     finally:
-        app.config["CURRENT_PLAN_YEAR"] = None
+        app.config["CURRENT_PLAN_YEAR"] = saved
 
 
 def test_the_due_offset_is_the_latest_reached_and_not_stale(app, reminders):

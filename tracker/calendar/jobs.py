@@ -1,7 +1,6 @@
 """The reminders of the reporting calendar, as a daily job."""
-from ..core.models import utcnow
-
 from ..core.jobs import periodic_job, setting
+from ..core.models import utcnow
 from . import services
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..assessments.models import Assessment
 from ..auth.models import User
-from ..core.review import ReviewState
 from ..core.models import utcnow
+from ..core.review import ReviewState
 from ..core.years import PLAN_YEARS, current_plan_year, locked_years
 from ..extensions import db
 from ..indicators.models import IndicatorValue
