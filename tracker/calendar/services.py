@@ -9,7 +9,6 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from ..assessments.models import Assessment
 from ..auth.models import User
@@ -156,13 +155,18 @@ RECIPIENTS = {"drafted_by": _drafted_reminders, "reviewed_by": _reviewed_reminde
 
 
 def _claim(user: User, kind: str, year: int, offset: int) -> bool:
-    """Record a reminder as sent; False when it was already (its unique key holds even across workers)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(ReminderSent(user_id=user.id, date_kind=kind, year=year, offset_days=offset))
-    except IntegrityError:
-        return False
-    return True
+    """Record a reminder as sent; False when it was already (its unique key holds even across workers: another
+    worker's uncommitted row makes this insert wait, then do nothing)."""
+    # INSERT ... ON CONFLICT DO NOTHING rather than a savepoint: SQLite's driver commits a savepoint it began.
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = (dialect_insert(ReminderSent)
+                 .values(user_id=user.id, date_kind=kind, year=year, offset_days=offset, sent_at=utcnow())
+                 .on_conflict_do_nothing(index_elements=["user_id", "date_kind", "year", "offset_days"])
+                 .returning(ReminderSent.id))
+    return db.session.execute(statement).first() is not None
 
 
 def send_reminders(today: date) -> int:
