@@ -14,6 +14,11 @@ def _env_float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def _env_days(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of day counts from the environment ("15,7" -> (15, 7)); empty means none."""
+    return tuple(sorted({int(part) for part in os.environ.get(name, default).split(",") if part.strip()}))
+
+
 class Config:
     """Settings shared by every environment; each can be overridden by an environment variable."""
 
@@ -103,6 +108,11 @@ class Config:
     # The address people reach the tracker at: every email links to a page under it.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     DIGEST_HOUR_UTC = _env_int("DIGEST_HOUR_UTC", 7)  # when the daily digest leaves
+    # The reporting calendar's reminders: sent this many days before and after each date to those whose part is
+    # missing (comma-separated day counts), by a job at the top of REMINDER_HOUR_UTC.
+    REMINDER_DAYS_BEFORE = _env_days("REMINDER_DAYS_BEFORE", "15")
+    REMINDER_DAYS_AFTER = _env_days("REMINDER_DAYS_AFTER", "3")
+    REMINDER_HOUR_UTC = _env_int("REMINDER_HOUR_UTC", 6)  # before the digest, so digest users get them that day
     INVITATION_HOURS = _env_int("INVITATION_HOURS", 48)  # how long an invitation or password link works
 
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN

@@ -18,6 +18,7 @@ LAYERS = (
     ("notifications",),
     ("overview",),
     ("reports",),
+    ("calendar",),
     ("home",),
     ("admin", "backup", "demo"),
     ("__init__", "cli", "models", "errors", "templating"),  # the application: wires every feature together

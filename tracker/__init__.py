@@ -163,14 +163,17 @@ def register_errors(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Expose role helpers and formatting filters to templates."""
+    from .calendar import register as register_calendar
     from .templating import register
 
     register(app)
+    register_calendar(app)
 
 
 def register_jobs(app: Flask) -> None:
     """Point the job queue at its store, declare every feature's jobs, and let notifications hear the events."""
     from .admin import jobs as admin_jobs  # noqa: F401  (declares the invitation email)
+    from .calendar import jobs as calendar_jobs  # noqa: F401  (declares the daily reminders)
     from .core import jobs
     from .notifications import events
     from .notifications import jobs as notification_jobs  # noqa: F401  (declares its jobs)

@@ -4,6 +4,7 @@ from .assessments.models import Assessment  # noqa: F401,E402
 from .audit.models import AuditEntry  # noqa: F401
 from .auth.invitations import Invitation  # noqa: F401,E402
 from .auth.models import LoginSession, RecoveryCode, User  # noqa: F401
+from .calendar.models import ReminderSent  # noqa: F401,E402
 from .core.ratelimit import RateLimitCounter  # noqa: F401,E402
 from .core.versioning import DataVersion  # noqa: F401,E402
 from .core.years import YearLock  # noqa: F401,E402

@@ -3,6 +3,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload, undefer
 
 from ..assessments.models import Assessment
+from ..calendar.services import calendar_of_year
 from ..core.review import ReviewState
 from ..core.roles import ADMIN, BOARD, SECRETARY_GENERAL, STAFF
 from ..core.years import YearLock
@@ -51,6 +52,7 @@ def my_work(user, year: int) -> dict:
                                      .where(Assessment.year == year, Assessment.outcome_id.in_(outcome_ids))).all())
     meeting = db.session.scalar(select(BoardYear.meeting_date).where(BoardYear.year == year))
     return {**due, "states": {o.id: states.get(o.id) for o in due["outcomes"]}, "meeting_date": meeting,
+            "calendar": calendar_of_year(year),
             "returned_count": len(due["returned_assessments"]) + len(due["returned_values"])}
 
 

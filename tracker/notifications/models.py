@@ -15,6 +15,9 @@ KINDS = {
     "approved": "you wrote it and the reviewer approved it",
     "responsible": "you were made responsible for this outcome",
     "report_final": "you are a member of the Board, to whom final evaluations are released",
+    "reminder_drafted_by": "you are responsible for outcomes whose assessment is not submitted yet",
+    "reminder_reviewed_by": "you are the Secretary General, and submitted items wait for your review",
+    "reminder_meeting_date": "you are the Secretary General, and the year's Board evaluation is not final yet",
 }
 
 

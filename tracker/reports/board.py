@@ -114,22 +114,49 @@ def _outcomes(kind: str, outcome_ids) -> list[Outcome]:
     return outcomes
 
 
-def set_meeting_date(actor, year: int, meeting_date: date | None) -> BoardYear:
-    """Enter or change the date of the Board meeting a year's evaluation is for."""
+DATE_FIELDS = ("drafted_by", "reviewed_by", "meeting_date")  # the calendar's dates, in the order they must come
+DATE_LABELS = {"drafted_by": "assessments drafted by", "reviewed_by": "reviewed by", "meeting_date": "Board meeting"}
+
+
+def _dates_of(meeting: BoardYear | None) -> dict:
+    """A year's three dates as plain data (None where not set)."""
+    return {name: getattr(meeting, name) if meeting else None for name in DATE_FIELDS}
+
+
+def check_order(dates: dict) -> None:
+    """Refuse dates out of order: drafted by, then reviewed by, then the meeting (a missing one is skipped)."""
+    given = [(name, dates[name]) for name in DATE_FIELDS if dates[name] is not None]
+    for (earlier, first), (later, second) in zip(given, given[1:]):
+        if second < first:
+            raise Invalid(f"Choose a date on or after “{DATE_LABELS[earlier]}” ({first.isoformat()}).", field=later)
+
+
+def set_dates(actor, year: int, drafted_by: date | None, reviewed_by: date | None,
+              meeting_date: date | None) -> BoardYear:
+    """Enter or change a year's reporting calendar: assessments drafted by, reviewed by, and the Board meeting."""
     require_steering(actor, NOT_ALLOWED)
     require_plan_year(year, field="meeting_date")
-    ensure_unlocked(year, field="meeting_date")  # the final report printed this date
+    ensure_unlocked(year, field="meeting_date")  # the final report printed these dates
+    dates = {"drafted_by": drafted_by, "reviewed_by": reviewed_by, "meeting_date": meeting_date}
+    check_order(dates)
     meeting = db.session.get(BoardYear, year)
-    before = {"year": year, "meeting_date": meeting.meeting_date} if meeting else None
+    before = {"year": year, **_dates_of(meeting)} if meeting else None
     if meeting is None:
         meeting = BoardYear(year=year)
         db.session.add(meeting)
-    meeting.meeting_date = meeting_date
+    for name, value in dates.items():
+        setattr(meeting, name, value)
     meeting.updated_by_id = getattr(actor, "id", None)
+    shown = ", ".join(f"{DATE_LABELS[n]} {v.isoformat() if v else 'not set'}" for n, v in dates.items())
     record(actor, "update" if before else "create", Ref("board_year", year), before=before,
-           after={"year": year, "meeting_date": meeting_date},
-           summary=f"Board meeting {year}: date {meeting_date.isoformat() if meeting_date else 'cleared'}")
+           after={"year": year, **dates}, summary=f"Reporting calendar {year}: {shown}"[:500])
     return meeting
+
+
+def set_meeting_date(actor, year: int, meeting_date: date | None) -> BoardYear:
+    """Enter or change the date of the Board meeting a year's evaluation is for (the other dates stay)."""
+    current = _dates_of(db.session.get(BoardYear, year)) if year in PLAN_YEARS else {}
+    return set_dates(actor, year, current.get("drafted_by"), current.get("reviewed_by"), meeting_date)
 
 
 def add_item(actor, year: int, kind: str, text: str, outcome_ids) -> BoardItem:

@@ -3,10 +3,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..core.errors import Invalid
 from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..core.years import PLAN_YEARS
 from ..plan.queries import all_outcomes
-from .board import TEXT_MAX
+from .board import DATE_FIELDS, TEXT_MAX, check_order
 from .models import BOARD_ITEM_KINDS
 from .services import SUMMARY_MAX
 
@@ -65,11 +66,26 @@ def _text_validators(required: bool) -> list:
 
 
 class MeetingDateForm(FlaskForm):
-    """The date of the Board meeting a year's evaluation is for."""
+    """A year's reporting calendar: assessments drafted by, reviewed by, and the Board meeting."""
 
+    drafted_by = DateField("Assessments drafted by", validators=[Optional()],
+                           description="Staff submit their assessments of the year by then.")
+    reviewed_by = DateField("Reviewed by", validators=[Optional()],
+                            description="The Secretary General has reviewed what was submitted by then.")
     meeting_date = DateField("Date of the Board meeting", validators=[Optional()],
                              description="Leave empty if it is not set yet.")
-    submit = SubmitField("Save the date")
+    submit = SubmitField("Save the dates")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check each date, then that they come in order (the message goes next to the later date)."""
+        if not super().validate(extra_validators):
+            return False
+        try:
+            check_order({name: self[name].data for name in DATE_FIELDS})
+        except Invalid as refusal:
+            self[refusal.field].errors.append(str(refusal))
+            return False
+        return True
 
 
 class OutcomesField(SelectMultipleField):

@@ -56,11 +56,13 @@ class Report(db.Model):
 
 
 class BoardYear(db.Model):
-    """The Board meeting a year's evaluation is for."""
+    """A year's reporting calendar: assessments drafted by, reviewed by, and the Board meeting the evaluation is for."""
 
     __tablename__ = "board_year"
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    drafted_by: Mapped[date | None]  # staff submit their assessments of the year by then
+    reviewed_by: Mapped[date | None]  # the Secretary General has reviewed what was submitted by then
     meeting_date: Mapped[date | None]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow, onupdate=utcnow)

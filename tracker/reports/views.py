@@ -178,7 +178,8 @@ def _render_board(year: int, date_form=None, item_form=None, status: int = 200):
     meeting = board.meeting_of(year)
     items = board.items_of(year)
     if date_form is None:
-        date_form = MeetingDateForm(formdata=None, data={"meeting_date": meeting.meeting_date if meeting else None})
+        date_form = MeetingDateForm(formdata=None, data={name: getattr(meeting, name) if meeting else None
+                                                           for name in board.DATE_FIELDS})
     steering = current_user.role in STEERING
     return render_template(
         "reports/board.html", year=year, meeting=meeting, locked=is_locked(year), steering=steering,
@@ -197,14 +198,15 @@ def board_meeting(year: int):
 @bp.route("/board/<int:year>/date", methods=["POST"])
 @allow(*STEERING)
 def board_date(year: int):
-    """Save the date of the year's Board meeting."""
+    """Save the year's reporting calendar: assessments drafted by, reviewed by, and the Board meeting."""
     _plan_year_or_404(year)
     form = MeetingDateForm()
     status = 400
     if form.validate_on_submit():
-        result = attempt(lambda: board.set_meeting_date(current_user, year, form.meeting_date.data), form=form)
+        result = attempt(lambda: board.set_dates(current_user, year, form.drafted_by.data, form.reviewed_by.data,
+                                                 form.meeting_date.data), form=form)
         if result.ok:
-            flash(f"Date of the Board meeting {year} saved.", "success")
+            flash(f"Reporting calendar {year} saved.", "success")
             return redirect(url_for("reports.board_meeting", year=year))
         status = result.status
     return _render_board(year, date_form=form, status=status)
