@@ -213,6 +213,25 @@ def test_a_reminder_is_emailed_through_smtp(app, reminders, mailbox, make_user, 
     assert link_in(message, BASE) == f"{BASE}/my-work"
 
 
+def test_the_review_and_meeting_reminders_are_emailed_through_smtp(app, reminders, mailbox, make_user,
+                                                                  make_assessment):
+    sg = _set_dates(make_user)
+    make_assessment("L1.A1.O1", 2022, state="submitted")
+    services.send_reminders(REVIEWED - timedelta(days=15))
+    db.session.commit()
+    [review] = mailbox.wait_for(sg.email)
+    assert review["Subject"].startswith("Reminder: the review of 2022 is due by 2023-02-20, in 15 days.")
+    assert "1 assessment and 0 indicator values of 2022 wait for your review" in text_of(review)
+    assert link_in(review, BASE) == f"{BASE}/assessments/review"
+    services.send_reminders(MEETING - timedelta(days=15))
+    db.session.commit()
+    # 15 days before the meeting is also 7 days after "reviewed by", whose reminder 3 days after catches up.
+    [meeting] = [m for m in mailbox.wait_for(sg.email, count=3) if "Board meeting" in m["Subject"]]
+    assert meeting["Subject"].startswith("Reminder: the Board meeting for 2022 is on 2023-03-14, in 15 days.")
+    assert "the Board evaluation 2022 is not marked final yet" in text_of(meeting)
+    assert link_in(meeting, BASE) == f"{BASE}/reports/board/2022"
+
+
 # --- where the dates show -----------------------------------------------------------------------------------------
 
 
