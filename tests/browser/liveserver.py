@@ -413,7 +413,7 @@ def serving(root: Path):
     """Serve a fresh migrated and seeded instance with one user per role and the sample work; stop it after."""
     instance = prepare_instance(root)
     sample = add_sample_work(instance)
-    server = LiveServer(instance).start()
+    server = LiveServer(instance, jobs=True).start()  # a job worker too, as `make run` starts
     server.sample = sample
     try:
         yield server
