@@ -253,6 +253,9 @@ def _tick_with_keys(page, filter_id: str, search: str, label_prefix: str) -> Non
         .every(item => item.hidden === !(item.querySelector('input:checked')
                                          || item.dataset.label.toLowerCase().includes(needle)))""",
                            arg=[list_id, search.strip().lower()])
+    if box.get_attribute("data-rank-url"):  # and until the server's ranking has moved the best matches up
+        page.wait_for_function("([listId, needle]) => document.getElementById(listId).dataset.ranked === needle",
+                               arg=[list_id, search.strip()])
     listed = page.locator(f"#{list_id} [data-label]:visible")
     entry = listed.filter(has=page.locator("label").filter(has_text=re.compile(r"^\s*" + re.escape(label_prefix)))
                           ).locator("input[type=checkbox]")
