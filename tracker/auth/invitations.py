@@ -7,7 +7,7 @@ after it was sent, and a newer link for the same account ends the older ones.
 """
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import ForeignKey, String, select, update
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import security_log
 from ..core.audit import record
+from ..core.dates import as_utc
 from ..core.errors import DomainError, Invalid
 from ..core.models import utcnow
 from ..core.text import strip_invisible
@@ -103,16 +104,11 @@ def issue_token(invitation_id: int) -> tuple[Invitation, str] | None:
     invitation = db.session.get(Invitation, invitation_id)
     now = utcnow()
     if invitation is None or invitation.sent_at is not None or invitation.used_at is not None \
-            or _aware(invitation.expires_at) <= now:
+            or as_utc(invitation.expires_at) <= now:
         return None
     token = secrets.token_urlsafe(32)
     invitation.token_hash, invitation.sent_at, invitation.expires_at = hash_token(token), now, now + _lifetime()
     return invitation, token
-
-
-def _aware(moment: datetime) -> datetime:
-    """A stored time with its UTC zone (SQLite hands times back without one)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def usable(token: str) -> Invitation:
@@ -123,7 +119,7 @@ def usable(token: str) -> Invitation:
     if invitation.used_at is not None:
         raise LinkRefused("This link was already used. Log in with the password you chose, or ask an "
                           "administrator for a new link.")
-    if _aware(invitation.expires_at) <= utcnow():
+    if as_utc(invitation.expires_at) <= utcnow():
         raise LinkRefused("This link has expired (or a newer one was sent). Ask an administrator for a new link.")
     if not invitation.user.active:
         raise LinkRefused("This account is deactivated. Ask an administrator.")

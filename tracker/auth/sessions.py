@@ -1,9 +1,10 @@
 """Login sessions: opened at login, named by the cookie, ended by logout, by the owner, by time or by idleness."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
+from ..core.dates import as_utc
 from ..core.errors import Invalid
 from ..core.models import utcnow
 from ..extensions import db
@@ -11,13 +12,6 @@ from .models import LoginSession, User
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at moves at most this often: not one write per request
 KEEP_ENDED = timedelta(days=30)  # ended sessions stay this long on the account page's history, then go
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; treat them as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def _limits() -> tuple[timedelta, timedelta]:
@@ -31,8 +25,8 @@ def is_live(login_session: LoginSession, now: datetime | None = None) -> bool:
     """Not revoked, younger than the lifetime, and used within the idle timeout."""
     now = now or utcnow()
     lifetime, idle = _limits()
-    return (login_session.revoked_at is None and _aware(login_session.created_at) + lifetime > now
-            and _aware(login_session.last_seen_at) + idle > now)
+    return (login_session.revoked_at is None and as_utc(login_session.created_at) + lifetime > now
+            and as_utc(login_session.last_seen_at) + idle > now)
 
 
 def open_session(user: User, address: str | None, user_agent: str | None) -> LoginSession:
@@ -58,7 +52,7 @@ def load_session_user(token: str) -> User | None:
     now = utcnow()
     if not is_live(login_session, now) or not user.active:
         return None
-    if _aware(login_session.last_seen_at) + TOUCH_EVERY < now:
+    if as_utc(login_session.last_seen_at) + TOUCH_EVERY < now:
         # A connection of its own: a page view commits nothing, and the idle clock must move on anyway.
         with db.engine.begin() as conn:
             conn.execute(update(LoginSession.__table__).where(LoginSession.__table__.c.id == login_session.id)

@@ -37,3 +37,10 @@ def format_when(value) -> str:
     if isinstance(value, date):
         return format_date(value)
     return str(value)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time with its UTC zone (SQLite hands times back without one)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..core.dates import as_utc
 from ..core.errors import Conflict
 from ..core.jobs import enqueue_on_commit
 from ..extensions import db
@@ -118,7 +119,7 @@ def render(request: ReportRequest, progress) -> Report:
     from ..auth.models import User
 
     actor = db.session.get(User, request.requested_by_id) if request.requested_by_id else None
-    generated_at = _aware(request.started_at)
+    generated_at = as_utc(request.started_at)
     for _ in range(2):
         try:
             generated = generate_report(actor, request.kind, request.year, now=generated_at,
@@ -185,12 +186,7 @@ def usual_seconds(kind: str) -> int | None:
         ReportRequest.kind == kind, ReportRequest.state == "done").order_by(ReportRequest.id.desc()).limit(1)).first()
     if last is None or last.started_at is None or last.finished_at is None:
         return None
-    return max(1, round((_aware(last.finished_at) - _aware(last.started_at)).total_seconds()))
-
-
-def _aware(moment: datetime) -> datetime:
-    """A stored time as UTC (SQLite returns it naive)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return max(1, round((as_utc(last.finished_at) - as_utc(last.started_at)).total_seconds()))
 
 
 def describe(request: ReportRequest) -> dict:
