@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test lint lock install install-dev db demo clean
+.PHONY: run test lint lock install install-dev db demo clean translations messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,18 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-db: install
+# The French and Spanish catalogues, compiled for the app (the .po files are the source; .mo files are not kept).
+I18N := tracker/translations
+translations: install
+	$(BIN)/pybabel -q compile -f -d $(I18N)
+
+# After adding or changing strings: extract them and add the new ones to each catalogue, to be translated.
+messages: install
+	$(BIN)/pybabel -q extract -F $(I18N)/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o $(I18N)/messages.pot .
+	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete
+
+db: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed plan
 	$(BIN)/flask users ensure-admin
@@ -51,7 +62,7 @@ run: db
 demo: db
 	$(BIN)/flask seed demo
 
-test: install-dev
+test: install-dev translations
 	bash tests/setup_browser.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -12,7 +12,7 @@ from config import CONFIGS
 from .core import security_log
 from .core.files import create_private, private_file, private_folder
 from .core.http import TrackerRequest
-from .extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, bootstrap, cache, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for create_all and Alembic)
     from .audit.services import record
     from .core import audit
+    from .core.i18n import DEFAULT_LANGUAGE, select_locale
 
     audit.use(record)  # core rules (review, locks) write the record through the audit feature
 
@@ -122,6 +123,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_locale=DEFAULT_LANGUAGE,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
     cache.init_app(app)
     limiter.init_app(app)
 
