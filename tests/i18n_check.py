@@ -1,0 +1,257 @@
+"""Finders of user-facing English that would reach a French or Spanish reader untranslated.
+
+Three checks share this module: strings the templates show without marking them for translation, strings the
+Python code hands to people without marking them, and marked strings a catalogue does not translate. Run it as a
+script to list what is left (`python -m tests.i18n_check [paths...]`); tests/test_translations.py fails on any.
+"""
+import ast
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from jinja2 import Environment
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+CODE = ROOT / "tracker"
+CATALOGUES = ROOT / "tracker" / "translations"
+TARGET_LANGUAGES = ("fr", "es")
+
+WORDS = re.compile(r"[^\W\d_]{2,}")  # two letters in a row, in any script: a word someone reads
+PLACEHOLDER = "\x00"  # stands for a Jinja expression or tag inside the template's HTML
+# Attributes whose value a person reads (or hears, with a screen reader).
+READ_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt", "aria-description", "data-confirm",
+                             "aria-roledescription", "label"})
+# What the text of a template may be without translation: proper names and symbols of the association.
+UNTRANSLATED_TEXT = frozenset({"Metropolis", "UTC", "PDF", "CSV", "XLSX", "JSON", "API", "OpenAPI", "Swagger UI",
+                               "English", "Français", "Español", "EUR", "ID", "TOTP", "SAP"})
+# A string literal inside a template tag that reads as prose: a capital then a small letter, or words and a stop.
+PROSE = re.compile(r"^[A-Z][a-z]|^[a-z]+( [a-z]+)+[.?!:]?$")
+
+
+class _TextFinder(HTMLParser):
+    """Collect the text and the read attributes of an HTML skeleton, outside script and style."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in READ_ATTRIBUTES and value:
+                self._keep(value)
+        if tag == "input":
+            kind = dict(attrs).get("type")
+            if kind in ("submit", "button", "reset") and dict(attrs).get("value"):
+                self._keep(dict(attrs)["value"])
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self._keep(data)
+
+    def _keep(self, text: str) -> None:
+        text = " ".join(text.replace(PLACEHOLDER, " ").split())
+        if WORDS.search(text) and text not in UNTRANSLATED_TEXT:
+            self.found.append((self.getpos()[0], text))
+
+
+def _skeleton(env: Environment, source: str) -> tuple[str, list[tuple[int, str]]]:
+    """The template's HTML with every Jinja tag replaced by a placeholder (and trans blocks dropped), and the
+    prose-looking string literals of its tags that no gettext call wraps."""
+    parts: list[str] = []
+    literals: list[tuple[int, str]] = []
+    in_trans = False
+    previous: list[tuple[str, str]] = []  # the tokens before the current one, inside the current tag
+    block_words: list[str] = []
+    for lineno, kind, value in env.lex(source):
+        if kind == "data":
+            # Newlines kept so the parser's line numbers stay the template's.
+            parts.append("\n" * value.count("\n") + PLACEHOLDER if in_trans else value)
+            continue
+        if kind in ("block_begin", "variable_begin"):
+            previous, block_words = [], []
+        if kind == "name" and previous and previous[-1][0] == "block_begin":
+            block_words.append(value)
+            if value == "trans":
+                in_trans = True
+            elif value == "endtrans":
+                in_trans = False
+        if kind == "string" and PROSE.search(value) and not _wrapped(previous) and value not in UNTRANSLATED_TEXT:
+            literals.append((lineno, value))
+        previous.append((kind, value))
+        parts.append("\n" * str(value).count("\n") if kind != "data" else "")
+        if kind in ("block_end", "variable_end"):
+            parts.append(PLACEHOLDER)
+    return "".join(parts), literals
+
+
+def _wrapped(previous: list[tuple[str, str]]) -> bool:
+    """Whether the string literal after these tokens is an argument of a gettext call (_, gettext, ngettext)."""
+    depth = 0
+    for kind, value in reversed(previous):
+        if kind == "operator" and value == ")":
+            depth += 1
+        elif kind == "operator" and value == "(":
+            if depth == 0:
+                index = previous.index((kind, value))
+                return index > 0 and previous[index - 1] in (
+                    ("name", "_"), ("name", "gettext"), ("name", "ngettext"), ("name", "pgettext"))
+            depth -= 1
+    return False
+
+
+def unmarked_template_strings(paths=None) -> list[str]:
+    """Every piece of text a template shows that no gettext call or trans block marks, as 'file:line: text'."""
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    problems = []
+    files = paths or sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt"))
+    for path in files:
+        path = Path(path).resolve()
+        skeleton, literals = _skeleton(env, path.read_text(encoding="utf-8"))
+        finder = _TextFinder()
+        finder.feed(skeleton)
+        finder.close()
+        name = path.relative_to(ROOT)
+        problems += [f"{name}:{line}: {text}" for line, text in finder.found + literals]
+    return problems
+
+
+# Calls whose string arguments reach a person: messages, refusals, domain errors, form fields and validators.
+MESSAGE_CALLS = frozenset({"flash", "refuse", "Invalid", "NotAllowed", "Conflict", "Unavailable", "ReviewError",
+                           "DomainError", "ValidationError", "StopValidation", "DataRequired", "InputRequired",
+                           "Optional", "Length", "NumberRange", "Email", "URL", "Regexp", "EqualTo", "AnyOf",
+                           "NoneOf", "FileRequired", "FileAllowed", "FileSize", "abort"})
+# Keyword arguments that carry words people read.
+MESSAGE_KEYWORDS = frozenset({"message", "label", "description", "placeholder", "link_label", "subject", "title",
+                              "reason", "hint"})
+GETTEXT_NAMES = frozenset({"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"})
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _is_words(node) -> bool:
+    """A literal (or f-string) that holds words: what a gettext call should have wrapped."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(WORDS.search(node.value)) and " " in node.value.strip() or bool(PROSE.search(node.value))
+    return isinstance(node, ast.JoinedStr)
+
+
+def _labels(node: ast.AST) -> list[ast.AST]:
+    """The label of each (value, label) pair of a choices list or tuple."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return []
+    return [pair.elts[1] for pair in node.elts if isinstance(pair, ast.Tuple) and len(pair.elts) == 2]
+
+
+class _PythonFinder(ast.NodeVisitor):
+    """Find user-facing literals outside gettext calls in one module."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.found: list[str] = []
+
+    def visit_Call(self, node: ast.Call):
+        name = _call_name(node)
+        if name in GETTEXT_NAMES:
+            return  # marked: nothing inside needs looking at
+        candidates = []
+        if name in MESSAGE_CALLS or name.endswith("Field"):
+            candidates += [arg for arg in node.args if not (name == "abort" and isinstance(arg, ast.Constant)
+                                                            and isinstance(arg.value, int))]
+        for keyword in node.keywords:
+            if keyword.arg in MESSAGE_KEYWORDS:
+                candidates.append(keyword.value)
+            elif keyword.arg == "choices":
+                candidates += _labels(keyword.value)
+        for candidate in candidates:
+            if _is_words(candidate):
+                self.found.append(f"{self.name}:{candidate.lineno}: {ast.unparse(candidate)[:80]}")
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign):
+        # A module's table of labels (REVIEW_LABELS, STATUS_LABELS, ...): each label is read by people.
+        targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if any(re.search(r"LABELS?$|TITLES?$|CHOICES$|NAMES$|MESSAGES?$", t) for t in targets):
+            values = node.value.values if isinstance(node.value, ast.Dict) else _labels(node.value)
+            for value in values:
+                if _is_words(value):
+                    self.found.append(f"{self.name}:{value.lineno}: {ast.unparse(value)[:80]}")
+        self.generic_visit(node)
+
+
+# Modules whose words are for operators at a terminal, not for the tracker's readers (the command line's help and
+# its messages stay English, as the server logs do).
+OPERATOR_MODULES = ("cli.py", "demo/", "backup/", "reports/fonts/")
+
+
+def unmarked_python_strings(paths=None) -> list[str]:
+    """Every user-facing literal of the code that no gettext call marks, as 'file:line: text'."""
+    problems = []
+    for path in paths or sorted(CODE.rglob("*.py")):
+        path = Path(path).resolve()
+        name = str(path.relative_to(ROOT))
+        if any(part in name for part in OPERATOR_MODULES):
+            continue
+        finder = _PythonFinder(name)
+        finder.visit(ast.parse(path.read_text(encoding="utf-8")))
+        problems += finder.found
+    return problems
+
+
+PLACEHOLDERS = re.compile(r"%\((\w+)\)[sdif]|%[sdif]|\{\w*\}")
+
+
+def extracted_messages() -> dict[str, tuple[str, ...]]:
+    """Every message the code and templates mark, as msgid -> the places it is marked."""
+    method_map = [("tracker/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2),
+                "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    messages: dict[str, tuple[str, ...]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, keywords=keywords, options_map={"templates/**": {"extensions": ""}}):
+        if filename.startswith(("tests", ".venv", "bench", "migrations")):
+            continue
+        key = message if isinstance(message, str) else message[0]
+        if key:
+            messages[key] = messages.get(key, ()) + (f"{filename}:{lineno}",)
+    return messages
+
+
+def untranslated_messages(language: str, messages: dict | None = None) -> list[str]:
+    """Marked messages the language's catalogue lacks, leaves empty or fuzzy, or translates with other placeholders."""
+    messages = extracted_messages() if messages is None else messages
+    path = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    problems = []
+    for msgid, places in sorted(messages.items()):
+        entry = catalogue.get(msgid)
+        strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else list(entry.string))
+        if entry is None or entry.fuzzy or not strings or not all(s.strip() for s in strings):
+            problems.append(f"{language}: {places[0]}: {msgid!r} is not translated")
+        elif any(sorted(set(PLACEHOLDERS.findall(s))) != sorted(set(PLACEHOLDERS.findall(msgid))) for s in strings):
+            problems.append(f"{language}: {places[0]}: {msgid!r} has other placeholders in its translation")
+    return problems
+
+
+if __name__ == "__main__":
+    wanted = [Path(p) for p in sys.argv[1:]]
+    html = [p for p in wanted if p.suffix in (".html", ".txt")]
+    code = [p for p in wanted if p.suffix == ".py"]
+    found = (unmarked_template_strings(html or None) if html or not wanted else []) + \
+        (unmarked_python_strings(code or None) if code or not wanted else [])
+    print("\n".join(found) or "Every string is marked.")
+    print(f"{len(found)} unmarked", file=sys.stderr)
