@@ -72,33 +72,30 @@ def _skeleton(env: Environment, source: str) -> tuple[str, list[tuple[int, str]]
     parts: list[str] = []
     literals: list[tuple[int, str]] = []
     in_trans = False
-    previous: list[tuple[str, str]] = []  # the tokens before the current one, inside the current tag
-    block_words: list[str] = []
+    previous: list[tuple[str, str]] = []  # the tokens of the current tag so far
     for lineno, kind, value in env.lex(source):
+        # Newlines are kept everywhere so that the parser's line numbers stay the template's.
         if kind == "data":
-            # Newlines kept so the parser's line numbers stay the template's.
             parts.append("\n" * value.count("\n") + PLACEHOLDER if in_trans else value)
             continue
+        parts.append("\n" * value.count("\n"))
         if kind == "whitespace":
-            parts.append("\n" * value.count("\n"))
             continue
         if kind in ("block_begin", "variable_begin"):
-            previous, block_words = [], []
-        if kind == "name" and previous and previous[-1][0] == "block_begin":
-            block_words.append(value)
-            if value == "trans":
-                in_trans = True
-            elif value == "endtrans":
-                in_trans = False
-        if kind == "string":
-            text = value[1:-1]  # the raw token keeps its quotes
-            if PROSE.search(text) and not _wrapped(previous) and text not in UNTRANSLATED_TEXT:
-                literals.append((lineno, text))
+            previous = []
+        if kind == "name" and previous and previous[-1][0] == "block_begin" and value in ("trans", "endtrans"):
+            in_trans = value == "trans"
+        if kind == "string" and _prose(value[1:-1]) and not _wrapped(previous):  # the raw token keeps its quotes
+            literals.append((lineno, value[1:-1]))
         previous.append((kind, value))
-        parts.append("\n" * str(value).count("\n") if kind != "data" else "")
         if kind in ("block_end", "variable_end"):
             parts.append(PLACEHOLDER)
     return "".join(parts), literals
+
+
+def _prose(text: str) -> bool:
+    """Whether a literal reads as words for people."""
+    return bool(PROSE.search(text)) and text not in UNTRANSLATED_TEXT
 
 
 def _wrapped(previous: list[tuple[str, str]]) -> bool:
