@@ -91,3 +91,13 @@ def test_overview_in_french(client_as, catalogues):
     html = client_as("secretary_general").get("/overview/?year=2022",
                                               headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Chiffres clés" in html and "Le plan en détail" in html and "Headline figures" not in html
+
+
+def test_editing_an_indicator_in_french_keeps_its_english_name(app, client_as, make_indicator, catalogues):
+    """The edit form shows (and so saves back) the English name, not the French one a French reader sees."""
+    indicator = make_indicator(code="I18N-1", name="Cities engaged")
+    indicator.name_fr = "Villes engagées"
+    db.session.commit()
+    html = client_as("secretary_general").get(f"/indicators/{indicator.id}/edit",
+                                              headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert 'value="Cities engaged"' in html and 'value="Villes engagées"' not in html
