@@ -126,8 +126,8 @@ def _naive_utc(value: datetime) -> datetime:
 
 def sheet_title(title: str) -> str:
     """A worksheet name a spreadsheet accepts: at most 31 characters, none of []:*?/\\."""
-    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title)).strip("' ")
-    return cleaned[:MAX_SHEET_TITLE] or "Sheet1"
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title))
+    return cleaned[:MAX_SHEET_TITLE].strip("' ") or "Sheet1"  # nor may it begin or end with an apostrophe
 
 
 class _Formats:
