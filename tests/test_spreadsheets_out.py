@@ -130,7 +130,7 @@ def test_iptt_of_the_whole_plan_round_trips_against_the_database(client_as, meas
         assert record["Life-of-plan target"] == _number(row["years"][2023]["target"])
     briefs, events, share, costs = records[0], records[1], records[3], records[2]
     # Only approved values count: 2021's approved 12 is the actual; 2022's submitted 15 is pending, not counted.
-    assert (briefs["Actual 2021"], briefs["Approval 2021"]) == (12, "Approved")
+    assert (briefs["Actual 2021"], briefs["Approval 2021"]) == (12, "Approved value")
     assert (briefs["Actual 2022"], briefs["Approval 2022"]) == (None, "Awaiting approval (submitted)")
     assert briefs["Share of target 2021"] == pytest.approx(1.2) and briefs["Status 2021"] == "On track"
     assert (costs["Actual 2022"], costs["Approval 2022"]) == (None, "Awaiting approval (draft)")

@@ -100,7 +100,7 @@ def approval_text(row: dict, cell: dict, *, reader: bool) -> str | None:
         return _("Awaiting approval (%(state)s)", state=state) if reader and state else _("Awaiting approval")
     if row["method"] != "manual":
         return _("Computed from the activity log")
-    return _("Approved") if cell["actual"] is not None else None
+    return _("Approved value") if cell["actual"] is not None else None
 
 
 def _yes_no(flag: bool) -> str:
@@ -179,7 +179,7 @@ def notes(year: int | None) -> list[str]:
           "approval, and the actual stays empty until it is approved."),
         _("Computed indicators are counted from the activity log; deleted activities never count."),
         _("Share of target: the actual against the year's target, by the indicator's direction (for \"lower is "
-          "better\", the target divided by the actual), at most 1000%."),
+          "better\", the target divided by the actual), at most ten times the target."),
         _("Status: on track from %(on_track)s of target, needs attention from %(attention)s, off track below. "
           "A status set by the Secretary General says so.", on_track=_percent(on_track_at),
           attention=_percent(attention_at)),
