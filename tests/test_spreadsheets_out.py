@@ -377,6 +377,7 @@ def test_assessments_of_the_whole_plan_and_bad_years(client_as, assessed):
     assert rows[1]["What was achieved"] == "'=Three debates held"  # CSV: formula-like text is quoted
     assert client.get("/assessments/export.csv?year=1999").status_code == 404
     assert client.get("/assessments/export.csv?year=x").status_code == 404
+    assert client.get("/assessments/export.csv?year=" + "9" * 5000).status_code == 404
     page = client.get("/overview/?year=2022").get_data(as_text=True)
     assert "/assessments/export.xlsx?year=2022" in page
 

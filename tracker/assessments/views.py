@@ -62,8 +62,8 @@ def _save_and_maybe_submit(outcome, year: int, form, submitting: bool):
 def export_table(fmt: str):
     """Every outcome's assessment of a year (?year=2022) or of the whole plan, as the outcome pages show them."""
     raw = request.args.get("year", "all")
-    year = None if raw == "all" else (int(raw) if raw.isdigit() else None)
-    if raw != "all" and year not in PLAN_YEARS:
+    year = next((y for y in PLAN_YEARS if str(y) == raw), None)  # compared as text: any string is safe to try
+    if raw != "all" and year is None:
         abort(404)
     columns, rows = export.table(year, reader=sees_unapproved(current_user))
     period = export.period_label(year)
