@@ -77,7 +77,8 @@ def world(make_activity, make_note, make_indicator, make_value, make_assessment,
         return {"session_id": other_session.id, "activity_id": activity.id, "evidence_id": evidence.id,
                 "indicator_id": indicator.id, "value_id": value.id, "assessment_id": assessment.id,
                 "report_id": report.id, "item_id": item.id, "user_id": other.id, "request_id": asking.id,
-                "code": OUTCOME_CODE, "year": YEAR, "name": "activities", "scope": str(YEAR)}
+                "code": OUTCOME_CODE, "year": YEAR, "name": "activities", "scope": str(YEAR),
+                "fmt": "xlsx"}
 
     return build
 

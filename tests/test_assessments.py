@@ -392,6 +392,7 @@ def test_role_policy_of_assessment_routes(app):
         "review.value": {"admin", "secretary_general"},
         "assessments.responsibles": {"admin", "secretary_general"},
         "assessments.years": {"admin", "secretary_general", "staff", "board"},
+        "assessments.export_table": {"admin", "secretary_general", "staff", "board"},
         "assessments.lock_year": {"admin", "secretary_general"},
         "assessments.reopen_year": {"admin"},
         "assessments.ask_to_be_assigned": {"staff"},

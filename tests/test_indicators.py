@@ -453,6 +453,7 @@ def test_role_policy_of_indicator_routes(app):
         "indicators.index": everyone, "indicators.detail": everyone, "indicators.new": steering,
         "indicators.edit": steering, "indicators.targets": steering, "indicators.override": steering,
         "indicators.value": editors, "indicators.submit_value": editors,
+        "indicators.export_list": everyone, "indicators.iptt": everyone,
     }
     actual = {endpoint: set(view.allowed_roles) for endpoint, view in app.view_functions.items()
               if endpoint.startswith("indicators.")}

@@ -554,13 +554,17 @@ def read_list_sort(args) -> Sort:
     return read_sort(args, SORT_COLUMNS, DEFAULT_SORT, first_descending=SORT_FIRST_DESCENDING)
 
 
-def list_page(params: dict, page: int, per_page: int, sort: Sort | None = None):
-    """One page of the filtered list in the chosen order, with outcomes and responsible loaded (fixed queries)."""
+def ordered_query(params: dict, sort: Sort | None = None) -> Select:
+    """The filtered list in the chosen order (the page and its downloads read the same rows in the same order)."""
     sort = sort or read_list_sort({})
     # Ties (same title, same day) keep one order across pages: the end date, then the id.
     order = order_clauses(sort, _sort_columns(), [Activity.start_date, Activity.id])
-    stmt = (filtered_query(params).order_by(None).order_by(*order)
-            .options(selectinload(Activity.outcomes), selectinload(Activity.responsible)))
+    return filtered_query(params).order_by(None).order_by(*order)
+
+
+def list_page(params: dict, page: int, per_page: int, sort: Sort | None = None):
+    """One page of the filtered list in the chosen order, with outcomes and responsible loaded (fixed queries)."""
+    stmt = ordered_query(params, sort).options(selectinload(Activity.outcomes), selectinload(Activity.responsible))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 

@@ -1,13 +1,15 @@
 """Pages of the assessments feature: writing and submitting assessments, responsible staff, and locking years."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..core.access import allow, refuse
+from ..core.access import allow, refuse, sees_unapproved
 from ..core.errors import YearLocked
 from ..core.http import INLINE
 from ..core.review import ReviewState
 from ..core.roles import ADMINS, EDITORS, EVERYONE, STAFF, STEERING
+from ..core.spreadsheet import download
 from ..core.transaction import attempt, show_error
 from ..core.years import DEFAULT_LOCK_REASON, PLAN_YEARS, is_locked, lock_year, reopen_year, year_locks
 from ..extensions import db
@@ -15,6 +17,7 @@ from ..plan.queries import outcome_by_code
 from ..plan.responsibles import assignable_users, responsibles_by_outcome, set_responsibles
 from ..urls import local_path
 from . import (
+    export,
     sections,  # noqa: F401  (registers the outcome page section)
     services,
 )
@@ -52,6 +55,20 @@ def _save_and_maybe_submit(outcome, year: int, form, submitting: bool):
     if submitting:
         services.submit(current_user, saved)
     return saved
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@allow(*EVERYONE)
+def export_table(fmt: str):
+    """Every outcome's assessment of a year (?year=2022) or of the whole plan, as the outcome pages show them."""
+    raw = request.args.get("year", "all")
+    year = next((y for y in PLAN_YEARS if str(y) == raw), None)  # compared as text: any string is safe to try
+    if raw != "all" and year is None:
+        abort(404)
+    columns, rows = export.table(year, reader=sees_unapproved(current_user))
+    period = export.period_label(year)
+    return download(fmt, columns, rows, filename=f"metropolis-assessments-{period}",
+                    title=_("Assessments %(period)s", period=period))
 
 
 @bp.route("/<code>/<int:year>", methods=["GET", "POST"])

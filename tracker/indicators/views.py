@@ -1,5 +1,6 @@
 """Pages of the indicators feature: the list, definitions, targets, overrides, values and their review."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,6 +12,7 @@ from ..core.http import INLINE
 from ..core.review import REVIEW_LABELS
 from ..core.roles import EDITORS, EVERYONE, STEERING
 from ..core.sorting import read_sort, sorted_rows
+from ..core.spreadsheet import download
 from ..core.transaction import attempt, show_error
 from ..core.years import PLAN_YEARS, current_plan_year, is_locked, locked_years
 from ..extensions import db
@@ -18,6 +20,7 @@ from ..plan.queries import all_outcomes, current_plan
 from ..urls import local_path
 from . import (
     compute,
+    export,
     sections,  # noqa: F401  (registers the outcome page section)
     services,
 )
@@ -85,6 +88,31 @@ def index():
             groups.append((line, outcomes))
     return render_template("indicators/index.html", form=form, year=year, locked=is_locked(year),
                            plan_rows=[r for r in rows if r["outcome_id"] is None], groups=groups, sort=sort)
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@allow(*EVERYONE)
+def export_list(fmt: str):
+    """The indicators page's table of a year as a spreadsheet (inactive indicators too, for those who see them)."""
+    form = YearFilterForm(request.args, data={"year": current_plan_year()})
+    year = form.year.data if form.validate() else current_plan_year()
+    columns, rows = export.table(year, reader=sees_unapproved(current_user),
+                                 include_inactive=can_review(current_user))
+    return download(fmt, columns, rows, filename=f"metropolis-indicators-{year}",
+                    title=_("Indicators %(year)s", year=year), notes=export.notes(year), notes_title=_("Notes"))
+
+
+@bp.route("/iptt.<any(csv, xlsx):fmt>", defaults={"year": None})
+@bp.route("/iptt/<int:year>.<any(csv, xlsx):fmt>")
+@allow(*EVERYONE)
+def iptt(fmt: str, year: int | None):
+    """The indicator performance tracking table of a plan year, or of the whole plan, as a spreadsheet."""
+    if year is not None and year not in PLAN_YEARS:
+        abort(404)
+    columns, rows = export.table(year, reader=sees_unapproved(current_user))
+    period = export.period_label(year)
+    return download(fmt, columns, rows, filename=f"metropolis-iptt-{period}",
+                    title=_("IPTT %(period)s", period=period), notes=export.notes(year), notes_title=_("Notes"))
 
 
 def _render_form(form, indicator=None, status=200):
