@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,9 +94,9 @@ def invite(actor, email: str, name: str, role: str) -> Invitation:
 def send_link(actor, user: User) -> Invitation:
     """Send an account a new link to set its password (an invitation again while it has none)."""
     if getattr(actor, "id", None) == user.id:
-        raise Invalid("Change your own password on your account page: it asks for the current one.")
+        raise Invalid(_("Change your own password on your account page: it asks for the current one."))
     if not user.active:
-        raise Invalid("This account is deactivated: activate it first.")
+        raise Invalid(_("This account is deactivated: activate it first."))
     return _open(actor, user, "reset" if user.password_hash else "invite")
 
 
@@ -115,14 +116,14 @@ def usable(token: str) -> Invitation:
     """The invitation a link's token opens, or LinkRefused saying why it cannot be used."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
     if invitation is None:
-        raise LinkRefused("This link is not valid. Check that you opened the whole link from the email.")
+        raise LinkRefused(_("This link is not valid. Check that you opened the whole link from the email."))
     if invitation.used_at is not None:
-        raise LinkRefused("This link was already used. Log in with the password you chose, or ask an "
-                          "administrator for a new link.")
+        raise LinkRefused(_("This link was already used. Log in with the password you chose, or ask an "
+                            "administrator for a new link."))
     if as_utc(invitation.expires_at) <= utcnow():
-        raise LinkRefused("This link has expired (or a newer one was sent). Ask an administrator for a new link.")
+        raise LinkRefused(_("This link has expired (or a newer one was sent). Ask an administrator for a new link."))
     if not invitation.user.active:
-        raise LinkRefused("This account is deactivated. Ask an administrator.")
+        raise LinkRefused(_("This account is deactivated. Ask an administrator."))
     return invitation
 
 

@@ -1,5 +1,7 @@
 """The interface's languages: which one a request speaks, and the catalogues that translate it."""
-from flask import has_request_context, request
+from babel import Locale
+from flask import has_app_context, has_request_context, request
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 # The association's three working languages, each named in itself (the picker reads the same in every language).
@@ -20,3 +22,20 @@ def select_locale() -> str | None:
 def language_name(code: str | None) -> str:
     """A language's name in itself, for pickers and labels."""
     return LANGUAGES.get(code or DEFAULT_LANGUAGE, LANGUAGES[DEFAULT_LANGUAGE])
+
+
+def current_locale() -> Locale:
+    """The locale dates and numbers are written in: the page's (or the forced) language, else English."""
+    locale = get_locale() if has_app_context() else None
+    return locale or Locale.parse(DEFAULT_LANGUAGE)
+
+
+def recipient_language(user) -> str:
+    """The language of what is written to a person away from their browser (emails): theirs, else English."""
+    chosen = getattr(user, "language", None)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def speaking_to(user):
+    """Write within this block in the recipient's language (an email, a notification): a context manager."""
+    return force_locale(recipient_language(user))
