@@ -136,3 +136,14 @@ def test_the_recipients_language_falls_back_to_english():
     assert recipient_language(User(language="es")) == "es"
     assert recipient_language(User(language=None)) == "en"
     assert recipient_language(User(language="de")) == "en"
+
+
+def test_the_login_page_switches_language_and_remembers_it(frame_catalogues, client):
+    switched = client.get("/login?lang=es", headers={"Accept-Language": "fr"})
+    page = switched.get_data(as_text=True)
+    assert '<html lang="es">' in page and "Iniciar sesión" in page
+    assert "lang=es" in switched.headers["Set-Cookie"] and "HttpOnly" in switched.headers["Set-Cookie"]
+    assert 'href="/login?lang=fr"' in page and 'href="/login?lang=en"' in page  # the other two, named in themselves
+    later = _page(client, "/login", "fr")  # the cookie keeps the pick over the browser's preference
+    assert '<html lang="es">' in later and "Iniciar sesión" in later
+    assert _page(client, "/login?lang=xx", "fr").count("Iniciar sesión") >= 1  # an unknown pick changes nothing

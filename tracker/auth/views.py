@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
-from ..core import security_log
+from ..core import i18n, security_log
 from ..core.access import allow
 from ..core.roles import EVERYONE
 from ..core.transaction import attempt
@@ -55,6 +55,9 @@ def _sign_in(user: User):
     login_user(user)
     security_log.login_succeeded(user, second_factor=second_factor.enabled(user))
     return redirect(target)
+
+
+bp.after_app_request(i18n.remember_picked_language)  # the login page's language switch (?lang=fr)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -43,7 +43,8 @@ class BoundedNumber:
 
     def __init__(self, limit: Decimal, places: int, *, too_large: str | None = None):
         self.limit, self.places = limit, places
-        self.too_large = too_large or _l("This number is too large: at most %(limit)s either way.", limit="{:,}".format(limit))
+        self.too_large = too_large or _l("This number is too large: at most %(limit)s either way.",
+                                         limit=format(limit, ","))
 
     def __call__(self, form, field):
         value = field.data

@@ -1,22 +1,38 @@
 """The interface's languages: which one a request speaks, and the catalogues that translate it."""
 from babel import Locale
-from flask import has_app_context, has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 # The association's three working languages, each named in itself (the picker reads the same in every language).
 LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
+# Before logging in, a visitor may pick a language on the login page (?lang=fr): kept in this cookie a year.
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def select_locale() -> str | None:
-    """The language of this request: the user's choice, else the browser's preference, else English."""
+    """The language of this request: the user's choice, else the one picked before logging in (?lang=, its
+    cookie), else the browser's preference, else English."""
     if not has_request_context():
         return None  # a job or a command: English unless the caller forces a language (flask_babel.force_locale)
     chosen = getattr(current_user, "language", None) if current_user else None
     if chosen in LANGUAGES:
         return chosen
+    for picked in (request.args.get(LANGUAGE_COOKIE), request.cookies.get(LANGUAGE_COOKIE)):
+        if picked in LANGUAGES:
+            return picked
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def remember_picked_language(response):
+    """Keep the language a visitor picked with ?lang= (the login page's switch) for the pages that follow."""
+    picked = request.args.get(LANGUAGE_COOKIE)
+    if picked in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != picked:
+        response.set_cookie(LANGUAGE_COOKIE, picked, max_age=LANGUAGE_COOKIE_SECONDS, httponly=True, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
 
 
 def language_name(code: str | None) -> str:
