@@ -13,7 +13,7 @@ LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def select_locale() -> str | None:
-    """The request's language: the user's choice, else one picked at login (?lang=), else the browser's, else English."""
+    """The request's language: the user's choice, else one picked at login (?lang=), else the browser's."""
     if not has_request_context():
         return None  # a job or a command: English unless the caller forces a language (flask_babel.force_locale)
     chosen = getattr(current_user, "language", None) if current_user else None
