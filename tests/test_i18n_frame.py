@@ -147,3 +147,23 @@ def test_the_login_page_switches_language_and_remembers_it(frame_catalogues, cli
     later = _page(client, "/login", "fr")  # the cookie keeps the pick over the browser's preference
     assert '<html lang="es">' in later and "Iniciar sesión" in later
     assert _page(client, "/login?lang=xx", "fr").count("Iniciar sesión") >= 1  # an unknown pick changes nothing
+
+
+def test_an_invitation_is_written_in_the_language_the_administrator_chose(frame_catalogues, mailbox, client_as):
+    admin = client_as("admin", name="Ada Admin")
+    form = _page(admin, "/admin/users/new")
+    assert "Their browser&#39;s language (emails in English)" in form and "Español" in form
+    sent = admin.post("/admin/users/new", data={"email": "nueva@example.org", "name": "Nueva Persona",
+                                                "role": "staff", "language": "es"})
+    assert sent.status_code == 302
+    assert db.session.scalar(select(User.language).where(User.email == "nueva@example.org")) == "es"
+    [message] = mailbox.wait_for("nueva@example.org")
+    assert message["Subject"] == "Está invitado/a a la herramienta de seguimiento del PAE de Metropolis"
+    body = text_of(message)
+    assert "Hola, Nueva Persona:" in body and "Ada Admin le ha invitado" in body and "como Personal." in body
+    assert "durante 48 horas" in body and "Hello" not in body
+    assert '<html lang="es">' in html_of(message)
+
+    refused = admin.post("/admin/users/new", data={"email": "x@example.org", "name": "X", "role": "staff",
+                                                   "language": "de"})
+    assert refused.status_code == 200 and db.session.scalar(select(User).where(User.email == "x@example.org")) is None

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.services import find_user_by_email
 from ..core.forms import NoControlCharacters, Visible, strip_filter
+from ..core.i18n import LANGUAGES
 from ..core.roles import ROLE_LABELS, ROLES, STAFF
 
 ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
@@ -31,7 +32,14 @@ class InviteForm(FlaskForm):
                        filters=[strip_filter])
     # Least privilege first: most new accounts are the Secretariat's staff; a wider role is chosen on purpose.
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=STAFF)
+    language = SelectField(_l("Language"), choices=[], default="",
+                           description=_l("Of the invitation and the other emails; they can change it later."))
     submit = SubmitField(_l("Send the invitation"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per form: the first choice speaks the page's language, the others are named in themselves.
+        self.language.choices = [("", _("Their browser's language (emails in English)"))] + list(LANGUAGES.items())
 
     def validate_email(self, field):
         """One account per email."""

@@ -32,8 +32,8 @@ def invite():
     """Invite a person by email: they choose their own password from the link."""
     form = InviteForm()
     if form.validate_on_submit():
-        result = attempt(lambda: services.invite(current_user, form.email.data, form.name.data, form.role.data),
-                         form=form)
+        result = attempt(lambda: services.invite(current_user, form.email.data, form.name.data, form.role.data,
+                                                 form.language.data), form=form)
         if result.ok:
             flash(_("Invitation sent to %(email)s: the link works for %(hours)s hours.",
                     email=result.value.user.email, hours=current_app.config["INVITATION_HOURS"]), "success")

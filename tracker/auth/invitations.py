@@ -18,6 +18,7 @@ from ..core import security_log
 from ..core.audit import record
 from ..core.dates import as_utc
 from ..core.errors import DomainError, Invalid
+from ..core.i18n import LANGUAGES
 from ..core.models import utcnow
 from ..core.text import strip_invisible
 from ..extensions import db
@@ -80,14 +81,18 @@ def _open(actor, user: User, purpose: str) -> Invitation:
     return invitation
 
 
-def invite(actor, email: str, name: str, role: str) -> Invitation:
+def invite(actor, email: str, name: str, role: str, language: str | None = None) -> Invitation:
     """Make an account without a password for a person and an invitation to choose one."""
     check_new_account(email, name, role)
+    language = language or None  # none: their browser's, and English for emails
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(_("Choose one of the languages offered."), field="language")
     user = User(email=email.strip().lower(), name=strip_invisible(name.strip()), role=role, active=True,
-                password_hash="", must_change_password=False)  # "" matches no password: unusable until chosen
+                password_hash="", must_change_password=False,  # "" matches no password: unusable until chosen
+                language=language)
     db.session.add(user)
     db.session.flush()
-    record(actor, "create", user, after=user_snapshot(user))
+    record(actor, "create", user, after={**user_snapshot(user), **({"language": language} if language else {})})
     return _open(actor, user, "invite")
 
 
