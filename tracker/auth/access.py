@@ -1,6 +1,7 @@
 """Access control: login on every page, a declared role policy on every view, security headers."""
 
 from flask import abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.access import refuse, role_refusal_reason
@@ -36,8 +37,8 @@ def enforce_access():
     if detour:
         if request.method == "GET":
             return redirect(url_for(detour))
-        refuse("Finish setting up your account first: a new password or a second factor is needed.",
-               link=url_for(detour), link_label="Open your account")
+        refuse(_("Finish setting up your account first: a new password or a second factor is needed."),
+               link=url_for(detour), link_label=_("Open your account"))
     view = current_app.view_functions.get(endpoint)
     allowed = getattr(view, "allowed_roles", None)
     if not allowed or current_user.role not in allowed:

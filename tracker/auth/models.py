@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None]  # the last time step accepted: a code is never accepted twice
     # Notifications by email: each as it happens (False), or one daily digest (True).
     email_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The interface's language ("en", "fr", "es"); None follows the browser's preference (emails: English).
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
@@ -96,7 +98,7 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         """The role as people say it."""
-        return ROLE_LABELS.get(self.role, self.role)
+        return str(ROLE_LABELS.get(self.role, self.role))
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
