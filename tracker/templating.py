@@ -1,12 +1,11 @@
 """Template globals and filters."""
 from babel.numbers import format_currency, format_decimal
 from flask import Flask
-from flask_babel import get_locale
 from flask_login import current_user
 
 from .core import roles
 from .core.dates import format_when
-from .core.i18n import LANGUAGES, current_locale
+from .core.i18n import LANGUAGES, current_language, current_locale
 from .core.review import OWN_WORK, REVIEW_LABELS, wrote_or_edited
 
 
@@ -72,11 +71,6 @@ def register(app: Flask) -> None:
             from .assessments.services import pending_assignment_count
 
             return pending_assignment_count()
-
-        def current_language():
-            """The page's language code ("en", "fr", "es"): base.html's <html lang>."""
-            locale = get_locale()
-            return locale.language if locale else "en"
 
         return {"current_language": current_language, "roles": roles, "can": can, "has_endpoint": has_endpoint,
                 "own_work": own_work, "returned_to_me": returned_to_me,
