@@ -1,7 +1,7 @@
 """Each user's language for the interface and their emails ("en", "fr", "es"; empty follows the browser)
 
 Revision ID: a15d00000001
-Revises: a14c00000001
+Revises: a15f00000001
 Create Date: 2026-12-06 00:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "a15d00000001"
-down_revision = "a14c00000001"
+down_revision = "a15f00000001"
 branch_labels = None
 depends_on = None
 
