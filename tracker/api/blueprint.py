@@ -7,7 +7,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest import abort as smorest_abort
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from ..auth.tokens import allows_write
 from ..core.access import Refusal
@@ -148,6 +148,10 @@ def register_errors(*blueprints) -> None:
     Called once, at import: a blueprint takes no new handler once an app has registered it.
     """
     for blueprint in blueprints:
+        # Flask looks handlers up by status code first: the app's page handlers for these codes would win over
+        # a blueprint's handler of HTTPException, so the blueprint names them too.
+        for error in (Refusal, CSRFError, RequestEntityTooLarge):
+            blueprint.register_error_handler(error, _http_error)
         blueprint.register_error_handler(HTTPException, _http_error)
         blueprint.register_error_handler(OperationalError, _database_error)
         blueprint.register_error_handler(Exception, _unexpected)
