@@ -74,7 +74,7 @@ def create_token(user: User, name: str, scope: str, days: int) -> NewToken:
         raise Invalid(_("Name the token after what will use it, for example “monthly export script”."),
                       field="name")
     if len(name) > MAX_NAME:
-        raise Invalid(_("Use at most %(max)s characters.", max=MAX_NAME), field="name")
+        raise Invalid(_("Use at most %(max)d characters.", max=MAX_NAME), field="name")
     if scope not in TOKEN_SCOPES:
         raise Invalid(_("Choose read only or read and write."), field="scope")
     if days not in LIFETIMES:

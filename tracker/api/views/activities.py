@@ -132,7 +132,7 @@ def _outcome_ids(codes: list[str]) -> list[int]:
         if codes else {}
     unknown = [code for code in codes if code not in found]
     if unknown:
-        abort(422, errors={"outcomes": [_("There is no outcome %(codes)s.", codes=", ".join(unknown[:5]))]})
+        abort(422, errors={"outcomes": [_("Unknown outcome codes: %(codes)s.", codes=", ".join(unknown[:5]))]})
     return [found[code] for code in codes]
 
 
