@@ -34,6 +34,27 @@ class TrackerApi(Api):
         """Leave errors to the API blueprints' handlers (see `register_errors`)."""
 
 
+# The error answers operations document, each a response component of the document (see `register`).
+ERROR_RESPONSES = {
+    401: ("UNAUTHORIZED", "No token or login, or a token that is not valid, expired or revoked."),
+    403: ("FORBIDDEN", "The role, the record's owner or the token's scope does not allow this."),
+    404: ("NOT_FOUND", "Nothing at this address (or nothing this role may read there)."),
+    409: ("CONFLICT", "Someone saved a newer version (current_version says which), or the year is locked."),
+    429: ("TOO_MANY_REQUESTS", "Too many requests with this token or login: wait a minute."),
+}
+
+
+def errors(*codes: int):
+    """Document the error answers an operation gives, beside the 422 of its arguments."""
+
+    def decorate(view):
+        for code in codes:
+            view = bp.alt_response(code, response=ERROR_RESPONSES[code][0])(view)
+        return view
+
+    return decorate
+
+
 def _rate_key() -> str:
     """Count requests per token, else per user, else per address (an anonymous request is refused anyway)."""
     if current_user.is_authenticated:

@@ -19,7 +19,7 @@ from ...evidence.services import counts_for_activities
 from ...extensions import db
 from ...plan.models import Outcome
 from .. import schemas
-from ..blueprint import bp, commit
+from ..blueprint import bp, commit, errors
 from ..paging import page_body, paginate
 
 TAGS = ["Activities"]
@@ -69,6 +69,7 @@ def known_outcome(code: str | None, field: str = "outcome") -> int | None:
 
 @bp.route("/activities", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 429)
 @bp.arguments(schemas.ActivityListArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.ActivityPage, headers={"Link": {"description": "Links to the other pages",
                                                          "schema": {"type": "string"}}})
@@ -100,6 +101,7 @@ def _answer(activity_id: int) -> dict:
 
 @bp.route("/activities/<int:activity_id>", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 404, 429)
 @bp.response(200, schemas.ActivityOut)
 def get_activity(activity_id: int):
     """One activity."""
@@ -149,6 +151,7 @@ def _checked(form_class, values: dict, **form_options):
 
 @bp.route("/activities", methods=["POST"], tags=TAGS)
 @allow(*EDITORS)
+@errors(401, 403, 409, 429)
 @bp.arguments(schemas.ActivityIn)
 @bp.response(201, schemas.ActivityOut)
 def create_activity(values: dict):
@@ -164,6 +167,7 @@ def create_activity(values: dict):
 
 @bp.route("/activities/<int:activity_id>", methods=["PATCH"], tags=TAGS)
 @allow(*EDITORS)
+@errors(401, 403, 404, 409, 429)
 @bp.arguments(schemas.ActivityPatch)
 @bp.response(200, schemas.ActivityOut)
 def update_activity(changes: dict, activity_id: int):

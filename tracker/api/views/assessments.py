@@ -12,7 +12,7 @@ from ...core.roles import EVERYONE
 from ...extensions import db
 from ...plan.models import Outcome
 from .. import schemas
-from ..blueprint import bp
+from ..blueprint import bp, errors
 from ..paging import page_body, paginate
 from .activities import known_outcome
 
@@ -38,6 +38,7 @@ def _query():
 
 @bp.route("/assessments", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 429)
 @bp.arguments(schemas.AssessmentListArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.AssessmentPage)
 def list_assessments(page: int, per_page: int, year: int | None = None, outcome: str | None = None):
@@ -54,6 +55,7 @@ def list_assessments(page: int, per_page: int, year: int | None = None, outcome:
 
 @bp.route("/assessments/<int:assessment_id>", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 404, 429)
 @bp.response(200, schemas.AssessmentOut)
 def get_assessment(assessment_id: int):
     """One assessment (to a Board member, only once approved: otherwise as if it were not there)."""

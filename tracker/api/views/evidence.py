@@ -15,7 +15,7 @@ from ...evidence.models import Evidence
 from ...extensions import db
 from ...plan.models import Outcome
 from .. import schemas
-from ..blueprint import bp, commit, fail
+from ..blueprint import bp, commit, errors, fail
 
 TAGS = ["Evidence"]
 
@@ -51,6 +51,7 @@ def _outcome(code: str) -> Outcome:
 
 @bp.route("/activities/<int:activity_id>/evidence", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 404, 429)
 @bp.response(200, schemas.EvidenceList)
 def activity_evidence(activity_id: int):
     """The evidence of an activity, oldest first."""
@@ -60,6 +61,7 @@ def activity_evidence(activity_id: int):
 
 @bp.route("/outcomes/<code>/evidence", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 404, 429)
 @bp.response(200, schemas.EvidenceList)
 def outcome_evidence(code: str):
     """The evidence attached straight to an outcome (Board members: that of approved years only)."""
@@ -87,6 +89,7 @@ def _answer(evidence_id: int) -> dict:
 
 @bp.route("/evidence/<int:evidence_id>", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 404, 429)
 @bp.response(200, schemas.EvidenceOut)
 def get_evidence(evidence_id: int):
     """One piece of evidence's metadata."""
@@ -101,6 +104,7 @@ def _added(make) -> tuple[dict, int, dict]:
 
 @bp.route("/activities/<int:activity_id>/evidence", methods=["POST"], tags=TAGS)
 @allow(*EDITORS)
+@errors(401, 403, 404, 429)
 @bp.arguments(schemas.LinkIn)
 @bp.response(201, schemas.EvidenceOut)
 def add_activity_link(link: dict, activity_id: int):
@@ -111,6 +115,7 @@ def add_activity_link(link: dict, activity_id: int):
 
 @bp.route("/outcomes/<code>/evidence", methods=["POST"], tags=TAGS)
 @allow(*EDITORS)
+@errors(401, 403, 404, 429)
 @bp.arguments(schemas.LinkIn)
 @bp.response(201, schemas.EvidenceOut)
 def add_outcome_link(link: dict, code: str):
@@ -121,6 +126,7 @@ def add_outcome_link(link: dict, code: str):
 
 @bp.route("/evidence/<int:evidence_id>", methods=["PATCH"], tags=TAGS)
 @allow(*EDITORS)
+@errors(401, 403, 404, 409, 429)
 @bp.arguments(schemas.LinkPatch)
 @bp.response(200, schemas.EvidenceOut)
 def update_evidence(changes: dict, evidence_id: int):

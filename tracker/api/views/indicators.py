@@ -14,7 +14,7 @@ from ...indicators.models import Indicator
 from ...indicators.services import indicator_rows
 from ...plan.models import Outcome
 from .. import schemas
-from ..blueprint import bp
+from ..blueprint import bp, errors
 from ..paging import page_body, paginate
 from .activities import known_outcome
 
@@ -65,6 +65,7 @@ def _query():
 
 @bp.route("/indicators", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 429)
 @bp.arguments(schemas.IndicatorListArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.IndicatorPage)
 def list_indicators(page: int, per_page: int, outcome: str | None = None, plan_wide: bool | None = None):
@@ -81,6 +82,7 @@ def list_indicators(page: int, per_page: int, outcome: str | None = None, plan_w
 
 @bp.route("/indicators/<int:indicator_id>", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 404, 429)
 @bp.response(200, schemas.IndicatorOut)
 def get_indicator(indicator_id: int):
     """One active indicator with its yearly targets and figures."""

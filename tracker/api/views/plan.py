@@ -11,13 +11,14 @@ from ...extensions import db
 from ...plan.models import Axis, Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
 from ...plan.queries import current_plan, outcome_by_code, plan_as_dict
 from .. import schemas
-from ..blueprint import bp
+from ..blueprint import bp, errors
 
 TAGS = ["Plan"]
 
 
 @bp.route("/plan", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 429)
 @bp.response(200, schemas.PlanTree)
 def plan():
     """The whole plan: action lines with their key ideas, axes and outcomes."""
@@ -29,6 +30,7 @@ def plan():
 
 @bp.route("/outcomes", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 429)
 @bp.response(200, schemas.OutcomeList)
 def outcomes():
     """Every outcome in plan order, with its axis and line."""
@@ -39,6 +41,7 @@ def outcomes():
 
 @bp.route("/outcomes/<code>", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 404, 429)
 @bp.response(200, schemas.OutcomeOut)
 def outcome(code: str):
     """One outcome, by its code (L1.A2.O3)."""
@@ -50,6 +53,7 @@ def outcome(code: str):
 
 @bp.route("/reference", tags=TAGS)
 @allow(*EVERYONE)
+@errors(401, 403, 429)
 @bp.response(200, schemas.Reference)
 def reference():
     """The codes and ids an activity uses: kinds, statuses, kinds of outcome, themes, challenges, members, partners."""
