@@ -14,6 +14,7 @@ from ...activities import services
 from ...activities.forms import ActivityForm, EditActivityForm
 from ...activities.models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity
 from ...core.access import allow
+from ...core.dates import as_utc
 from ...core.roles import EDITORS, EVERYONE
 from ...evidence.services import counts_for_activities
 from ...extensions import db
@@ -52,7 +53,8 @@ def activity_dict(activity: Activity, evidence_count: int = 0) -> dict:
         "participants": {"total": activity.participants_total, "women": activity.participants_women,
                          "men": activity.participants_men, "other": activity.participants_other},
         "budget": {"planned": _money(activity.budget_planned), "spent": _money(activity.budget_spent)},
-        "responsible": activity.responsible, "created_at": activity.created_at, "updated_at": activity.updated_at,
+        "responsible": activity.responsible, "created_at": as_utc(activity.created_at),
+        "updated_at": as_utc(activity.updated_at),
         "evidence_count": evidence_count,
     }
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ...assessments.models import ASSESSMENT_STATUSES, Assessment
 from ...core.access import allow, sees_unapproved
+from ...core.dates import as_utc
 from ...core.review import ReviewState
 from ...core.roles import EVERYONE
 from ...extensions import db
@@ -24,7 +25,7 @@ def assessment_dict(item: Assessment) -> dict:
     return {"id": item.id, "outcome": item.outcome.code, "year": item.year, "status": item.status,
             "status_label": ASSESSMENT_STATUSES.get(item.status, item.status), "achieved": item.achieved,
             "difficulties": item.difficulties, "next_steps": item.next_steps,
-            "review_state": ReviewState(item.review_state).value, "updated_at": item.updated_at}
+            "review_state": ReviewState(item.review_state).value, "updated_at": as_utc(item.updated_at)}
 
 
 def _query():

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ...activities.models import Activity
 from ...core.access import allow
+from ...core.dates import as_utc
 from ...core.errors import StaleEdit
 from ...core.roles import EDITORS, EVERYONE
 from ...evidence import services
@@ -29,7 +30,7 @@ def evidence_dict(item: Evidence, outcome_code: str | None = None) -> dict:
         "file": {"filename": item.original_filename, "size": stored.size, "mime_type": stored.mime_type,
                  "sha256": stored.sha256, "download_url": url_for("evidence.download", evidence_id=item.id)}
         if stored is not None else None,
-        "added_by": item.added_by, "added_at": item.added_at,
+        "added_by": item.added_by, "added_at": as_utc(item.added_at),
     }
 
 
