@@ -272,6 +272,9 @@ def test_changing_an_activity_checks_its_version_and_who_may(client, make_user, 
         assert steering.status_code == 200 and steering.get_json()["title"] == "Steered"
     with client.patch(f"{API}/activities/{activity.id + 1000}", json={"version": 1}, headers=headers) as missing:
         assert missing.status_code == 404
+    moved = client.patch(url, json={"version": steering.get_json()["version"], "online": True},
+                         headers=bearer(token_for("admin"))).get_json()
+    assert (moved["online"], moved["place"]) == (True, "")  # online now: the city it had is dropped
 
 
 # --- evidence -------------------------------------------------------------------------------------------------------
@@ -366,6 +369,27 @@ def test_indicators_with_values_approved_only_for_the_board(client, token_for, m
     years = {row["year"]: row for row in as_board["years"]}
     assert (years[2021]["actual"], years[2022]["actual"], years[2022]["target"]) == ("3", None, "10")
     assert client.get(f"{API}/indicators/{on_outcome.id + 1000}", headers=staff).status_code == 404
+
+
+def test_the_indicator_and_assessment_lists_read_a_fixed_number_of_statements(client, token_for, make_indicator,
+                                                                              make_value, make_assessment,
+                                                                              count_queries):
+    headers = bearer(token_for("staff", "read"))
+
+    def statements() -> tuple[int, int]:
+        with count_queries() as indicators:
+            client.get(f"{API}/indicators?per_page=100", headers=headers)
+        with count_queries() as assessments:
+            client.get(f"{API}/assessments?per_page=100", headers=headers)
+        return len(indicators), len(assessments)
+
+    make_value(make_indicator(code="Q-0", targets={2022: 3}), 2022, 1)
+    make_assessment("L1.A1.O1", 2022)
+    few = statements()
+    for n, code in enumerate(("L1.A1.O2", "L1.A2.O1", "L2.A1.O1", "L3.A1.O1")):
+        make_value(make_indicator(code=f"Q-{n + 1}", outcome_code=code, targets={2021: 2, 2022: 3}), 2021, n)
+        make_assessment(code, 2021)
+    assert statements() == few
 
 
 @exercises(f"GET {API}/assessments", f"GET {API}/assessments/{{assessment_id}}")

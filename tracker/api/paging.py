@@ -16,6 +16,7 @@ def paginate(stmt, args: dict) -> tuple[list, dict, dict]:
 def _links(page: int, pages: int) -> dict:
     """The paths of this page, the first, the last, and the ones before and after (keeping the filters)."""
     def to(number: int) -> str:
+        """The path of page `number`."""
         return url_for(request.endpoint, **{**request.view_args, **request.args.to_dict(flat=False),
                                             "page": number})
 

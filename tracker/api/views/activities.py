@@ -182,6 +182,8 @@ def update_activity(changes: dict, activity_id: int):
     current["outcomes"] = [o.code for o in activity.outcomes]  # the API speaks in outcome codes
     if "place" in changes and "online" not in changes:
         current["online"] = False  # a place given is where it took place
+    if changes.get("online") and "place" not in changes:
+        current["place"] = ""  # online now: the city it had no longer applies
     form = _checked(EditActivityForm, {**current, **changes},
                     choices=services.form_choices(keep_responsible_id=activity.responsible_id),
                     keep_responsible_id=activity.responsible_id)
