@@ -537,6 +537,7 @@ def test_requests_beyond_the_limit_get_429(app, client, token_for):
         assert answers == [200, 200, 200, 429]
         with client.get(f"{API}/plan", headers=busy) as limited:
             assert limited.is_json and limited.get_json()["code"] == 429 and limited.get_json()["message"]
+            assert 1 <= int(limited.headers["Retry-After"]) <= 61
         assert client.get(f"{API}/plan", headers=other).status_code == 200  # each token has its own count
     finally:
         app.config["API_RATE_LIMIT"] = "300 per minute"

@@ -1,4 +1,6 @@
 """The API's blueprints and rules: a bearer token or a session, scope and CSRF on writes, JSON errors, a rate limit."""
+import time
+
 from flask import Blueprint as FlaskBlueprint
 from flask import current_app, g, request
 from flask_babel import gettext as _
@@ -142,6 +144,8 @@ def _http_error(error: HTTPException):
     if data.get("current_version") is not None:
         body["current_version"] = data["current_version"]
     headers = {"WWW-Authenticate": 'Bearer realm="api"'} if code == 401 else {}
+    if code == 429 and limiter.current_limit is not None:  # when the window ends, so a script knows how long
+        headers["Retry-After"] = str(max(1, int(limiter.current_limit.reset_at - time.time()) + 1))
     return body, code, headers
 
 
