@@ -20,6 +20,7 @@ LAYERS = (
     ("reports",),
     ("calendar",),
     ("home",),
+    ("api",),
     ("admin", "backup", "demo"),
     ("__init__", "cli", "models", "errors", "templating"),  # the application: wires every feature together
 )

@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount every feature's blueprint."""
     from .activities.views import bp as activities_bp
     from .admin.views import bp as admin_bp
+    from .api import register as register_api
     from .assessments.views import bp as assessments_bp
     from .auth.views import bp as auth_bp
     from .evidence.views import bp as evidence_bp
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, plan_bp, activities_bp, evidence_bp, indicators_bp, assessments_bp, review_bp,
                       notifications_bp, overview_bp, translations_bp, reports_bp, home_bp, admin_bp):
         app.register_blueprint(blueprint)
+    register_api(app)
 
 
 def register_security(app: Flask) -> None:

@@ -3,7 +3,7 @@ from .activities.models import Activity  # noqa: F401,E402
 from .assessments.models import Assessment  # noqa: F401,E402
 from .audit.models import AuditEntry  # noqa: F401
 from .auth.invitations import Invitation  # noqa: F401,E402
-from .auth.models import LoginSession, RecoveryCode, User  # noqa: F401
+from .auth.models import ApiToken, LoginSession, RecoveryCode, User  # noqa: F401
 from .calendar.models import ReminderSent  # noqa: F401,E402
 from .core.ratelimit import RateLimitCounter  # noqa: F401,E402
 from .core.versioning import DataVersion  # noqa: F401,E402

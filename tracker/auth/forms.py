@@ -2,12 +2,13 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..core.forms import strip_filter
 from ..core.i18n import LANGUAGES
 from .services import password_problem
+from .tokens import LIFETIMES, MAX_NAME, SCOPE_LABELS
 
 
 class LoginForm(FlaskForm):
@@ -92,3 +93,18 @@ class LanguageForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Built per form: the first choice speaks the page's language, the others are named in themselves.
         self.language.choices = [("", _("Your browser's language"))] + list(LANGUAGES.items())
+
+
+class TokenForm(FlaskForm):
+    """A new personal access token: what uses it, what it may do, how long it works."""
+
+    name = StringField(_l("Name"), filters=[strip_filter],
+                       validators=[DataRequired(_l("Name the token after what will use it.")),
+                                   Length(max=MAX_NAME, message=_l("Use at most %(max)d characters."))],
+                       description=_l("What will use it, for example “monthly export script”."))
+    scope = RadioField(_l("It may"), choices=list(SCOPE_LABELS.items()), default="read",
+                       validators=[DataRequired(_l("Choose read only or read and write."))])
+    days = SelectField(_l("It works for"), coerce=int, default=90,
+                       choices=[(days, _l("%(days)s days", days=days)) for days in LIFETIMES],
+                       validate_choice=True)
+    submit = SubmitField(_l("Create token"))

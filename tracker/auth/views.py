@@ -1,7 +1,7 @@
 """Login (password, then the second factor), logout, and the account page: password, sessions, second factor."""
 import time
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
@@ -13,7 +13,8 @@ from ..core.roles import EVERYONE
 from ..core.transaction import attempt
 from ..extensions import login_manager
 from ..urls import local_path
-from . import invitations, second_factor, services, sessions, throttle
+from . import invitations, second_factor, services, sessions, throttle, tokens
+from .access import answers_json
 from .forms import (
     ActionForm,
     ChangePasswordForm,
@@ -23,6 +24,7 @@ from .forms import (
     LanguageForm,
     LoginForm,
     ProveCodeForm,
+    TokenForm,
 )
 from .models import User
 
@@ -38,6 +40,19 @@ NOT_RIGHT = _l("The email or password is not right.")
 def load_user(token: str):
     """Load the user of a live login session."""
     return sessions.load_session_user(token)
+
+
+@login_manager.request_loader
+def load_token_user(incoming):
+    """Without a login session, load the user of a bearer token: on the API only (pages need a login)."""
+    if not answers_json():
+        return None
+    plain = tokens.bearer_token(incoming.headers.get("Authorization"))
+    if plain is None:
+        return None
+    verdict = tokens.verify(plain)
+    g.api_token, g.token_refusal = verdict.token, verdict.refusal  # the scope check and the 401 read them
+    return verdict.user
 
 
 def _after_login() -> str:
@@ -161,10 +176,18 @@ def account():
             if changed.ok:
                 flash(_("Your password is changed. Your other sessions were logged out."), "success")
                 return redirect(url_for("auth.account"))
+    return _account_page(form)
+
+
+def _account_page(form, token_form=None, status: int = 200):
+    """The account page, with the password and token forms as posted (with their errors) or fresh."""
     return render_template("auth/account.html", form=form, sessions=sessions.live_sessions(current_user),
                            end_form=ActionForm(), second_factor=second_factor,
                            codes_left=second_factor.recovery_codes_left(current_user),
-                           language_form=LanguageForm(language=current_user.language or ""))
+                           language_form=LanguageForm(language=current_user.language or ""),
+                           tokens=tokens.live_tokens(current_user), scope_labels=tokens.SCOPE_LABELS,
+                           token_form=token_form or TokenForm(formdata=None),
+                           token_problem=tokens.creation_problem(current_user)), status
 
 
 @bp.route("/account/language", methods=["POST"])
@@ -179,6 +202,31 @@ def account_language():
     else:
         flash(_("Choose one of the languages offered."), "error")
     return redirect(url_for("auth.account"))
+
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@allow(*EVERYONE)
+def create_token():
+    """Create a personal access token for the API and show it, this once."""
+    token_form = TokenForm()
+    if token_form.validate_on_submit():
+        made = attempt(lambda: tokens.create_token(current_user, token_form.name.data, token_form.scope.data,
+                                                   token_form.days.data), form=token_form)
+        if made.ok:
+            return render_template("auth/token_created.html", token=made.value.token, plain=made.value.plain,
+                                   scope_labels=tokens.SCOPE_LABELS)
+    return _account_page(ChangePasswordForm(formdata=None), token_form, status=200)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@allow(*EVERYONE)
+def revoke_token(token_id: int):
+    """Revoke one of one's tokens: whatever uses it is refused from now on."""
+    if ActionForm().validate_on_submit():
+        if attempt(lambda: tokens.revoke_token(current_user, token_id)).ok:
+            flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.account") + "#tokens")
 
 
 def _change_own_password(password: str) -> None:
