@@ -464,27 +464,35 @@ def _check_participants(data: ActivityData) -> None:
                                                data.participants_men, data.participants_other)
 
 
-def create_activity(actor, data: ActivityData, *, refs: References | None = None,
-                    source: str | None = None) -> Activity:
-    """Add an activity and its audit entry to the transaction (the caller commits).
+def create_activity(actor, data: ActivityData) -> Activity:
+    """Add an activity and its audit entry to the transaction (the caller commits)."""
+    return create_activities(actor, [(data, None)])[0]
 
-    `refs` gives the reference lists already read (an import saves many activities); `source` says where the
-    activity came from in the audit record ("import #3 of activities.xlsx, row 12").
+
+def create_activities(actor, items, refs: References | None = None) -> list[Activity]:
+    """Add activities and their audit entries with one flush (the caller commits); each item is (data, source).
+
+    `refs` gives the reference lists already read (an import saves many activities at once); a source says where
+    an activity came from in the audit record ("import #3 of “activities.xlsx”, row 12").
     """
-    _require_title(data)
-    _check_participants(data)
-    # A final Board evaluation's year takes no new work.
-    if refs is None:
-        ensure_unlocked(data.start_date.year, field="start_date")
-    elif data.start_date.year in refs.locked_years:
-        raise YearLocked(data.start_date.year, field="start_date")
-    activity = Activity(created_by_id=getattr(actor, "id", None))
-    _apply(activity, data, refs)
-    db.session.add(activity)
-    db.session.flush()
-    summary = f"Created activity “{activity.title}”" + (f" by {source}" if source else "")
-    record(actor, "create", activity, after=snapshot(activity), summary=summary)
-    return activity
+    created = []
+    for data, source in items:
+        _require_title(data)
+        _check_participants(data)
+        # A final Board evaluation's year takes no new work.
+        if refs is None:
+            ensure_unlocked(data.start_date.year, field="start_date")
+        elif data.start_date.year in refs.locked_years:
+            raise YearLocked(data.start_date.year, field="start_date")
+        activity = Activity(created_by_id=getattr(actor, "id", None))
+        _apply(activity, data, refs)
+        db.session.add(activity)
+        created.append((activity, source))
+    db.session.flush()  # one flush: the inserts of many activities go in batches, not a round trip each
+    for activity, source in created:
+        summary = f"Created activity “{activity.title}”" + (f" by {source}" if source else "")
+        record(actor, "create", activity, after=snapshot(activity), summary=summary)
+    return [activity for activity, _ in created]
 
 
 def update_activity(actor, activity: Activity, data: ActivityData, expected_version: int | None) -> Activity:

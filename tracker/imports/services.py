@@ -322,13 +322,10 @@ def confirm(actor, upload: ActivityImport, *, valid_only: bool) -> list[Activity
                       field="mode")
     if not result.ready:
         raise Invalid(_("Nothing to import: every row is already in the tracker or has problems."), field="mode")
-    created = []
-    for row in result.ready:
-        activity = activities.create_activity(actor, row.data, refs=result.lookups.refs,
-                                              source=source_of(upload, row.number))
-        db.session.add(ImportedRow(fingerprint=row.fingerprint, import_id=upload.id, row_number=row.number,
-                                   activity_id=activity.id))
-        created.append(activity)
+    created = activities.create_activities(
+        actor, [(row.data, source_of(upload, row.number)) for row in result.ready], refs=result.lookups.refs)
+    db.session.add_all(ImportedRow(fingerprint=row.fingerprint, import_id=upload.id, row_number=row.number,
+                                   activity_id=activity.id) for row, activity in zip(result.ready, created))
     db.session.flush()  # a fingerprint imported meanwhile by another confirm fails here, before the record
     upload.created_count = len(created)
     record(actor, "import", upload, after={"filename": upload.filename, "sha256": upload.sha256,
