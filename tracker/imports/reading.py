@@ -6,8 +6,8 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..activities.export import COLUMNS
 from ..core.errors import Invalid
@@ -70,12 +70,17 @@ def read_table(content: bytes, kind: str) -> Table:
         if not any(values.values()):
             continue  # an empty line in the sheet is not a row of activities
         if len(rows) >= MAX_ROWS:
-            raise Invalid(_("The file has more than %(max)s rows: split it into smaller files.",
-                            max=f"{MAX_ROWS:,}"), field=FIELD)
+            raise _too_many_rows()
         rows.append((number, values))
     if not rows:
         raise Invalid(_("The file has the column names but no activities below them."), field=FIELD)
     return Table(columns, rows)
+
+
+def _too_many_rows() -> Invalid:
+    """The refusal of a sheet with more rows than an import takes."""
+    return Invalid(_("The file has more than %(max)s rows: split it into smaller files.",
+                     max=format_number(MAX_ROWS)), field=FIELD)
 
 
 def _check_columns(columns: list[str]) -> None:
@@ -153,8 +158,7 @@ def _xlsx_rows(content: bytes):
         try:
             for row in book.worksheets[0].iter_rows(values_only=True) if book.worksheets else ():
                 if len(rows) > MAX_ROWS + 1000:  # blank rows are skipped later; this bounds a sheet of blanks
-                    raise Invalid(_("The file has more than %(max)s rows: split it into smaller files.",
-                                    max=f"{MAX_ROWS:,}"), field=FIELD)
+                    raise _too_many_rows()
                 rows.append(row)
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError):
             raise Invalid(unreadable, field=FIELD) from None

@@ -205,7 +205,7 @@ def _formdata(row: RowCheck, lookups: Lookups, owner) -> MultiDict:
     data["kind"] = _choice(row, "kind", lookups.kinds,
                            _("Unknown kind “%(name)s”: use one of the kinds listed in the template."))
     data["status"] = _choice(row, "status", lookups.statuses,
-                             _("Unknown status “%(name)s”: use planned, in_progress, completed or cancelled."))
+                             _("Unknown status “%(name)s”: use one of the statuses listed in the template."))
     data.setlist("outcomes", _resolve(row, "outcomes", lookups.outcomes, _("Unknown outcome code %(name)s")))
     data.setlist("members", _resolve(row, "members", lookups.members, _("No member city named “%(name)s”")))
     data.setlist("partners", _resolve(row, "partners", lookups.partners,
