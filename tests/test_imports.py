@@ -1,6 +1,7 @@
 """Importing activities from a spreadsheet: template, upload checks, preview per cell, all or nothing, once only."""
 import csv
 import io
+import threading
 from datetime import date, datetime
 
 import pytest
@@ -336,3 +337,56 @@ def test_preview_reads_lookups_once_whatever_the_rows(app, make_user, count_quer
     with count_queries() as many:
         services.preview(large, user)
     assert len(many) == len(one)
+
+
+def _confirm_in_threads(app, clients_and_ids) -> list[int]:
+    """Confirm imports from several threads at once (each its own client and session); their status codes."""
+    statuses: list[int] = [0] * len(clients_and_ids)
+
+    def run(index, client, import_id):
+        with app.app_context():  # the thread's own database session
+            statuses[index] = confirm(client, import_id).status_code
+
+    threads = [threading.Thread(target=run, args=(i, c, n)) for i, (c, n) in enumerate(clients_and_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return statuses
+
+
+def test_two_confirms_of_one_upload_at_once_import_it_once(app, staff, login):
+    import_id = uploaded(staff, csv_file([row(n) for n in range(1, 51)]))
+    second = login(app.test_client(), staff.user)
+    statuses = _confirm_in_threads(app, [(staff, import_id), (second, import_id)])
+    assert sorted(statuses) == [302, 409]
+    assert activity_count() == 50
+
+
+def test_two_uploads_of_one_file_confirmed_at_once_create_it_once(app, staff, login, monkeypatch):
+    rows = [row(n) for n in range(1, 51)]
+    first, second = uploaded(staff, csv_file(rows)), uploaded(staff, csv_file(rows))
+    checks: list[int] = []
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        # Both confirms claim their upload and read the earlier imports before either writes (SQLite lets one writer
+        # in at a time, so there the second simply waits for the first).
+        both_claimed, seen = threading.Barrier(2), threading.local()
+        check_all = services.preview
+
+        def preview_after_both_claims(upload_row, owner):
+            checks.append(upload_row.id)
+            if not getattr(seen, "once", False):
+                seen.once = True
+                both_claimed.wait(timeout=30)
+            return check_all(upload_row, owner)
+
+        monkeypatch.setattr(services, "preview", preview_after_both_claims)
+    other = login(app.test_client(), staff.user)
+    statuses = _confirm_in_threads(app, [(staff, first), (other, second)])
+    assert sorted(statuses) == [200, 302]  # the second finds nothing left to import
+    if postgres:  # the second's fingerprints clashed with the first's: rolled back, checked again, then shown
+        assert sorted(checks.count(n) for n in (first, second)) == [1, 3]
+    assert activity_count() == 50
+    assert db.session.scalar(select(func.count()).select_from(ImportedRow)) == 50
