@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
 from werkzeug.datastructures import MultiDict
 
 from ..activities import services as activities
@@ -112,6 +113,9 @@ def store_upload(owner, filename: str, content: bytes) -> ActivityImport:
                             sha256=hashlib.sha256(content).hexdigest(), content=content, state=PENDING)
     db.session.add(upload)
     db.session.flush()
+    record(owner, "upload", upload, after={"filename": upload.filename, "sha256": upload.sha256,
+                                           "bytes": len(content)},
+           summary=f"Uploaded “{upload.filename}” to import activities (import #{upload.id})")
     return upload
 
 
@@ -125,8 +129,6 @@ def get_upload(owner, import_id: int) -> ActivityImport | None:
 
 def recent_uploads(owner, limit: int = 10) -> list[ActivityImport]:
     """This owner's latest uploads, newest first (without their bytes)."""
-    from sqlalchemy.orm import defer
-
     return list(db.session.scalars(select(ActivityImport).where(ActivityImport.owner_id == owner.id)
                                    .options(defer(ActivityImport.content))
                                    .order_by(ActivityImport.created_at.desc(), ActivityImport.id.desc())
