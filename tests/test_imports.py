@@ -193,6 +193,17 @@ def test_each_kind_of_problem_is_said_next_to_its_cell(app, make_user, make_acti
     assert result.rows[2].activity_id == existing.id
 
 
+def test_unknown_names_suggest_the_ones_meant(app, make_user):
+    user = make_user("staff")
+    rows = [row(members="Barcelona;Paris;Bogotà", partners="UN Habitat")]
+    checked = services.preview(services.store_upload(user, "names.csv", csv_file(rows)), user).rows[0]
+    assert checked.problems["members"] == [
+        "No member city named “Barcelona”: did you mean Barcelona (city) / Barcelona (metropolitan area)?",
+        "No member city named “Paris”: did you mean Greater Paris?",
+        "No member city named “Bogotà”: did you mean Bogota?"]
+    assert checked.problems["partners"] == ["No partner organisation named “UN Habitat”: did you mean UN-Habitat?"]
+
+
 def test_preview_page_shows_the_message_in_the_cell(staff):
     import_id = uploaded(staff, csv_file([row(1), row(2, members="Parris")]))
     page = staff.get(f"/imports/activities/{import_id}").get_data(as_text=True)

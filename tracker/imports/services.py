@@ -1,4 +1,5 @@
 """Importing activities: keep an upload, check every row with the activity form's rules, create the clean ones once."""
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -64,6 +65,8 @@ class Lookups:
     choices: activities.FormChoices
     kinds: dict[str, str]
     statuses: dict[str, str]
+    member_names: dict[int, str] = field(default_factory=dict)  # {id: city}, for "did you mean"
+    partner_names: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,7 +165,9 @@ def load_lookups(table: reading.Table) -> Lookups:
         if ids else set()
     choices = activities.FormChoices([], [], [], [], [], [(code, code) for code in refs.outcome_kinds], [])
     return Lookups(refs, outcomes, members, partners, users, fingerprints, live_ids, choices,
-                   _codes(ACTIVITY_KINDS), _codes(ACTIVITY_STATUSES))
+                   _codes(ACTIVITY_KINDS), _codes(ACTIVITY_STATUSES),
+                   {m.id: m.city for m in refs.rows[Member].values()},
+                   {p.id: p.name for p in refs.rows[Partner].values()})
 
 
 def _codes(labels: dict[str, str]) -> dict[str, str]:
@@ -175,16 +180,30 @@ def _items(cell: str) -> list[str]:
     return list(dict.fromkeys(item.strip() for item in cell.split(";") if item.strip()))
 
 
-def _resolve(row: RowCheck, column: str, mapping: dict[str, int], message: str) -> list[str]:
-    """The ids (as form values) of the names in a list cell; a problem for each unknown name."""
+def _resolve(row: RowCheck, column: str, mapping: dict[str, int], message: str,
+             names: dict[int, str] | None = None) -> list[str]:
+    """The ids (as form values) of the names in a list cell; a problem for each unknown name (with the names it
+    may have meant, when `names` gives how each id is written)."""
     ids = []
     for name in _items(row.values.get(column, "")):
         found = mapping.get(_key(name))
-        if found is None:
-            row.add(column, message % {"name": name})
-        else:
+        if found is not None:
             ids.append(str(found))
+            continue
+        problem = message % {"name": name}
+        close = _close_names(name, mapping, names) if names else []
+        if close:
+            problem = _("%(problem)s: did you mean %(names)s?", problem=problem, names=" / ".join(close))
+        row.add(column, problem)
     return ids
+
+
+def _close_names(name: str, mapping: dict[str, int], names: dict[int, str], limit: int = 3) -> list[str]:
+    """The names a mistyped or shortened one may mean ("Paris": Greater Paris; "Barcelona": its two members)."""
+    wanted = _key(name)
+    keys = [key for key in mapping if wanted in key] or difflib.get_close_matches(wanted, mapping, n=limit,
+                                                                                  cutoff=0.75)
+    return list(dict.fromkeys(names[mapping[key]] for key in keys))[:limit]
 
 
 def _choice(row: RowCheck, column: str, mapping: dict[str, str], message: str) -> str:
@@ -209,9 +228,11 @@ def _formdata(row: RowCheck, lookups: Lookups, owner) -> MultiDict:
     data["status"] = _choice(row, "status", lookups.statuses,
                              _("Unknown status “%(name)s”: use one of the statuses listed in the template."))
     data.setlist("outcomes", _resolve(row, "outcomes", lookups.outcomes, _("Unknown outcome code %(name)s")))
-    data.setlist("members", _resolve(row, "members", lookups.members, _("No member city named “%(name)s”")))
+    data.setlist("members", _resolve(row, "members", lookups.members, _("No member city named “%(name)s”"),
+                                     lookups.member_names))
     data.setlist("partners", _resolve(row, "partners", lookups.partners,
-                                      _("No partner organisation named “%(name)s”")))
+                                      _("No partner organisation named “%(name)s”"),
+                                      lookups.partner_names))
     email = values.get("responsible", "")
     responsible = lookups.users.get(_key(email)) if email else owner.id  # none given: whoever imports
     if responsible is None:
