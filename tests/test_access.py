@@ -21,6 +21,7 @@ from tracker.core.roles import ROLES
 from tracker.evidence import storage
 from tracker.evidence.models import Evidence
 from tracker.extensions import db
+from tracker.imports.models import ActivityImport
 from tracker.plan.models import outcome_responsible
 from tracker.reports.models import BoardItem, Report
 
@@ -75,12 +76,16 @@ def world(make_activity, make_note, make_indicator, make_value, make_assessment,
         other_session = LoginSession(user_id=user.id)  # another of the user's sessions, for "end this session"
         db.session.add(other_session)
         token = tokens.create_token(user, "Matrix script", "write", 30).token  # for "revoke this token"
+        sheet = b"title,kind,status,start_date,outcomes\nMatrix import,event,planned,2022-04-01,L2.A2.O3\n"
+        upload = ActivityImport(owner_id=user.id, filename="matrix.csv", file_type="csv", sha256="0" * 64,
+                                content=sheet)  # the user's own upload, to preview and confirm
+        db.session.add(upload)
         db.session.commit()
         return {"session_id": other_session.id, "activity_id": activity.id, "evidence_id": evidence.id,
                 "indicator_id": indicator.id, "value_id": value.id, "assessment_id": assessment.id,
                 "report_id": report.id, "item_id": item.id, "user_id": other.id, "request_id": asking.id,
                 "code": OUTCOME_CODE, "year": YEAR, "name": "activities", "scope": str(YEAR),
-                "fmt": "xlsx", "token_id": token.id}
+                "fmt": "xlsx", "token_id": token.id, "import_id": upload.id}
 
     return build
 

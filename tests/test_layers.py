@@ -12,6 +12,7 @@ LAYERS = (
     ("plan",),
     ("activities",),
     ("evidence",),
+    ("imports",),
     ("indicators",),
     ("assessments",),
     ("review",),

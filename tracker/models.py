@@ -9,6 +9,7 @@ from .core.ratelimit import RateLimitCounter  # noqa: F401,E402
 from .core.versioning import DataVersion  # noqa: F401,E402
 from .core.years import YearLock  # noqa: F401,E402
 from .evidence.models import Evidence, StoredFile  # noqa: F401,E402
+from .imports.models import ActivityImport, ImportedRow  # noqa: F401,E402
 from .indicators.models import Indicator, IndicatorTarget, IndicatorValue  # noqa: F401,E402
 from .notifications.models import Notification  # noqa: F401,E402
 from .plan.models import (  # noqa: F401
