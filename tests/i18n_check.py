@@ -22,7 +22,7 @@ CATALOGUES = ROOT / "tracker" / "translations"
 TARGET_LANGUAGES = ("fr", "es")
 
 WORDS = re.compile(r"[^\W\d_]{2,}")  # two letters in a row, in any script: a word someone reads
-PLACEHOLDER = "\x00"  # stands for a Jinja expression or tag inside the template's HTML
+PLACEHOLDER = " "  # stands for a Jinja expression or tag: a space keeps `<td{% if x %} class="y"{% endif %}>` a tag
 # Attributes whose value a person reads (or hears, with a screen reader).
 READ_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt", "aria-description", "data-confirm",
                              "aria-roledescription", "label"})
@@ -31,6 +31,10 @@ UNTRANSLATED_TEXT = frozenset({"Metropolis", "UTC", "PDF", "CSV", "XLSX", "JSON"
                                "English", "Français", "Español", "EUR", "ID", "TOTP", "SAP"})
 # A string literal inside a template tag that reads as prose: a capital then a small letter, or words and a stop.
 PROSE = re.compile(r"^[A-Z][a-z]+(?:[ ,.;:!?'’-]|$)|^[a-z]+( [a-z]+)+[.?!:]?$")
+
+
+# Elements whose text is not prose: scripts and styles, and code shown as it must be typed (an HTTP header, a command).
+SILENT_ELEMENTS = frozenset({"script", "style", "code", "kbd", "samp"})
 
 
 class _TextFinder(HTMLParser):
@@ -42,7 +46,7 @@ class _TextFinder(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in SILENT_ELEMENTS:
             self._skip += 1
         for name, value in attrs:
             if name in READ_ATTRIBUTES and value:
@@ -53,7 +57,7 @@ class _TextFinder(HTMLParser):
                 self._keep(dict(attrs)["value"])
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._skip:
+        if tag in SILENT_ELEMENTS and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):
@@ -61,7 +65,7 @@ class _TextFinder(HTMLParser):
             self._keep(data)
 
     def _keep(self, text: str) -> None:
-        text = " ".join(text.replace(PLACEHOLDER, " ").split())
+        text = " ".join(text.split())
         if WORDS.search(text) and text not in UNTRANSLATED_TEXT:
             self.found.append((self.getpos()[0], text))
 
@@ -204,7 +208,9 @@ class _PythonFinder(ast.NodeVisitor):
 
 # Modules whose words are for operators at a terminal, not for the tracker's readers (the command line's help and
 # its messages stay English, as the server logs do).
-OPERATOR_MODULES = ("cli.py", "demo/", "backup/", "reports/fonts/")
+# The OpenAPI document (tracker/api/) is written for developers, in English like the code it describes; the API's
+# error messages are marked like the pages' (they are found by their calls, not by this list).
+OPERATOR_MODULES = ("cli.py", "demo/", "backup/", "reports/fonts/", "api/blueprint.py")
 
 
 def unmarked_python_strings(paths=None) -> list[str]:
