@@ -5,6 +5,7 @@ Python code hands to people without marking them, and marked strings a catalogue
 script to list what is left (`python -m tests.i18n_check [paths...]`); tests/test_translations.py fails on any.
 """
 import ast
+import os
 import re
 import sys
 from html.parser import HTMLParser
@@ -29,7 +30,7 @@ READ_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt", "aria-
 UNTRANSLATED_TEXT = frozenset({"Metropolis", "UTC", "PDF", "CSV", "XLSX", "JSON", "API", "OpenAPI", "Swagger UI",
                                "English", "Français", "Español", "EUR", "ID", "TOTP", "SAP"})
 # A string literal inside a template tag that reads as prose: a capital then a small letter, or words and a stop.
-PROSE = re.compile(r"^[A-Z][a-z]|^[a-z]+( [a-z]+)+[.?!:]?$")
+PROSE = re.compile(r"^[A-Z][a-z]+(?:[ ,.;:!?'’-]|$)|^[a-z]+( [a-z]+)+[.?!:]?$")
 
 
 class _TextFinder(HTMLParser):
@@ -71,28 +72,30 @@ def _skeleton(env: Environment, source: str) -> tuple[str, list[tuple[int, str]]
     parts: list[str] = []
     literals: list[tuple[int, str]] = []
     in_trans = False
-    previous: list[tuple[str, str]] = []  # the tokens before the current one, inside the current tag
-    block_words: list[str] = []
+    previous: list[tuple[str, str]] = []  # the tokens of the current tag so far
     for lineno, kind, value in env.lex(source):
+        # Newlines are kept everywhere so that the parser's line numbers stay the template's.
         if kind == "data":
-            # Newlines kept so the parser's line numbers stay the template's.
             parts.append("\n" * value.count("\n") + PLACEHOLDER if in_trans else value)
             continue
+        parts.append("\n" * value.count("\n"))
+        if kind == "whitespace":
+            continue
         if kind in ("block_begin", "variable_begin"):
-            previous, block_words = [], []
-        if kind == "name" and previous and previous[-1][0] == "block_begin":
-            block_words.append(value)
-            if value == "trans":
-                in_trans = True
-            elif value == "endtrans":
-                in_trans = False
-        if kind == "string" and PROSE.search(value) and not _wrapped(previous) and value not in UNTRANSLATED_TEXT:
-            literals.append((lineno, value))
+            previous = []
+        if kind == "name" and previous and previous[-1][0] == "block_begin" and value in ("trans", "endtrans"):
+            in_trans = value == "trans"
+        if kind == "string" and _prose(value[1:-1]) and not _wrapped(previous):  # the raw token keeps its quotes
+            literals.append((lineno, value[1:-1]))
         previous.append((kind, value))
-        parts.append("\n" * str(value).count("\n") if kind != "data" else "")
         if kind in ("block_end", "variable_end"):
             parts.append(PLACEHOLDER)
     return "".join(parts), literals
+
+
+def _prose(text: str) -> bool:
+    """Whether a literal reads as words for people."""
+    return bool(PROSE.search(text)) and text not in UNTRANSLATED_TEXT
 
 
 def _wrapped(previous: list[tuple[str, str]]) -> bool:
@@ -121,9 +124,14 @@ def unmarked_template_strings(paths=None) -> list[str]:
         finder = _TextFinder()
         finder.feed(skeleton)
         finder.close()
-        name = path.relative_to(ROOT)
+        name = _name(path)
         problems += [f"{name}:{line}: {text}" for line, text in finder.found + literals]
     return problems
+
+
+def _name(path: Path) -> str:
+    """A file's name from the project's root (or as given, for a file elsewhere)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 # Calls whose string arguments reach a person: messages, refusals, domain errors, form fields and validators.
@@ -202,7 +210,7 @@ def unmarked_python_strings(paths=None) -> list[str]:
     problems = []
     for path in paths or sorted(CODE.rglob("*.py")):
         path = Path(path).resolve()
-        name = str(path.relative_to(ROOT))
+        name = _name(path)
         if any(part in name for part in OPERATOR_MODULES):
             continue
         finder = _PythonFinder(name)
@@ -247,6 +255,24 @@ def untranslated_messages(language: str, messages: dict | None = None) -> list[s
     return problems
 
 
+
+def compile_catalogues() -> None:
+    """Compile each catalogue whose .mo is missing or older than its .po (what `make translations` does)."""
+    from babel.messages.mofile import write_mo
+
+    for language in TARGET_LANGUAGES:
+        source = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+        target = source.with_suffix(".mo")
+        if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+            continue
+        with source.open("rb") as handle:
+            catalogue = read_po(handle, locale=language)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")  # parallel test processes may compile at once
+        with partial.open("wb") as handle:
+            write_mo(handle, catalogue)
+        os.replace(partial, target)
+
+
 if __name__ == "__main__":
     wanted = [Path(p) for p in sys.argv[1:]]
     html = [p for p in wanted if p.suffix in (".html", ".txt")]
@@ -255,3 +281,4 @@ if __name__ == "__main__":
         (unmarked_python_strings(code or None) if code or not wanted else [])
     print("\n".join(found) or "Every string is marked.")
     print(f"{len(found)} unmarked", file=sys.stderr)
+
