@@ -101,16 +101,18 @@ def _prose(text: str) -> bool:
 def _wrapped(previous: list[tuple[str, str]]) -> bool:
     """Whether the string literal after these tokens is an argument of a gettext call (_, gettext, ngettext)."""
     depth = 0
-    for kind, value in reversed(previous):
+    for index in range(len(previous) - 1, -1, -1):
+        kind, value = previous[index]
         if kind == "operator" and value == ")":
             depth += 1
         elif kind == "operator" and value == "(":
             if depth == 0:
-                index = previous.index((kind, value))
-                return index > 0 and previous[index - 1] in (
-                    ("name", "_"), ("name", "gettext"), ("name", "ngettext"), ("name", "pgettext"))
+                return index > 0 and previous[index - 1] in GETTEXT_TOKENS
             depth -= 1
     return False
+
+
+GETTEXT_TOKENS = (("name", "_"), ("name", "gettext"), ("name", "ngettext"), ("name", "pgettext"))
 
 
 def unmarked_template_strings(paths=None) -> list[str]:

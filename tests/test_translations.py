@@ -31,7 +31,8 @@ def test_the_finders_catch_what_they_look_for(tmp_path):
     """An unmarked heading, attribute and literal are found; a marked one, a code and a tag are not."""
     template = tmp_path / "page.html"
     template.write_text('<h1>Outcomes</h1><input placeholder="Search">{{ macros.button("Save now") }}\n'
-                        '<p>{{ _("Marked") }} {{ outcome.code }}</p>{% trans %}Also marked{% endtrans %}'
+                        '<p>{{ _("Marked") }} {{ outcome.code }} {{ field(x, _("Nested")) }}</p>'
+                        '{% trans %}Also marked{% endtrans %}'
                         '<a class="btn btn-primary" href="{{ url_for(\'plan.index\') }}">L1.A2</a>')
     found = i18n_check.unmarked_template_strings([template])
     assert [line.split(": ", 1)[1] for line in found] == ["Outcomes", "Search", "Save now"]

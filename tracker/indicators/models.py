@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..auth.models import User
+from ..core.i18n import translated_text
 from ..core.models import utcnow
 from ..core.review import ReviewMixin
 from ..extensions import db
@@ -40,7 +41,12 @@ class Indicator(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. "PW-MEMBERS", "L1-EVENTS"
-    name: Mapped[str] = mapped_column(String(200))
+    # The English name as the Secretary General wrote it (the column keeps its name); `name` reads the reader's
+    # language, the English where no translation is written.
+    name_en: Mapped[str] = mapped_column("name", String(200))
+    name_fr: Mapped[str | None] = mapped_column(String(200))
+    name_es: Mapped[str | None] = mapped_column(String(200))
+    name = translated_text("name_en", "name")
     definition: Mapped[str] = mapped_column(Text, default="")
     outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome.id"), index=True)
     unit: Mapped[str] = mapped_column(String(16), default="number")

@@ -116,6 +116,7 @@ def edit(indicator_id: int):
     indicator = _indicator_or_404(indicator_id)
     form = IndicatorForm(all_outcomes(), obj=indicator)
     if request.method == "GET":
+        form.name.data = indicator.name_en  # the English is edited here; its translations on the plan's page
         form.outcome_id.data = indicator.outcome_id or PLAN_WIDE
         form.method_kinds.data = list(indicator.method_kinds or [])
         form.baseline_value.data = decimal_or_none(indicator.baseline_value)
