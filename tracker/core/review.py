@@ -1,7 +1,8 @@
 """The review workflow, written once: draft → submitted → approved, or returned with a note; each step audited.
 
 A reviewed model mixes in ReviewMixin and provides `year`, `author_id` and `author` (who wrote it),
-`review_snapshot()` (its audited fields) and `review_label` ("Assessment of L1.A1.O1 for 2022"). Only approved
+`review_snapshot()` (its audited fields), `review_label` ("Assessment of L1.A1.O1 for 2022", as the English record
+names it) and `review_title` (the same in the reader's language, for messages). Only approved
 items reach totals and the Board. Nobody approves their own work: neither the author nor the last editor of an
 item may approve it (another reviewer does); returning one's own work for changes is fine.
 """
