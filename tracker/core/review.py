@@ -1,7 +1,8 @@
 """The review workflow, written once: draft → submitted → approved, or returned with a note; each step audited.
 
 A reviewed model mixes in ReviewMixin and provides `year`, `author_id` and `author` (who wrote it),
-`review_snapshot()` (its audited fields) and `review_label` ("Assessment of L1.A1.O1 for 2022"). Only approved
+`review_snapshot()` (its audited fields), `review_label` ("Assessment of L1.A1.O1 for 2022", as the English record
+names it) and `review_title` (the same in the reader's language, for messages). Only approved
 items reach totals and the Board. Nobody approves their own work: neither the author nor the last editor of an
 item may approve it (another reviewer does); returning one's own work for changes is fine.
 """
@@ -113,6 +114,12 @@ class ReviewMixin:
 
 # What a reviewer reads in place of the approve button on what they wrote or last edited.
 OWN_WORK = _l("You wrote or edited this: another reviewer must approve it.")
+# Why an item that is not submitted cannot be approved, one whole sentence per state (word order differs by language).
+NOT_SUBMITTED = {
+    ReviewState.DRAFT: _l("Only submitted items can be approved; this one is a draft."),
+    ReviewState.RETURNED: _l("Only submitted items can be approved; this one was returned for changes."),
+    ReviewState.APPROVED: _l("Only submitted items can be approved; this one is already approved."),
+}
 
 
 def wrote_or_edited(user, item) -> bool:
@@ -175,11 +182,11 @@ def approve(actor, item):
 
     def change():
         if item.review_state != ReviewState.SUBMITTED:
-            raise ReviewError(_("Only submitted items can be approved; this one is %(state)s.",
-                                state=str(REVIEW_LABELS[ReviewState(item.review_state)]).lower()))
+            raise ReviewError(str(NOT_SUBMITTED[ReviewState(item.review_state)]))
         if wrote_or_edited(actor, item):
-            raise ReviewError(_("You wrote or edited this (%(item)s), so you cannot approve it: another reviewer (the "
-                                "Secretary General or an administrator) must approve it.", item=item.review_label))
+            raise ReviewError(_("You wrote or edited this (%(item)s), so you cannot approve it: another reviewer "
+                                "(the Secretary General or an administrator) must approve it.",
+                                item=getattr(item, "review_title", item.review_label)))
         item.review_state = ReviewState.APPROVED
         item.reviewed_by_id = actor.id
         item.reviewed_at = utcnow()
