@@ -230,6 +230,11 @@ def unmarked_python_strings(paths=None) -> list[str]:
 PLACEHOLDERS = re.compile(r"%\((\w+)\)[sdif]|%[sdif]|\{\w*\}")
 
 
+def _not_hidden(dirpath: str) -> bool:
+    """Look in every folder but hidden ones (Babel's default also skips "_" ones: templates/_macros)."""
+    return not os.path.basename(dirpath).startswith(".")
+
+
 def extracted_messages() -> dict[str, tuple[str, ...]]:
     """Every message the code and templates mark, as msgid -> the places it is marked."""
     method_map = [("tracker/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
@@ -237,7 +242,7 @@ def extracted_messages() -> dict[str, tuple[str, ...]]:
                 "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     messages: dict[str, tuple[str, ...]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, keywords=keywords, options_map={"templates/**": {"extensions": ""}}):
+            str(ROOT), method_map, keywords=keywords, directory_filter=_not_hidden):
         if filename.startswith(("tests", ".venv", "bench", "migrations")):
             continue
         key = message if isinstance(message, str) else message[0]
