@@ -36,7 +36,7 @@ def _render_index(board_form=None, status: int = 200):
         steering=steering,
         board_form=board_form or GenerateReportForm(formdata=None, default_year=current_plan_year()),
         under_way=requests.under_way() if steering else [],
-        summaries=services.summary_scopes() if steering else [], years=PLAN_YEARS,
+        summaries=services.summary_scopes() if steering else [], years=PLAN_YEARS, language_name=language_name,
     ), status
 
 
