@@ -22,6 +22,12 @@ def upgrade():
 
 
 def downgrade():
+    # SQLite drops a column by copying the table, reflecting it and the tables it refers to (a request refers to
+    # its report), and cannot reflect the expression index of the report's unique version: take the index off for
+    # the copies and put it back after.
+    op.drop_index("uq_report_kind_year_version", table_name="report")
     for table in ("report_request", "report"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("language")
+    op.create_index("uq_report_kind_year_version", "report", ["kind", sa.text("coalesce(year, 0)"), "version"],
+                    unique=True)

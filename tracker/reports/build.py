@@ -313,6 +313,7 @@ def build(kind: str, year: int | None = None, *, now: datetime | None = None) ->
         "language": report_locale().language,  # <html lang>: WeasyPrint hyphenates by it
         "plan": {"title": ctx.plan["title"], "motto": ctx.plan["motto"], "code": ctx.plan["code"]},
         "created_iso": now.isoformat(timespec="seconds"), "date": fmt_date(now, "d MMMM y"),
+        "generated_on": fmt_date(now),  # the cover's "generated", in the report's language
         "draft": bool(readiness["reasons"]), "readiness": readiness,
         "scorecard": card, "summary": _summary(ctx, card, headline, outcome_sections),
         "headline": headline, "plan_indicators": _plan_indicators(ctx),
