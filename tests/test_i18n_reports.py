@@ -149,3 +149,11 @@ def test_the_board_meeting_page_in_spanish(app, catalogues, client_as):
     page = client_as("board").get("/reports/board/2022", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Reunión del Consejo 2022" in page and "Decisiones solicitadas al Consejo" in page
     assert "Board meeting 2022" not in page and "Decisions asked of the Board" not in page
+
+
+def test_the_command_line_generates_in_a_language(app, runner):
+    result = runner.invoke(args=["report", "final", "--language", "es"])
+    assert result.exit_code == 0, result.output
+    [report] = db.session.scalars(select(Report)).all()
+    assert report.language == "es" and report.filename.startswith("final-evaluation-2021-2023-es-")
+    assert runner.invoke(args=["report", "final", "--language", "de"]).exit_code != 0

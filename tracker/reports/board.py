@@ -120,6 +120,7 @@ def _outcomes(kind: str, outcome_ids) -> list[Outcome]:
 DATE_FIELDS = ("drafted_by", "reviewed_by", "meeting_date")  # the calendar's dates, in the order they must come
 DATE_LABELS = {"drafted_by": _l("assessments drafted by"), "reviewed_by": _l("reviewed by"),
                "meeting_date": _l("Board meeting")}
+AUDITED_KINDS = {"decision": "Decision asked of the Board", "risk": "Main risk"}  # the audit trail's words
 AUDITED_DATES = {"drafted_by": "assessments drafted by", "reviewed_by": "reviewed by", "meeting_date": "Board meeting"}
 
 
@@ -181,7 +182,7 @@ def add_item(actor, year: int, kind: str, text: str, outcome_ids) -> BoardItem:
                      created_by_id=getattr(actor, "id", None), updated_by_id=getattr(actor, "id", None))
     db.session.add(item)
     db.session.flush()
-    record(actor, "create", item, after=_snapshot(item), summary=f"{item.kind_label} {year} added")
+    record(actor, "create", item, after=_snapshot(item), summary=f"{AUDITED_KINDS[item.kind]} {year} added")
     return item
 
 
@@ -203,7 +204,7 @@ def edit_item(actor, item_id: int, text: str, outcome_ids) -> BoardItem:
     item.outcomes = _outcomes(item.kind, outcome_ids)
     item.updated_by_id = getattr(actor, "id", None)
     record(actor, "update", item, before=before, after=_snapshot(item),
-           summary=f"{item.kind_label} {item.year} edited")
+           summary=f"{AUDITED_KINDS[item.kind]} {item.year} edited")
     return item
 
 
@@ -213,7 +214,7 @@ def delete_item(actor, item_id: int) -> None:
     item = _existing(item_id)
     ensure_unlocked(item.year)
     before = _snapshot(item)
-    record(actor, "delete", item, before=before, summary=f"{item.kind_label} {item.year} deleted")
+    record(actor, "delete", item, before=before, summary=f"{AUDITED_KINDS[item.kind]} {item.year} deleted")
     later = db.session.scalars(select(BoardItem).where(BoardItem.year == item.year, BoardItem.kind == item.kind,
                                                        BoardItem.position > item.position))
     for other in later:
@@ -239,7 +240,7 @@ def move_item(actor, item_id: int, direction: str) -> BoardItem:
     for position, sibling in enumerate(siblings, start=1):
         sibling.position = position  # renumbered from 1, so older gaps or ties cannot make a move do nothing
     record(actor, "move", item, before={"position": before}, after={"position": item.position},
-           summary=f"{item.kind_label} {item.year} moved {direction}")
+           summary=f"{AUDITED_KINDS[item.kind]} {item.year} moved {direction}")
     return item
 
 

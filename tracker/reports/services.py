@@ -25,7 +25,7 @@ from ..extensions import db
 from . import snapshot as frozen
 from .annex import activities_workbook
 from .board import next_version
-from .build import KINDS, build, readiness_by_year
+from .build import KINDS, build, readiness_by_year, report_title
 from .formatting import format_count
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
@@ -149,8 +149,10 @@ def _generate(actor, kind: str, year: int | None, *, now: datetime | None, filen
     except IntegrityError as error:  # the unique (kind, year, version): a concurrent generation won the number
         path.unlink(missing_ok=True)  # the rollback discards the row: leave no unrecorded file behind
         raise VersionClash(version) from error
+    with force_locale(DEFAULT_LANGUAGE):  # the audit trail is written in English, whatever the report's language
+        english_title = report_title(kind, year)
     record(actor, "generate", report, after=snapshot(report),
-           summary=f"Generated {title}{' (draft)' if draft else ''}: {report.filename}")
+           summary=f"Generated {english_title}{' (draft)' if draft else ''}, language {language}: {report.filename}")
     return GeneratedReport(report=report, path=path, rendered=rendered, build_seconds=built - started,
                            html_seconds=html_done - built)
 
