@@ -26,7 +26,8 @@ def _names(items: list[dict]) -> str:
     """Name outcomes by code and short title, the first few, then how many more."""
     named = "; ".join(f"{o['code']} ({o['short']})" for o in items[:MAX_NAMED])
     more = len(items) - MAX_NAMED
-    return _("%(outcomes)s; and %(count)s more", outcomes=named, count=more) if more > 0 else named
+    return ngettext("%(outcomes)s; and %(num)s more", "%(outcomes)s; and %(num)s more", more,
+                    outcomes=named) if more > 0 else named
 
 
 def _standing(year: int, tally: dict, total: int) -> str:
