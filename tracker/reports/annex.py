@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 # (header, key of the report's activity row, width, kind of cell)
 COLUMNS = (
     (_l("No."), "ref", 7, "text"), (_l("Title"), "title", 50, "text"), (_l("Kind"), "kind_label", 18, "text"),
-    (_l("Status"), "status_label", 12, "text"), (_l("Start"), "start", 11, "date"), (_l("End"), "end", 11, "date"),
+    (_l("Status"), "status_label", 12, "text"), (_l("Start date"), "start", 11, "date"),
+    (_l("End date"), "end", 11, "date"),
     (_l("Place"), "place", 18, "text"), (_l("Outcomes"), "outcomes", 22, "text"),
     (_l("Members"), "members", 30, "text"), (_l("Partners"), "partners", 30, "text"),
     (_l("Participants"), "participants", 12, "count"), (_l("Women"), "women", 9, "count"),

@@ -200,8 +200,8 @@ def _indicator_gaps(years: list[int], outcome_codes: dict[int, str]) -> tuple[li
     manual = {i.id for i in indicators if i.method == "manual"}
 
     def label(ind) -> str:
-        where = outcome_codes.get(ind.outcome_id) if ind.outcome_id else None
-        return f"{ind.code} {ind.name} ({where or _('plan-wide')})"
+        where = (outcome_codes.get(ind.outcome_id) if ind.outcome_id else None) or _("plan-wide")
+        return f"{ind.code} {ind.name} ({where})"
 
     no_target = [_("%(indicator)s: no target for %(years)s", indicator=label(ind),
                    years=", ".join(str(y) for y in years if (ind.id, y) not in targets))
