@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, pgettext
 
 from ..activities.rules import CANCELLED
 from .formatting import fmt_decimal, fmt_euros, fmt_int, fmt_money, fmt_percent
@@ -11,10 +12,9 @@ from .formatting import fmt_decimal, fmt_euros, fmt_int, fmt_money, fmt_percent
 FIGURES = (
     ("planned", _l("Activities in the work plan"), _l("activities of the year planned, in progress or completed; "
                                                       "cancelled ones are counted apart")),
-    ("completed", _l("Completed"), _l("activities of the work plan completed in the year")),
+    ("completed", None, _l("activities of the work plan completed in the year")),  # labels: _label
     ("delivery", _l("Delivered"), _l("completed activities out of all the year planned, cancelled ones included")),
-    ("cancelled", _l("Cancelled"), _l("activities cancelled in the year: outside the work plan, their spending is "
-                                      "shown")),
+    ("cancelled", None, _l("activities cancelled in the year: outside the work plan, their spending is shown")),
     ("members_engaged", _l("Members engaged"), _l("distinct members among the 141 listed in the plan's Appendix II "
                                                   "named in at least one completed activity")),
     ("partners_engaged", _l("Partners engaged"), _l("distinct partner organisations named in a completed activity")),
@@ -26,6 +26,16 @@ FIGURES = (
     ("cancelled_spent", _l("Spent on cancelled activities"), _l("spent before an activity was cancelled")),
 )
 RATES = ("delivery", "women_share")
+
+
+def _label(key: str, label) -> str:
+    """A figure's label: "Completed" and "Cancelled" here count activities (plural in French and Spanish), unlike
+    the same words as an activity's status."""
+    if key == "completed":
+        return pgettext("activities counted", "Completed")
+    if key == "cancelled":
+        return pgettext("activities counted", "Cancelled")
+    return str(label)
 
 
 def _cancelled_spent(ctx, year: int | None) -> Decimal:
@@ -67,8 +77,9 @@ def _delivered(h: dict) -> str:
         return _("%(done)s of %(planned)s", done=fmt_int(completed), planned=fmt_int(planned))
     rate = fmt_percent(Decimal(completed * 100) / planned, 0)
     if cancelled:
-        return _("%(done)s of %(planned)s (%(rate)s), %(cancelled)s cancelled", done=fmt_int(completed),
-                 planned=fmt_int(planned), rate=rate, cancelled=fmt_int(cancelled))
+        return ngettext("%(done)s of %(planned)s (%(rate)s), %(cancelled)s cancelled",
+                        "%(done)s of %(planned)s (%(rate)s), %(cancelled)s cancelled", cancelled,
+                        done=fmt_int(completed), planned=fmt_int(planned), rate=rate, cancelled=fmt_int(cancelled))
     return _("%(done)s of %(planned)s (%(rate)s)", done=fmt_int(completed), planned=fmt_int(planned), rate=rate)
 
 
@@ -101,7 +112,7 @@ def headline(ctx) -> dict:
     for key, label, definition in FIGURES:
         values = [_shown(ctx, key, y) for y in periods]
         change = _change(ctx, key)
-        rows.append({"key": key, "label": str(label), "definition": str(definition),
+        rows.append({"key": key, "label": _label(key, label), "definition": str(definition),
                      "value": values[0] if ctx.kind == "board" else values[-1],
                      "values": values + ([change or "—"] if ctx.kind == "board" and len(columns) > 1 else []),
                      "change": change})
