@@ -9,15 +9,19 @@ import io
 from decimal import Decimal
 
 import xlsxwriter
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 # (header, key of the report's activity row, width, kind of cell)
 COLUMNS = (
-    ("No.", "ref", 7, "text"), ("Title", "title", 50, "text"), ("Kind", "kind_label", 18, "text"),
-    ("Status", "status_label", 12, "text"), ("Start", "start", 11, "date"), ("End", "end", 11, "date"),
-    ("Place", "place", 18, "text"), ("Outcomes", "outcomes", 22, "text"), ("Members", "members", 30, "text"),
-    ("Partners", "partners", 30, "text"), ("Participants", "participants", 12, "count"),
-    ("Women", "women", 9, "count"), ("Men", "men", 9, "count"),
-    ("Budget planned (EUR)", "budget_planned", 16, "money"), ("Budget spent (EUR)", "budget_spent", 16, "money"),
+    (_l("No."), "ref", 7, "text"), (_l("Title"), "title", 50, "text"), (_l("Kind"), "kind_label", 18, "text"),
+    (_l("Status"), "status_label", 12, "text"), (_l("Start date"), "start", 11, "date"),
+    (_l("End date"), "end", 11, "date"),
+    (_l("Place"), "place", 18, "text"), (_l("Outcomes"), "outcomes", 22, "text"),
+    (_l("Members"), "members", 30, "text"), (_l("Partners"), "partners", 30, "text"),
+    (_l("Participants"), "participants", 12, "count"), (_l("Women"), "women", 9, "count"),
+    (_l("Men"), "men", 9, "count"), (_l("Budget planned (EUR)"), "budget_planned", 16, "money"),
+    (_l("Budget spent (EUR)"), "budget_spent", 16, "money"),
 )
 FORMATS = {"date": {"num_format": "d mmm yyyy"}, "count": {"num_format": "#,##0"},
            "money": {"num_format": "#,##0.00"}, "text": {}}
@@ -39,16 +43,16 @@ def activities_workbook(activities: list[dict]) -> bytes:
     """The report's activities (in Annex A's order, with their numbers) as an XLSX file."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": True})
-    sheet = book.add_worksheet("Activities")
+    sheet = book.add_worksheet(_("Activities")[:31])  # a sheet's name is at most 31 characters
     styles = {kind: book.add_format(spec) for kind, spec in FORMATS.items()}
     bold = book.add_format({"bold": True})
-    for column, (title, _, width, kind) in enumerate(COLUMNS):
+    for column, (title, _key, width, kind) in enumerate(COLUMNS):
         sheet.set_column(column, column, width, styles[kind] if kind != "text" else None)
-        sheet.write_string(0, column, title, bold)
+        sheet.write_string(0, column, str(title), bold)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, len(activities), len(COLUMNS) - 1)
     for row, activity in enumerate(activities, start=1):
-        for column, (_, key, _, kind) in enumerate(COLUMNS):
+        for column, (_title, key, _width, kind) in enumerate(COLUMNS):
             _write(sheet, row, column, kind, activity.get(key), styles[kind])
     book.close()
     return out.getvalue()

@@ -6,6 +6,8 @@ report is final, and stay open.
 """
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -17,10 +19,11 @@ from ..core.text import has_visible, strip_invisible
 from ..core.years import PLAN_YEARS, ensure_unlocked, require_plan_year
 from ..extensions import db
 from ..plan.models import Outcome
+from .formatting import format_count
 from .models import BOARD_ITEM_KINDS, BoardItem, BoardYear, Report
 
 TEXT_MAX = 2_000
-NOT_ALLOWED = "Only the Secretary General or an administrator can change the Board meeting."
+NOT_ALLOWED = _l("Only the Secretary General or an administrator can change the Board meeting.")
 
 
 def next_version(kind: str, year: int | None) -> int:
@@ -93,12 +96,12 @@ def _clean_text(text: str | None, field: str, *, required: bool) -> str | None:
     text = strip_invisible(text or "")
     if not has_visible(text):
         if required:
-            raise Invalid("Write the text.", field=field)
+            raise Invalid(_("Write the text."), field=field)
         return None
     if len(text) > TEXT_MAX:
-        raise Invalid(f"Keep it under {TEXT_MAX:,} characters.", field=field)
+        raise Invalid(_("Keep it under %(count)s characters.", count=format_count(TEXT_MAX)), field=field)
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
-        raise Invalid("Remove the control characters from this text.", field=field)
+        raise Invalid(_("Remove the control characters from this text."), field=field)
     return text
 
 
@@ -108,14 +111,17 @@ def _outcomes(kind: str, outcome_ids) -> list[Outcome]:
     outcomes = list(db.session.scalars(select(Outcome).where(Outcome.id.in_(ids)).order_by(Outcome.position))) \
         if ids else []
     if len(outcomes) != len(ids):
-        raise Invalid("Choose outcomes from the list.", field="outcomes")
+        raise Invalid(_("Choose outcomes from the list."), field="outcomes")
     if kind == "decision" and not outcomes:
-        raise Invalid("Choose at least one outcome this decision concerns.", field="outcomes")
+        raise Invalid(_("Choose at least one outcome this decision concerns."), field="outcomes")
     return outcomes
 
 
 DATE_FIELDS = ("drafted_by", "reviewed_by", "meeting_date")  # the calendar's dates, in the order they must come
-DATE_LABELS = {"drafted_by": "assessments drafted by", "reviewed_by": "reviewed by", "meeting_date": "Board meeting"}
+DATE_LABELS = {"drafted_by": _l("assessments drafted by"), "reviewed_by": _l("reviewed by"),
+               "meeting_date": _l("Board meeting")}
+AUDITED_KINDS = {"decision": "Decision asked of the Board", "risk": "Main risk"}  # the audit trail's words
+AUDITED_DATES = {"drafted_by": "assessments drafted by", "reviewed_by": "reviewed by", "meeting_date": "Board meeting"}
 
 
 def _dates_of(meeting: BoardYear | None) -> dict:
@@ -128,13 +134,14 @@ def check_order(dates: dict) -> None:
     given = [(name, dates[name]) for name in DATE_FIELDS if dates[name] is not None]
     for (earlier, first), (later, second) in zip(given, given[1:]):
         if second < first:
-            raise Invalid(f"Choose a date on or after “{DATE_LABELS[earlier]}” ({first.isoformat()}).", field=later)
+            raise Invalid(_("Choose a date on or after “%(date)s” (%(when)s).", date=DATE_LABELS[earlier],
+                            when=first.isoformat()), field=later)
 
 
 def set_dates(actor, year: int, drafted_by: date | None, reviewed_by: date | None,
               meeting_date: date | None) -> BoardYear:
     """Enter or change a year's reporting calendar: assessments drafted by, reviewed by, and the Board meeting."""
-    require_steering(actor, NOT_ALLOWED)
+    require_steering(actor, str(NOT_ALLOWED))
     require_plan_year(year, field="meeting_date")
     ensure_unlocked(year, field="meeting_date")  # the final report printed these dates
     dates = {"drafted_by": drafted_by, "reviewed_by": reviewed_by, "meeting_date": meeting_date}
@@ -147,7 +154,8 @@ def set_dates(actor, year: int, drafted_by: date | None, reviewed_by: date | Non
     for name, value in dates.items():
         setattr(meeting, name, value)
     meeting.updated_by_id = getattr(actor, "id", None)
-    shown = ", ".join(f"{DATE_LABELS[n]} {v.isoformat() if v else 'not set'}" for n, v in dates.items())
+    # The audit record is written in English, whatever the language of the person who made the change.
+    shown = ", ".join(f"{AUDITED_DATES[n]} {v.isoformat() if v else 'not set'}" for n, v in dates.items())
     record(actor, "update" if before else "create", Ref("board_year", year), before=before,
            after={"year": year, **dates}, summary=f"Reporting calendar {year}: {shown}"[:500])
     return meeting
@@ -161,9 +169,9 @@ def set_meeting_date(actor, year: int, meeting_date: date | None) -> BoardYear:
 
 def add_item(actor, year: int, kind: str, text: str, outcome_ids) -> BoardItem:
     """Add a decision asked of the Board or a main risk at the end of its list."""
-    require_steering(actor, NOT_ALLOWED)
+    require_steering(actor, str(NOT_ALLOWED))
     if kind not in BOARD_ITEM_KINDS:
-        raise Invalid("Choose a decision or a risk.", field="kind")
+        raise Invalid(_("Choose a decision or a risk."), field="kind")
     require_plan_year(year)
     ensure_unlocked(year, field="text")
     text = _clean_text(text, "text", required=True)
@@ -174,7 +182,7 @@ def add_item(actor, year: int, kind: str, text: str, outcome_ids) -> BoardItem:
                      created_by_id=getattr(actor, "id", None), updated_by_id=getattr(actor, "id", None))
     db.session.add(item)
     db.session.flush()
-    record(actor, "create", item, after=_snapshot(item), summary=f"{item.kind_label} {year} added")
+    record(actor, "create", item, after=_snapshot(item), summary=f"{AUDITED_KINDS[item.kind]} {year} added")
     return item
 
 
@@ -182,13 +190,13 @@ def _existing(item_id: int) -> BoardItem:
     """The item, or a refusal if it was deleted meanwhile."""
     item = get_item(item_id)
     if item is None:
-        raise Invalid("This decision or risk no longer exists.")
+        raise Invalid(_("This decision or risk no longer exists."))
     return item
 
 
 def edit_item(actor, item_id: int, text: str, outcome_ids) -> BoardItem:
     """Change a decision's or risk's text and outcomes."""
-    require_steering(actor, NOT_ALLOWED)
+    require_steering(actor, str(NOT_ALLOWED))
     item = _existing(item_id)
     ensure_unlocked(item.year, field="text")
     before = _snapshot(item)
@@ -196,17 +204,17 @@ def edit_item(actor, item_id: int, text: str, outcome_ids) -> BoardItem:
     item.outcomes = _outcomes(item.kind, outcome_ids)
     item.updated_by_id = getattr(actor, "id", None)
     record(actor, "update", item, before=before, after=_snapshot(item),
-           summary=f"{item.kind_label} {item.year} edited")
+           summary=f"{AUDITED_KINDS[item.kind]} {item.year} edited")
     return item
 
 
 def delete_item(actor, item_id: int) -> None:
     """Delete a decision or risk for good (the audit keeps its text) and close the gap in the order."""
-    require_steering(actor, NOT_ALLOWED)
+    require_steering(actor, str(NOT_ALLOWED))
     item = _existing(item_id)
     ensure_unlocked(item.year)
     before = _snapshot(item)
-    record(actor, "delete", item, before=before, summary=f"{item.kind_label} {item.year} deleted")
+    record(actor, "delete", item, before=before, summary=f"{AUDITED_KINDS[item.kind]} {item.year} deleted")
     later = db.session.scalars(select(BoardItem).where(BoardItem.year == item.year, BoardItem.kind == item.kind,
                                                        BoardItem.position > item.position))
     for other in later:
@@ -217,9 +225,9 @@ def delete_item(actor, item_id: int) -> None:
 
 def move_item(actor, item_id: int, direction: str) -> BoardItem:
     """Move a decision or risk one place up or down its list (at either end it stays)."""
-    require_steering(actor, NOT_ALLOWED)
+    require_steering(actor, str(NOT_ALLOWED))
     if direction not in ("up", "down"):
-        raise Invalid("Move up or down.")
+        raise Invalid(_("Move up or down."))
     item = _existing(item_id)
     ensure_unlocked(item.year)
     siblings = [i for i in _items(item.year) if i.kind == item.kind]
@@ -232,16 +240,16 @@ def move_item(actor, item_id: int, direction: str) -> BoardItem:
     for position, sibling in enumerate(siblings, start=1):
         sibling.position = position  # renumbered from 1, so older gaps or ties cannot make a move do nothing
     record(actor, "move", item, before={"position": before}, after={"position": item.position},
-           summary=f"{item.kind_label} {item.year} moved {direction}")
+           summary=f"{AUDITED_KINDS[item.kind]} {item.year} moved {direction}")
     return item
 
 
 def record_after_meeting(actor, item_id: int, decided: str | None, follow_up: str | None) -> BoardItem:
     """Record what the Board decided on a decision asked of it, and what was done since."""
-    require_steering(actor, NOT_ALLOWED)
+    require_steering(actor, str(NOT_ALLOWED))
     item = _existing(item_id)
     if item.kind != "decision":
-        raise Invalid("Only a decision asked of the Board has an outcome to record.")
+        raise Invalid(_("Only a decision asked of the Board has an outcome to record."))
     # No ensure_unlocked here: the Board decides at its meeting, after the year's report is final and locked.
     before = _snapshot(item)
     item.decided = _clean_text(decided, "decided", required=False)

@@ -10,6 +10,9 @@ from datetime import datetime, timezone
 from functools import cached_property
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import or_, select
 
 from ..activities.models import (
@@ -34,7 +37,7 @@ from ..plan.queries import all_outcomes, current_plan
 from ..plan.responsibles import responsibles_by_outcome
 from . import glyphs, measures, scorecard, snapshot, summary
 from .board import board_year, last_year_decisions
-from .formatting import fmt_date, fmt_int, paragraphs, safe_link
+from .formatting import fmt_date, fmt_int, paragraphs, report_locale, safe_link
 from .headline import headline as headline_figures
 from .models import ReportSummary
 from .pdf import AUTHOR
@@ -46,7 +49,13 @@ EVIDENCE_PER_OUTCOME = 4
 # and the attached spreadsheet holds them all, numbered as the outcomes refer to them.
 ANNEX_ROWS = 300
 # How the readiness page says why a value does not count yet.
-REVIEW_LABELS = {"draft": "in draft", "submitted": "submitted, awaiting review", "returned": "returned for changes"}
+REVIEW_LABELS = {"draft": _l("in draft"), "submitted": _l("submitted, awaiting review"),
+                 "returned": _l("returned for changes")}
+
+
+def _review_label(state: str) -> str:
+    """A review state in plain words (never the stored code)."""
+    return str(REVIEW_LABELS[state]) if state in REVIEW_LABELS else _("not approved")
 
 
 # ---------------------------------------------------------------- the plan
@@ -55,7 +64,7 @@ def _plan_tree() -> dict:
     """The plan with lines, key ideas, axes and outcomes as plain data."""
     plan = current_plan()
     if plan is None:
-        raise Invalid("No plan in the database: run `flask --app wsgi seed plan` first.")
+        raise Invalid(_("No plan in the database: run `flask --app wsgi seed plan` first."))
     return {
         "title": plan.title, "motto": plan.motto, "code": plan.code,
         "years": list(plan.years),
@@ -86,8 +95,8 @@ def _activities(years: list[int]) -> list[dict]:
     activities = []
     for row in rows:
         item = {
-            "id": row.id, "title": row.title, "kind": row.kind, "kind_label": ACTIVITY_KINDS.get(row.kind, row.kind),
-            "status": row.status, "status_label": ACTIVITY_STATUSES.get(row.status, row.status),
+            "id": row.id, "title": row.title, "kind": row.kind, "kind_label": str(ACTIVITY_KINDS.get(row.kind, "")),
+            "status": row.status, "status_label": str(ACTIVITY_STATUSES.get(row.status, "")),
             "start": row.start_date, "date": fmt_date(row.start_date),
             "dates": fmt_date(row.start_date) if row.end_date == row.start_date
             else f"{fmt_date(row.start_date)} – {fmt_date(row.end_date)}",
@@ -191,13 +200,14 @@ def _indicator_gaps(years: list[int], outcome_codes: dict[int, str]) -> tuple[li
     manual = {i.id for i in indicators if i.method == "manual"}
 
     def label(ind) -> str:
-        where = outcome_codes.get(ind.outcome_id, "plan-wide") if ind.outcome_id else "plan-wide"
+        where = (outcome_codes.get(ind.outcome_id) if ind.outcome_id else None) or _("plan-wide")
         return f"{ind.code} {ind.name} ({where})"
 
-    no_target = [f"{label(ind)}: no target for {', '.join(str(y) for y in years if (ind.id, y) not in targets)}"
+    no_target = [_("%(indicator)s: no target for %(years)s", indicator=label(ind),
+                   years=", ".join(str(y) for y in years if (ind.id, y) not in targets))
                  for ind in indicators if any((ind.id, y) not in targets for y in years)]
-    unapproved = [f"{label(names[p.indicator_id])}: the {p.year} value is "
-                  f"{REVIEW_LABELS.get(p.review_state, p.review_state)}" for p in pending if p.indicator_id in manual]
+    unapproved = [_("%(indicator)s: the %(year)s value is %(state)s", indicator=label(names[p.indicator_id]),
+                    year=p.year, state=_review_label(p.review_state)) for p in pending if p.indicator_id in manual]
     return no_target, unapproved
 
 
@@ -220,8 +230,8 @@ def _indicator_rows(years: list[int]) -> dict:
 def report_title(kind: str, year: int | None) -> str:
     """Return the report's title, as on the cover and in the footer."""
     if kind == "final":
-        return f"General Assembly — final evaluation {PLAN_YEARS[0]}-{PLAN_YEARS[-1]}"
-    return f"Board of Directors — annual evaluation {year}"
+        return _("General Assembly — final evaluation %(first)s-%(last)s", first=PLAN_YEARS[0], last=PLAN_YEARS[-1])
+    return _("Board of Directors — annual evaluation %(year)s", year=year)
 
 
 @dataclass
@@ -299,9 +309,11 @@ def build(kind: str, year: int | None = None, *, now: datetime | None = None) ->
         "kind": kind, "year": year, "years": ctx.years,
         "period": str(year) if kind == "board" else f"{ctx.years[0]}-{ctx.years[-1]}",
         "title": report_title(kind, year), "author": AUTHOR,
-        "audience": "Board of Directors" if kind == "board" else "General Assembly",
+        "audience": _("Board of Directors") if kind == "board" else _("General Assembly"),
+        "language": report_locale().language,  # <html lang>: WeasyPrint hyphenates by it
         "plan": {"title": ctx.plan["title"], "motto": ctx.plan["motto"], "code": ctx.plan["code"]},
-        "created_iso": now.isoformat(timespec="seconds"), "date": now.strftime("%-d %B %Y"),
+        "created_iso": now.isoformat(timespec="seconds"), "date": fmt_date(now, "d MMMM y"),
+        "generated_on": fmt_date(now),  # the cover's "generated", in the report's language
         "draft": bool(readiness["reasons"]), "readiness": readiness,
         "scorecard": card, "summary": _summary(ctx, card, headline, outcome_sections),
         "headline": headline, "plan_indicators": _plan_indicators(ctx),
@@ -351,10 +363,12 @@ def _conflicts(status: str, indicators: list[dict]) -> list[str]:
     """Where the assessment and the indicators tell different stories."""
     notes = []
     if status == "achieved":
-        notes += [f"Assessed “Achieved”, but {i['code']} stands at {i['meaning']}." for i in indicators
+        notes += [_("Assessed “%(status)s”, but %(code)s stands at %(meaning)s.", status=scorecard.label(status),
+                    code=i["code"], meaning=i["meaning"]) for i in indicators
                   if i["status"] in ("off_track", "needs_attention")]
     if status in ("off_track", "not_started") and indicators and all(i["status"] == "on_track" for i in indicators):
-        notes.append(f"Assessed “{scorecard.LABELS[status]}”, while every indicator of the outcome is on track.")
+        notes.append(_("Assessed “%(status)s”, while every indicator of the outcome is on track.",
+                       status=scorecard.label(status)))
     return notes
 
 
@@ -468,11 +482,11 @@ def _readiness_of(outcomes_by_id: dict, assessments: dict, years: list[int]) -> 
             missing += sum(1 for state in states if state)
     reasons = []
     if missing:
-        reasons.append(f"{missing} outcome assessment{'s' if missing != 1 else ''} "
-                       f"{'are' if missing != 1 else 'is'} not approved")
+        reasons.append(ngettext("%(num)s outcome assessment is not approved",
+                                "%(num)s outcome assessments are not approved", missing))
     if unapproved_values:
-        reasons.append(f"{len(unapproved_values)} indicator value{'s' if len(unapproved_values) != 1 else ''} "
-                       f"await{'' if len(unapproved_values) != 1 else 's'} approval")
+        reasons.append(ngettext("%(num)s indicator value awaits approval", "%(num)s indicator values await approval",
+                                len(unapproved_values)))
     return {"reasons": reasons, "outcomes": outcomes, "missing": missing, "values": unapproved_values,
             "targets": no_target}
 
@@ -480,12 +494,12 @@ def _readiness_of(outcomes_by_id: dict, assessments: dict, years: list[int]) -> 
 def _readiness_state(assessment: dict | None) -> str:
     """What an assessment lacks for the report: "" when approved, else its state in plain words."""
     if assessment is None:
-        return "not written"
+        return _("not written")
     if assessment["review_state"] == "approved":
         return ""
     if assessment["review_state"] == "submitted":
-        return "awaiting review"  # shorter than the label, to keep one line per year in the table
-    return REVIEW_LABELS.get(assessment["review_state"], assessment["review_state"])
+        return _("awaiting review")  # shorter than the label, to keep one line per year in the table
+    return _review_label(assessment["review_state"])
 
 
 def _annex(ctx: _Context, sections: dict, no_target: list[str]) -> dict:
@@ -532,12 +546,15 @@ def _annex_row(activity: dict, with_year: bool) -> dict:
     facts = [activity["kind_label"], activity["status_label"].lower()]
     if activity["participants"] is not None:
         women = activity["women"]
-        facts.append(f"{fmt_int(activity['participants'])} participants"
-                     + (f" ({fmt_int(women)} women)" if women is not None else ""))
-    links = [", ".join(activity["outcomes"]) or "no outcome"]
+        facts.append(ngettext("%(count)s participant", "%(count)s participants", activity["participants"],
+                              count=fmt_int(activity["participants"])) if women is None
+                     else ngettext("%(count)s participant (%(women)s women)",
+                                   "%(count)s participants (%(women)s women)", activity["participants"],
+                                   count=fmt_int(activity["participants"]), women=fmt_int(women)))
+    links = [", ".join(activity["outcomes"]) or _("no outcome")]
     if activity["members"]:
-        links.append("members: " + ", ".join(activity["members"]))
+        links.append(_("members: %(names)s", names=", ".join(activity["members"])))
     if activity["partners"]:
-        links.append("partners: " + ", ".join(activity["partners"]))
-    return {"ref": activity["ref"], "date": activity["start"].strftime("%-d %b %Y" if with_year else "%-d %b"),
+        links.append(_("partners: %(names)s", names=", ".join(activity["partners"])))
+    return {"ref": activity["ref"], "date": fmt_date(activity["start"], "d MMM y" if with_year else "d MMM"),
             "text": f"{activity['title']} — {', '.join(facts)}\n" + "; ".join(links)}

@@ -1,14 +1,48 @@
-"""How the report writes numbers, money, shares, dates and texts: plain strings for the template."""
+"""How the report writes numbers, money, shares, dates and texts: plain strings for the template, in the language
+of the report being built (flask_babel.force_locale), so "1,234", "1 234" or "1.234" as its readers write them."""
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlsplit
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from flask_babel import get_locale
+
+ENGLISH = Locale.parse("en")
+
+
+def report_locale() -> Locale:
+    """The locale the report is being written in (English outside an application)."""
+    try:
+        return get_locale() or ENGLISH
+    except RuntimeError:  # no application: a plain script
+        return ENGLISH
+
+
+def fmt_decimal(number, pattern: str) -> str:
+    """A number in a Babel pattern, in the report's locale."""
+    return format_decimal(number, format=pattern, locale=report_locale())
+
+
+def format_count(value) -> str:
+    """A whole number with the locale's thousands separators ("20,000", "20 000", "20.000")."""
+    return fmt_decimal(int(round(float(value))), "#,##0")
 
 
 def fmt_int(value) -> str:
     """Format a count with thousands separators, or a dash when unknown."""
     if value is None:
         return "—"
-    return f"{int(round(float(value))):,}"
+    return format_count(value)
+
+
+def fmt_euros(number) -> str:
+    """Whole euros with the sign where the locale writes it: "€1,234", "1 234 €"."""
+    locale = report_locale()
+    pattern = locale.currency_formats["standard"].pattern.replace(".00", "")  # whole euros: a Board reads no cents
+    return format_currency(Decimal(str(number)).quantize(Decimal(1), rounding=ROUND_HALF_UP), "EUR",
+                           format=pattern, locale=locale, currency_digits=False)
 
 
 def fmt_number(value, unit: str = "number") -> str:
@@ -17,19 +51,20 @@ def fmt_number(value, unit: str = "number") -> str:
         return "—"
     number = Decimal(str(value))
     if abs(number) >= 10_000_000:  # 608.0 M: a column of nine-digit numbers does not fit a page
-        return f"{number / 1_000_000:,.1f} M" if unit != "euros" else f"€{number / 1_000_000:,.1f} M"
+        millions = fmt_decimal(number / 1_000_000, "#,##0.0")
+        return f"{millions} M" if unit != "euros" else fmt_euros(0).replace("0", f"{millions} M")
     if unit == "percent":
-        return f"{number:,.1f} %"
+        return f"{fmt_decimal(number, '#,##0.0')} %"
     if unit == "euros":
-        return f"€{number:,.0f}"
+        return fmt_euros(number)
     if number == number.to_integral_value():
-        return f"{int(number):,}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
+        return fmt_decimal(int(number), "#,##0")
+    return fmt_decimal(number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "#,##0.##")
 
 
 def fmt_money(value) -> str:
     """Format an amount in euros."""
-    return "—" if value is None else f"€{Decimal(str(value)):,.0f}"
+    return "—" if value is None else fmt_euros(value)
 
 
 def fmt_percent(value, digits: int = 1) -> str:
@@ -37,12 +72,12 @@ def fmt_percent(value, digits: int = 1) -> str:
     if value is None:
         return "—"
     number = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{number:,.{digits}f} %"
+    return f"{fmt_decimal(number, '#,##0.' + '0' * digits if digits else '#,##0')} %"
 
 
-def fmt_date(value: date | None) -> str:
-    """Format a date as 5 Mar 2022."""
-    return value.strftime("%-d %b %Y") if value else ""
+def fmt_date(value: date | None, pattern: str = "d MMM y") -> str:
+    """Format a date as 5 Mar 2022 (5 mars 2022, 5 mar 2022)."""
+    return format_date(value, pattern, locale=report_locale()) if value else ""
 
 
 def paragraphs(text: str | None) -> list[str]:

@@ -10,6 +10,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from .fetcher import ALL_FONT_FILES
 
 CONTEXT = 12  # characters of context on each side of an undrawable character
@@ -77,7 +79,7 @@ class Undrawable:
 
     def __str__(self) -> str:
         label = f"{self.codepoint} {self.name}".strip()
-        return f"{label} in “{self.context}”"
+        return _("%(character)s in “%(context)s”", character=label, context=self.context)
 
 
 def undrawable(texts: Iterable[str | None]) -> list[Undrawable]:

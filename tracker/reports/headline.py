@@ -1,26 +1,41 @@
 """The headline figures of a report, each defined once, with last year's value and the change (Board report)."""
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, pgettext
+
 from ..activities.rules import CANCELLED
-from .formatting import fmt_int, fmt_money, fmt_percent
+from .formatting import fmt_decimal, fmt_euros, fmt_int, fmt_money, fmt_percent
 
 # (key, label, definition): each figure defined once, on the headline page.
 FIGURES = (
-    ("planned", "Activities in the work plan", "activities of the year planned, in progress or completed; "
-                                                "cancelled ones are counted apart"),
-    ("completed", "Completed", "activities of the work plan completed in the year"),
-    ("delivery", "Delivered", "completed activities out of all the year planned, cancelled ones included"),
-    ("cancelled", "Cancelled", "activities cancelled in the year: outside the work plan, their spending is shown"),
-    ("members_engaged", "Members engaged", "distinct members among the 141 listed in the plan's Appendix II named "
-                                           "in at least one completed activity"),
-    ("partners_engaged", "Partners engaged", "distinct partner organisations named in a completed activity"),
-    ("participants", "Participants", "people taking part in completed activities"),
-    ("women", "Women participants", "women among them, where activities record it"),
-    ("women_share", "Women’s share of participants", "of all participants of completed activities that record women"),
-    ("budget_spent", "Budget spent", "spent on completed and in-progress activities"),
-    ("cancelled_spent", "Spent on cancelled activities", "spent before an activity was cancelled"),
+    ("planned", _l("Activities in the work plan"), _l("activities of the year planned, in progress or completed; "
+                                                      "cancelled ones are counted apart")),
+    ("completed", None, _l("activities of the work plan completed in the year")),  # labels: _label
+    ("delivery", _l("Delivered"), _l("completed activities out of all the year planned, cancelled ones included")),
+    ("cancelled", None, _l("activities cancelled in the year: outside the work plan, their spending is shown")),
+    ("members_engaged", _l("Members engaged"), _l("distinct members among the 141 listed in the plan's Appendix II "
+                                                  "named in at least one completed activity")),
+    ("partners_engaged", _l("Partners engaged"), _l("distinct partner organisations named in a completed activity")),
+    ("participants", _l("Participants"), _l("people taking part in completed activities")),
+    ("women", _l("Women participants"), _l("women among them, where activities record it")),
+    ("women_share", _l("Women’s share of participants"),
+     _l("of all participants of completed activities that record women")),
+    ("budget_spent", _l("Budget spent"), _l("spent on completed and in-progress activities")),
+    ("cancelled_spent", _l("Spent on cancelled activities"), _l("spent before an activity was cancelled")),
 )
 RATES = ("delivery", "women_share")
+
+
+def _label(key: str, label) -> str:
+    """A figure's label: "Completed" and "Cancelled" here count activities (plural in French and Spanish), unlike
+    the same words as an activity's status."""
+    if key == "completed":
+        return pgettext("activities counted", "Completed")
+    if key == "cancelled":
+        return pgettext("activities counted", "Cancelled")
+    return str(label)
 
 
 def _cancelled_spent(ctx, year: int | None) -> Decimal:
@@ -58,9 +73,14 @@ def _delivered(h: dict) -> str:
     """Completed activities out of everything the year planned, the cancelled ones included and named."""
     completed, cancelled = int(h.get("completed") or 0), int(h.get("cancelled") or 0)
     planned = int(h.get("planned") or 0) + cancelled
-    rate = f" ({fmt_percent(Decimal(completed * 100) / planned, 0)})" if planned else ""
-    named = f", {fmt_int(cancelled)} cancelled" if cancelled else ""
-    return f"{fmt_int(completed)} of {fmt_int(planned)}{rate}{named}"
+    if not planned:
+        return _("%(done)s of %(planned)s", done=fmt_int(completed), planned=fmt_int(planned))
+    rate = fmt_percent(Decimal(completed * 100) / planned, 0)
+    if cancelled:
+        return ngettext("%(done)s of %(planned)s (%(rate)s), %(cancelled)s cancelled",
+                        "%(done)s of %(planned)s (%(rate)s), %(cancelled)s cancelled", cancelled,
+                        done=fmt_int(completed), planned=fmt_int(planned), rate=rate, cancelled=fmt_int(cancelled))
+    return _("%(done)s of %(planned)s (%(rate)s)", done=fmt_int(completed), planned=fmt_int(planned), rate=rate)
 
 
 def _change(ctx, key: str) -> str | None:
@@ -72,18 +92,18 @@ def _change(ctx, key: str) -> str | None:
         return None
     delta = Decimal(str(now)) - Decimal(str(before))
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    if key in RATES:
-        return f"{sign}{abs(delta):.1f} pp"
+    if key in RATES:  # percentage points
+        return _("%(sign)s%(points)s pp", sign=sign, points=fmt_decimal(abs(delta), "0.0"))
     if key in ("budget_spent", "cancelled_spent"):
-        return f"{sign}€{abs(delta):,.0f}"
-    return f"{sign}{abs(delta):,.0f}"
+        return f"{sign}{fmt_euros(abs(delta))}"
+    return f"{sign}{fmt_decimal(abs(delta), '#,##0')}"
 
 
 def headline(ctx) -> dict:
     """The headline table: this year, last year and the change (Board), or each year and the period (final)."""
     if ctx.kind == "board":
         previous = ctx.year - 1 if ctx.year - 1 in ctx.figures else None
-        columns = [str(ctx.year)] + ([str(previous)] if previous else []) + (["Change"] if previous else [])
+        columns = [str(ctx.year)] + ([str(previous)] if previous else []) + ([_("Change")] if previous else [])
         periods = [ctx.year] + ([previous] if previous else [])
     else:
         columns = [str(y) for y in ctx.years] + [f"{ctx.years[0]}-{ctx.years[-1]}"]
@@ -92,7 +112,7 @@ def headline(ctx) -> dict:
     for key, label, definition in FIGURES:
         values = [_shown(ctx, key, y) for y in periods]
         change = _change(ctx, key)
-        rows.append({"key": key, "label": label, "definition": definition,
+        rows.append({"key": key, "label": _label(key, label), "definition": str(definition),
                      "value": values[0] if ctx.kind == "board" else values[-1],
                      "values": values + ([change or "—"] if ctx.kind == "board" and len(columns) > 1 else []),
                      "change": change})

@@ -1,6 +1,8 @@
 """The report job: render a requested report in a worker, and hand out again what a dead worker abandoned."""
 import logging
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from huey import crontab
 
 from ..core.errors import DomainError
@@ -31,8 +33,9 @@ def render_report(request_id: int) -> int | None:
     except Exception:  # a bug or a broken dependency: logged for the administrator, told plainly to the person
         logger.exception("Report request %s failed", request_id)
         db.session.rollback()
-        requests.finish(request, error="The report could not be rendered because of an error in the tracker; "
-                                       "the administrator has the details in the worker's log.")
+        with force_locale(request.language):  # the person who asked reads it in the report's language
+            requests.finish(request, error=_("The report could not be rendered because of an error in the tracker; "
+                                             "the administrator has the details in the worker's log."))
     return None
 
 

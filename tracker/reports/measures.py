@@ -1,9 +1,12 @@
 """An indicator as the report reads it: baseline, each year's approved actual, the target, and what it means."""
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from .formatting import fmt_number, fmt_percent, target_label
 
-STATUS_LABELS = {"on_track": "On track", "needs_attention": "Needs attention", "off_track": "Off track"}
+STATUS_LABELS = {"on_track": _l("On track"), "needs_attention": _l("Needs attention"), "off_track": _l("Off track")}
 
 
 def _cell(row: dict, year: int) -> dict:
@@ -16,7 +19,7 @@ def _actual(row: dict, year: int) -> str:
     cell = _cell(row, year)
     if cell.get("actual") is not None:
         return fmt_number(cell["actual"], row.get("unit", "number"))
-    return "pending approval" if cell.get("pending") else "—"
+    return _("pending approval") if cell.get("pending") else "—"
 
 
 def meaning(row: dict, year: int) -> str:
@@ -26,20 +29,28 @@ def meaning(row: dict, year: int) -> str:
     if actual is None or target is None:
         return "—"
     if row.get("direction") == "lower":
-        used = f" ({fmt_percent(Decimal(str(actual)) * 100 / Decimal(str(target)), 0)} used)" if target else ""
-        return f"{fmt_number(actual, unit)} of a {fmt_number(target, unit)} ceiling{used}"
+        if not target:
+            return _("%(actual)s of a %(ceiling)s ceiling", actual=fmt_number(actual, unit),
+                     ceiling=fmt_number(target, unit))
+        return _("%(actual)s of a %(ceiling)s ceiling (%(share)s used)", actual=fmt_number(actual, unit),
+                 ceiling=fmt_number(target, unit),
+                 share=fmt_percent(Decimal(str(actual)) * 100 / Decimal(str(target)), 0))
     if row.get("direction") == "range" and high is not None:
         inside = Decimal(str(target)) <= Decimal(str(actual)) <= Decimal(str(high))
-        return ("within" if inside else "outside") + f" {target_label(target, high, unit)}"
+        band = target_label(target, high, unit)
+        return _("within %(range)s", range=band) if inside else _("outside %(range)s", range=band)
     progress = cell.get("progress")
-    return fmt_percent(Decimal(str(progress)) * 100, 0) + " of target" if progress is not None else "—"
+    if progress is None:
+        return "—"
+    return _("%(share)s of target", share=fmt_percent(Decimal(str(progress)) * 100, 0))
 
 
 def _status(row: dict, year: int) -> dict:
     """The indicator's status for a year, by its direction, or "no data"."""
     cell = _cell(row, year)
     status = cell.get("status_override") or cell.get("status")
-    return {"status": status or "none", "label": STATUS_LABELS.get(status, "No data")}
+    return {"status": status or "none", "label": str(STATUS_LABELS[status]) if status in STATUS_LABELS
+            else _("No data")}
 
 
 def indicator(row: dict, years: list[int]) -> dict:

@@ -1,6 +1,7 @@
 """The Secretary General's summaries, the archive of generated reports, and the Board meeting of each year."""
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -9,7 +10,7 @@ from ..core.models import utcnow
 from ..extensions import db
 from ..plan.models import Outcome
 
-BOARD_ITEM_KINDS = {"decision": "Decision asked of the Board", "risk": "Main risk"}
+BOARD_ITEM_KINDS = {"decision": _l("Decision asked of the Board"), "risk": _l("Main risk")}
 
 
 class ReportSummary(db.Model):
@@ -42,6 +43,8 @@ class Report(db.Model):
     generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     generated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)  # the n-th report generated for the same (kind, year)
+    # The language it was written in (tracker/core/i18n.py LANGUAGES); the versions of a year count every language.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     # The plain data the PDF was rendered from (JSON, sorted keys); deferred: the archive list never needs it.
     data_json: Mapped[str | None] = deferred(mapped_column(Text))
     # Set when marked final: the SHA-256 of data_json then, so any later change to the stored data shows.
@@ -98,7 +101,7 @@ class BoardItem(db.Model):
     @property
     def kind_label(self) -> str:
         """The kind as people say it."""
-        return BOARD_ITEM_KINDS[self.kind]
+        return str(BOARD_ITEM_KINDS[self.kind])
 
 
 REQUEST_STATES = ("queued", "running", "done", "failed")
@@ -113,9 +116,10 @@ class ReportRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
     year: Mapped[int | None]
-    # "board-2022" while queued or running, else NULL: a second click on the same report finds the first request
+    # "board-2022-fr" while queued or running, else NULL: a second click on the same report finds the first request
     # instead of rendering again (a unique index; NULLs never clash).
     active_key: Mapped[str | None] = mapped_column(String(16), unique=True)
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")  # the report's language
     state: Mapped[str] = mapped_column(String(8), default="queued")
     stage: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)

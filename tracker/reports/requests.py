@@ -12,30 +12,42 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core.dates import as_utc
 from ..core.errors import Conflict
+from ..core.i18n import DEFAULT_LANGUAGE, language_name
 from ..core.jobs import enqueue_on_commit
 from ..extensions import db
 from .build import KINDS
 from .models import Report, ReportRequest
-from .services import ReportError, VersionClash, archive_name, exports_folder, generate_report, report_name
+from .services import (
+    ReportError,
+    VersionClash,
+    archive_name,
+    check_language,
+    exports_folder,
+    generate_report,
+    report_name,
+)
 
 MAX_ATTEMPTS = 3  # a report whose worker died three times is failed, not retried for ever
 LOST_AFTER = timedelta(seconds=60)  # a request still queued this long lost its enqueue (or waits for a worker)
 # What the progress page says of each stage, and how far along it is (the layout is most of the time).
-STAGES = {"queued": ("Waiting for a worker", 0), "gathering": ("Gathering the year's data", 10),
-          "layout": ("Laying out the pages", 30), "archiving": ("Archiving the PDF", 95),
-          "done": ("Ready", 100), "failed": ("Failed", 100)}
+STAGES = {"queued": (_l("Waiting for a worker"), 0), "gathering": (_l("Gathering the year's data"), 10),
+          "layout": (_l("Laying out the pages"), 30), "archiving": (_l("Archiving the PDF"), 95),
+          "done": (_l("Ready"), 100), "failed": (_l("Failed"), 100)}
 
 
 class RequestClash(ReportError, Conflict):
     """Another click filed the same report's request at the same moment."""
 
     def __init__(self):
-        super().__init__("The report was requested twice at once; reload the page.")
+        super().__init__(_("The report was requested twice at once; reload the page."))
 
 
 def _now() -> datetime:
@@ -43,28 +55,31 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def _key(kind: str, year: int | None) -> str:
-    """The active key of a report: "board-2022" or "final"."""
-    return f"board-{year}" if kind == "board" else "final"
+def _key(kind: str, year: int | None, language: str) -> str:
+    """The active key of a report: "board-2022-fr" or "final-en" (the same year in two languages: two reports)."""
+    return f"board-{year}-{language}" if kind == "board" else f"final-{language}"
 
 
-def active_request(kind: str, year: int | None) -> ReportRequest | None:
-    """The request of this report still queued or running, if any."""
-    return db.session.scalar(select(ReportRequest).where(ReportRequest.active_key == _key(kind, year)))
+def active_request(kind: str, year: int | None, language: str = DEFAULT_LANGUAGE) -> ReportRequest | None:
+    """The request of this report in this language still queued or running, if any."""
+    return db.session.scalar(select(ReportRequest).where(ReportRequest.active_key == _key(kind, year, language)))
 
 
-def request_report(actor, kind: str, year: int | None) -> tuple[ReportRequest, bool]:
+def request_report(actor, kind: str, year: int | None,
+                   language: str = DEFAULT_LANGUAGE) -> tuple[ReportRequest, bool]:
     """File a request for a report, or return the one already under way; True when it is new (then enqueued)."""
     from .jobs import render_report  # the jobs module imports this one
 
     if kind not in KINDS:
-        raise ReportError("Choose the Board evaluation or the final evaluation.")
+        raise ReportError(_("Choose the Board evaluation or the final evaluation."))
+    check_language(language)
     year = year if kind == "board" else None
-    existing = active_request(kind, year)
+    existing = active_request(kind, year, language)
     if existing is not None:
         return existing, False
-    request = ReportRequest(kind=kind, year=year, active_key=_key(kind, year), state="queued", stage="queued",
-                            attempts=0, requested_by_id=getattr(actor, "id", None), requested_at=_now())
+    request = ReportRequest(kind=kind, year=year, language=language, active_key=_key(kind, year, language),
+                            state="queued", stage="queued", attempts=0, requested_by_id=getattr(actor, "id", None),
+                            requested_at=_now())
     db.session.add(request)
     try:
         with db.session.begin_nested():
@@ -94,7 +109,7 @@ def claim(request_id: int) -> ReportRequest | None:
         return None
     request = db.session.get(ReportRequest, request_id, populate_existing=True)
     _discard_leftovers(request)
-    request.filename = archive_name(request.kind, request.year, now)
+    request.filename = archive_name(request.kind, request.year, now, request.language)
     return request
 
 
@@ -120,17 +135,17 @@ def render(request: ReportRequest, progress) -> Report:
 
     actor = db.session.get(User, request.requested_by_id) if request.requested_by_id else None
     generated_at = as_utc(request.started_at)
-    for _ in range(2):
+    for _attempt in range(2):
         try:
             generated = generate_report(actor, request.kind, request.year, now=generated_at,
-                                        filename=request.filename, progress=progress)
+                                        filename=request.filename, progress=progress, language=request.language)
             break
         except VersionClash:  # a concurrent generation (from the command line) took the version: number it anew
             db.session.rollback()
             generated_at += timedelta(seconds=1)
-            request.filename = archive_name(request.kind, request.year, generated_at)
+            request.filename = archive_name(request.kind, request.year, generated_at, request.language)
     else:
-        raise ReportError("Another generation of the same report kept taking its version number; try again.")
+        raise ReportError(_("Another generation of the same report kept taking its version number; try again."))
     finish(request, report=generated.report)
     return generated.report
 
@@ -164,8 +179,10 @@ def fail_exhausted() -> int:
         ReportRequest.heartbeat_at < _stale_before())))
     for request in exhausted:
         _discard_leftovers(request)
-        finish(request, error=f"The worker stopped {MAX_ATTEMPTS} times while rendering this report. "
-                              "Generate it again; if it fails again, tell the administrator.")
+        with force_locale(request.language):  # read by the person who asked, in the report's language
+            finish(request, error=_("The worker stopped %(count)s times while rendering this report. "
+                                    "Generate it again; if it fails again, tell the administrator.",
+                                    count=MAX_ATTEMPTS))
     return len(exhausted)
 
 
@@ -192,4 +209,5 @@ def usual_seconds(kind: str) -> int | None:
 def describe(request: ReportRequest) -> dict:
     """What the progress page shows of a request."""
     label, percent = STAGES[request.stage]
-    return {"name": report_name(request), "label": label, "percent": percent, "usual": usual_seconds(request.kind)}
+    return {"name": report_name(request), "label": str(label), "percent": percent,
+            "usual": usual_seconds(request.kind), "language": language_name(request.language)}

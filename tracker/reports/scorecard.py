@@ -5,15 +5,24 @@ assessment awaits approval count as pending, so a draft never reads better than 
 """
 from collections import Counter
 
+from flask_babel import lazy_gettext as _l
+
 from ..assessments.models import ASSESSMENT_STATUSES
 
 # Better to worse, for the change since last year; pending and none have no rank.
 RANK = {"achieved": 4, "on_track": 3, "needs_attention": 2, "off_track": 1, "not_started": 0}
 ORDER = ("achieved", "on_track", "needs_attention", "off_track", "not_started", "pending", "none")
-LABELS = {**ASSESSMENT_STATUSES, "pending": "Awaiting approval", "none": "Not assessed"}
-SHORT = {"achieved": "Achieved", "on_track": "On track", "needs_attention": "Attention", "off_track": "Off track",
-         "not_started": "Not started", "pending": "Pending", "none": "None"}
-CHANGES = {"better": "▲ better", "worse": "▼ worse", "same": "= same", "new": "new", "unknown": "—"}
+LABELS = {**ASSESSMENT_STATUSES, "pending": _l("Awaiting approval"), "none": _l("Not assessed")}
+# The scorecard's cells are narrow: one or two short words (the status as a table cell says it).
+SHORT = {"achieved": _l("Achieved"), "on_track": _l("On track"), "needs_attention": _l("Attention"),
+         "off_track": _l("Off track"), "not_started": _l("Not started"), "pending": _l("Pending"),
+         "none": _l("None")}
+CHANGES = {"better": _l("▲ better"), "worse": _l("▼ worse"), "same": _l("= same"), "new": _l("new"), "unknown": "—"}
+
+
+def label(status: str) -> str:
+    """A status in words, in the current language."""
+    return str(LABELS[status])
 GOOD = ("achieved", "on_track")
 CONCERNS = ("off_track", "not_started")
 
@@ -41,13 +50,13 @@ def change(before: str | None, after: str) -> str:
 def spread(statuses: list[str]) -> list[dict]:
     """How many outcomes stand in each status, in scorecard order, leaving out the empty ones."""
     counts = Counter(statuses)
-    return [{"status": s, "label": LABELS[s], "count": counts[s]} for s in ORDER if counts[s]]
+    return [{"status": s, "label": label(s), "count": counts[s]} for s in ORDER if counts[s]]
 
 
 def counts(statuses: list[str]) -> list[dict]:
     """The count of outcomes per status, every status listed (zeros included)."""
     tally = Counter(statuses)
-    return [{"status": s, "label": LABELS[s], "count": tally[s]} for s in ORDER]
+    return [{"status": s, "label": label(s), "count": tally[s]} for s in ORDER]
 
 
 def cell(assessments: dict, outcome_id: int, year: int, previous: int | None) -> dict:
@@ -55,8 +64,8 @@ def cell(assessments: dict, outcome_id: int, year: int, previous: int | None) ->
     status = status_of(assessments.get((outcome_id, year)))
     before = status_of(assessments.get((outcome_id, previous))) if previous else None
     moved = change(before, status)
-    return {"year": year, "status": status, "label": LABELS[status], "short": SHORT[status],
-            "change": moved, "change_label": CHANGES[moved]}
+    return {"year": year, "status": status, "label": label(status), "short": str(SHORT[status]),
+            "change": moved, "change_label": str(CHANGES[moved])}
 
 
 def build(plan: dict, assessments: dict, years: list[int], all_years: list[int]) -> dict:

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -17,12 +19,14 @@ from ..core import signals
 from ..core.access import sees_unapproved
 from ..core.errors import Conflict, DomainError
 from ..core.files import create_private, private_folder
+from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from ..core.years import PLAN_YEARS, locked_years
 from ..extensions import db
 from . import snapshot as frozen
 from .annex import activities_workbook
 from .board import next_version
-from .build import KINDS, build, readiness_by_year
+from .build import KINDS, build, readiness_by_year, report_title
+from .formatting import format_count
 from .models import Report, ReportSummary
 from .pdf import RenderedPdf, render_html, render_pdf
 
@@ -38,8 +42,8 @@ class VersionClash(ReportError, Conflict):
     """Another report of the same kind and year took this version number while this one was rendered."""
 
     def __init__(self, version: int):
-        super().__init__(f"Another worker archived version {version} of this report at the same moment; "
-                         "generate it again for the next version.")
+        super().__init__(_("Another worker archived version %(version)s of this report at the same moment; "
+                           "generate it again for the next version.", version=version))
 
 
 
@@ -59,17 +63,27 @@ def exports_folder() -> Path:
     return Path(current_app.config["EXPORTS_FOLDER"])
 
 
-def archive_name(kind: str, year: int | None, now: datetime) -> str:
-    """Make a file name that is new every time: kind, period, UTC timestamp and random hex."""
+def check_language(language: str) -> str:
+    """Refuse a report language the tracker does not speak."""
+    if language not in LANGUAGES:
+        raise ReportError(_("Choose English, French or Spanish."), field="language")
+    return language
+
+
+def archive_name(kind: str, year: int | None, now: datetime, language: str = DEFAULT_LANGUAGE) -> str:
+    """Make a file name that is new every time: kind, period, language (unless English), UTC timestamp, random hex."""
     period = str(year) if kind == "board" else f"{PLAN_YEARS[0]}-{PLAN_YEARS[-1]}"
+    if language != DEFAULT_LANGUAGE:  # English names stay as they always were
+        period += f"-{language}"
     return f"{kind}-evaluation-{period}-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}.pdf"
 
 
-def write_archive_file(data: bytes, kind: str, year: int | None, now: datetime, name: str | None = None) -> Path:
+def write_archive_file(data: bytes, kind: str, year: int | None, now: datetime, name: str | None = None,
+                       language: str = DEFAULT_LANGUAGE) -> Path:
     """Write the PDF under a new name (or the one given), complete or not at all; an existing file is never replaced."""
     folder = private_folder(exports_folder())
-    for _ in range(1 if name else 5):
-        path = folder / (name or archive_name(kind, year, now))
+    for _attempt in range(1 if name else 5):
+        path = folder / (name or archive_name(kind, year, now, language))
         partial = path.with_name(f".{path.name}.partial")  # a killed writer leaves only this, never `path`
         partial.unlink(missing_ok=True)
         with os.fdopen(create_private(partial), "wb") as handle:  # owner-only (0600) from its creation
@@ -83,17 +97,27 @@ def write_archive_file(data: bytes, kind: str, year: int | None, now: datetime, 
             continue  # a clash of 32 random bits within one second: draw again
         finally:
             partial.unlink(missing_ok=True)
-    raise ReportError("Could not find a free file name for the report; try again.")
+    raise ReportError(_("Could not find a free file name for the report; try again."))
 
 
 def generate_report(actor, kind: str, year: int | None = None, *, now: datetime | None = None,
-                    filename: str | None = None, progress=None) -> GeneratedReport:
-    """Build, render, archive and record a report (actor None means the command line); `progress(stage)` hears
-    each stage begin (gathering, layout, archiving)."""
+                    filename: str | None = None, progress=None, language: str = DEFAULT_LANGUAGE) -> GeneratedReport:
+    """Build, render, archive and record a report in a language (actor None means the command line);
+    `progress(stage)` hears each stage begin (gathering, layout, archiving)."""
+    check_language(language)
+    # The worker has no request: every text, date and number of the report follows the language chosen.
+    with force_locale(language):
+        return _generate(actor, kind, year, now=now, filename=filename, progress=progress, language=language)
+
+
+def _generate(actor, kind: str, year: int | None, *, now: datetime | None, filename: str | None, progress,
+              language: str) -> GeneratedReport:
+    """Generate a report inside its language (see generate_report)."""
     if kind not in KINDS:
-        raise ReportError("Choose the Board evaluation or the final evaluation.")
+        raise ReportError(_("Choose the Board evaluation or the final evaluation."))
     if kind == "board" and year not in PLAN_YEARS:
-        raise ReportError(f"Choose a plan year between {PLAN_YEARS[0]} and {PLAN_YEARS[-1]}.")
+        raise ReportError(_("Choose a plan year between %(first)s and %(last)s.", first=PLAN_YEARS[0],
+                            last=PLAN_YEARS[-1]))
     year = year if kind == "board" else None
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     progress = progress or (lambda stage: None)
@@ -102,6 +126,7 @@ def generate_report(actor, kind: str, year: int | None = None, *, now: datetime 
     data, activities = build(kind, year, now=now)
     version = next_version(kind, year)
     data["version"] = version
+    data["language"] = language
     attachment = _activities_attachment(data, activities)
     del activities
     built = time.perf_counter()
@@ -113,19 +138,21 @@ def generate_report(actor, kind: str, year: int | None = None, *, now: datetime 
     progress("layout")
     rendered = render_pdf(html, title=title, created=now, attachments=[attachment])
     progress("archiving")
-    path = write_archive_file(rendered.data, kind, year, now, filename)
+    path = write_archive_file(rendered.data, kind, year, now, filename, language)
     report = Report(kind=kind, year=year, filename=path.name, sha256=hashlib.sha256(rendered.data).hexdigest(),
                     size=len(rendered.data), pages=rendered.pages, draft=draft,
                     generated_by_id=getattr(actor, "id", None), generated_at=now,
-                    version=version, data_json=data_json)
+                    version=version, language=language, data_json=data_json)
     db.session.add(report)
     try:
         db.session.flush()
     except IntegrityError as error:  # the unique (kind, year, version): a concurrent generation won the number
         path.unlink(missing_ok=True)  # the rollback discards the row: leave no unrecorded file behind
         raise VersionClash(version) from error
+    with force_locale(DEFAULT_LANGUAGE):  # the audit trail is written in English, whatever the report's language
+        english_title = report_title(kind, year)
     record(actor, "generate", report, after=snapshot(report),
-           summary=f"Generated {title}{' (draft)' if draft else ''}: {report.filename}")
+           summary=f"Generated {english_title}{' (draft)' if draft else ''}, language {language}: {report.filename}")
     return GeneratedReport(report=report, path=path, rendered=rendered, build_seconds=built - started,
                            html_seconds=html_done - built)
 
@@ -134,12 +161,14 @@ def _activities_attachment(data: dict, activities: list[dict]) -> tuple[str, byt
     """The report's every activity as a spreadsheet, named in Annex A, attached to the PDF."""
     name = f"activities-{data['period']}.xlsx"
     data["annex"]["attached"] = name
-    return name, activities_workbook(activities), f"Every activity of {data['period']}, numbered as in Annex A"
+    return name, activities_workbook(activities), _("Every activity of %(period)s, numbered as in Annex A",
+                                                    period=data["period"])
 
 
 def snapshot(report: Report) -> dict:
     """Return the audited fields of a report."""
-    return {"kind": report.kind, "year": report.year, "filename": report.filename, "sha256": report.sha256,
+    return {"kind": report.kind, "year": report.year, "language": report.language, "filename": report.filename,
+            "sha256": report.sha256,
             "size": report.size, "pages": report.pages, "draft": report.draft, "is_final": report.is_final}
 
 
@@ -171,8 +200,8 @@ def archive(user=None) -> list[dict]:
 def report_name(report: Report) -> str:
     """The report as people name it: "Board evaluation 2022" or "Final evaluation 2021-2023"."""
     if report.kind == "final":
-        return f"Final evaluation {PLAN_YEARS[0]}-{PLAN_YEARS[-1]}"
-    return f"Board evaluation {report.year}"
+        return _("Final evaluation %(first)s-%(last)s", first=PLAN_YEARS[0], last=PLAN_YEARS[-1])
+    return _("Board evaluation %(year)s", year=report.year)
 
 
 def readiness(user) -> list[dict]:
@@ -188,7 +217,7 @@ def report_path(report: Report) -> Path:
     folder = exports_folder().resolve()
     path = (folder / report.filename).resolve()
     if path.parent != folder:
-        raise ReportError("The archived file name is not valid.")
+        raise ReportError(_("The archived file name is not valid."))
     return path
 
 
@@ -206,9 +235,9 @@ def mark_final(actor, report: Report, reason: str = "") -> Report:
     from ..core.years import is_locked, lock_year
 
     if report.draft:
-        raise ReportError("A draft cannot be marked final: approve what is missing and generate the report again.")
+        raise ReportError(_("A draft cannot be marked final: approve what is missing and generate the report again."))
     if report.is_final:
-        raise ReportError("This report is already final.")
+        raise ReportError(_("This report is already final."))
     before = snapshot(report)
     report.is_final = True
     frozen.freeze(actor, report)
@@ -232,9 +261,9 @@ def get_summary(scope: str) -> ReportSummary | None:
 def save_summary(actor, scope: str, text: str) -> ReportSummary:
     """Create or replace the summary of a scope ("2021".."2023" or "final")."""
     if scope not in SUMMARY_SCOPES:
-        raise ReportError("Unknown summary.")
+        raise ReportError(_("Unknown summary."))
     if len(text) > SUMMARY_MAX:
-        raise ReportError(f"The summary is limited to {SUMMARY_MAX:,} characters.")
+        raise ReportError(_("The summary is limited to %(count)s characters.", count=format_count(SUMMARY_MAX)))
     summary = db.session.get(ReportSummary, scope)
     before = {"scope": scope, "text": summary.text} if summary else None
     if summary is None:
@@ -253,8 +282,8 @@ def summary_scopes() -> list[dict]:
     rows = {s.scope: s for s in db.session.scalars(
         select(ReportSummary).options(selectinload(ReportSummary.updated_by)))}
     return [{"scope": scope,
-             "label": "Summary for the final evaluation" if scope == "final"
-             else f"Summary for the Board evaluation {scope}",
+             "label": _("Summary for the final evaluation") if scope == "final"
+             else _("Summary for the Board evaluation %(year)s", year=scope),
              "written": bool(rows.get(scope) and rows[scope].text.strip()),
              "updated_at": rows[scope].updated_at if scope in rows else None,
              "updated_by": rows[scope].updated_by.name if scope in rows and rows[scope].updated_by else None}

@@ -1,7 +1,9 @@
 """The data a report was rendered from, frozen when it is marked final, and what changed in the record since."""
 import hashlib
 import json
+from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..assessments.models import ASSESSMENT_STATUSES, TEXT_FIELDS, Assessment
@@ -12,6 +14,7 @@ from ..core.review import ReviewState
 from ..extensions import db
 from ..indicators import services as indicator_services
 from ..plan.models import Outcome
+from .formatting import fmt_number
 from .models import Report
 
 
@@ -44,8 +47,8 @@ def frozen_data(report: Report) -> dict | None:
     if not report.frozen_sha256 or report.data_json is None:
         return None
     if fingerprint(report.data_json) != report.frozen_sha256:
-        raise FrozenDataDamaged(f"The data stored with {report.filename} no longer matches the fingerprint taken "
-                                f"when it was marked final.")
+        raise FrozenDataDamaged(_("The data stored with %(file)s no longer matches the fingerprint taken when it "
+                                  "was marked final.", file=report.filename))
     return json.loads(report.data_json)
 
 
@@ -134,8 +137,20 @@ def describe(change: dict, year: int) -> str:
     """Put one change in plain words."""
     if change["kind"] == "status":
         def label(status):
-            return ASSESSMENT_STATUSES.get(status, status) if status else "no approved assessment"
-        return f"{change['code']}: status {label(change['before'])} → {label(change['after'])}"
+            return str(ASSESSMENT_STATUSES[status]) if status in ASSESSMENT_STATUSES else _("no approved assessment")
+        return _("%(code)s: status %(before)s → %(after)s", code=change["code"], before=label(change["before"]),
+                 after=label(change["after"]))
     if change["kind"] == "narrative":
-        return f"{change['code']}: narrative edited after the report was final"
-    return f"{change['code']} {year}: {change['before'] or 'no value'} → {change['after'] or 'no value'}"
+        return _("%(code)s: narrative edited after the report was final", code=change["code"])
+    return _("%(code)s %(year)s: %(before)s → %(after)s", code=change["code"], year=year,
+             before=_plain(change["before"]) or _("no value"), after=_plain(change["after"]) or _("no value"))
+
+
+def _plain(value: str | None) -> str | None:
+    """A stored plain number ("1234.5") as the reader's language writes it."""
+    if value is None:
+        return None
+    try:
+        return fmt_number(Decimal(value))
+    except (InvalidOperation, ValueError):
+        return value

@@ -1,16 +1,15 @@
 """The executive summary's first draft, written from the data by rules and templates (no language model).
 
 The Secretary General edits it in the tracker before marking the report final; until she does, the report
-prints this draft and says that it was drafted from the data, so the summary is never empty.
+prints this draft and says that it was drafted from the data, so the summary is never empty. Each sentence is one
+message with placeholders, so French and Spanish order their words as they must.
 """
-from .scorecard import CONCERNS, GOOD, LABELS
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .scorecard import CONCERNS, GOOD, label
 
 MAX_NAMED = 6  # outcomes named in one sentence; the scorecard lists them all
-
-
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    """"1 outcome", "3 outcomes"."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _first_sentence(text: str, limit: int = 220) -> str:
@@ -25,21 +24,27 @@ def _first_sentence(text: str, limit: int = 220) -> str:
 
 def _names(items: list[dict]) -> str:
     """Name outcomes by code and short title, the first few, then how many more."""
-    named = [f"{o['code']} ({o['short']})" for o in items[:MAX_NAMED]]
-    more = len(items) - len(named)
-    return "; ".join(named) + (f"; and {more} more" if more > 0 else "")
+    named = "; ".join(f"{o['code']} ({o['short']})" for o in items[:MAX_NAMED])
+    more = len(items) - MAX_NAMED
+    return ngettext("%(outcomes)s; and %(num)s more", "%(outcomes)s; and %(num)s more", more,
+                    outcomes=named) if more > 0 else named
 
 
 def _standing(year: int, tally: dict, total: int) -> str:
-    """How the outcomes stand, in one sentence."""
+    """How the outcomes stand, in one sentence (and one more for those not assessed)."""
     good = tally.get("achieved", 0) + tally.get("on_track", 0)
-    parts = [f"{tally[s]} {LABELS[s].lower()}" for s in ("achieved", "on_track", "needs_attention", "off_track",
-                                                        "not_started") if tally.get(s)]
-    sentence = f"In {year}, {good} of the {total} outcomes of the plan were achieved or on track"
-    sentence += f" ({', '.join(parts)})." if parts else "."
+    parts = ", ".join(f"{tally[s]} {label(s).lower()}" for s in ("achieved", "on_track", "needs_attention",
+                                                                 "off_track", "not_started") if tally.get(s))
+    if parts:
+        sentence = _("In %(year)s, %(good)s of the %(total)s outcomes of the plan were achieved or on track "
+                     "(%(spread)s).", year=year, good=good, total=total, spread=parts)
+    else:
+        sentence = _("In %(year)s, %(good)s of the %(total)s outcomes of the plan were achieved or on track.",
+                     year=year, good=good, total=total)
     waiting = tally.get("pending", 0) + tally.get("none", 0)
     if waiting:
-        sentence += f" {_plural(waiting, 'outcome')} {'has' if waiting == 1 else 'have'} no approved assessment yet."
+        sentence += " " + ngettext("%(num)s outcome has no approved assessment yet.",
+                                   "%(num)s outcomes have no approved assessment yet.", waiting)
     return sentence
 
 
@@ -47,12 +52,34 @@ def _delivery(year: int, figures: list[dict]) -> str:
     """The headline figures with their change since last year, in one or two sentences."""
     by_key = {f["key"]: f for f in figures}
     delivered = by_key.get("delivery")
-    text = f"Of the activities in the {year} work plan, {delivered['value']} were completed" if delivered else ""
-    changes = [f"{f['label'].lower()} {f['value']}" + (f" ({f['change']} on {year - 1})" if f.get("change") else "")
-               for key in ("members_engaged", "partners_engaged", "participants") if (f := by_key.get(key))]
-    if changes:
-        text += ("; " if text else "") + "; ".join(changes)
-    return text + "." if text else ""
+    changes = "; ".join(
+        _("%(figure)s %(value)s (%(change)s on %(year)s)", figure=f["label"].lower(), value=f["value"],
+          change=f["change"], year=year - 1) if f.get("change") else f"{f['label'].lower()} {f['value']}"
+        for key in ("members_engaged", "partners_engaged", "participants") if (f := by_key.get(key)))
+    if delivered and changes:
+        return _("Of the activities in the %(year)s work plan, %(delivered)s were completed; %(figures)s.",
+                 year=year, delivered=delivered["value"], figures=changes)
+    if delivered:
+        return _("Of the activities in the %(year)s work plan, %(delivered)s were completed.", year=year,
+                 delivered=delivered["value"])
+    return f"{changes[:1].upper()}{changes[1:]}." if changes else ""
+
+
+def _concern(o: dict) -> str:
+    """An outcome off track or not started: its status, its stated difficulties, who is responsible."""
+    who = ", ".join(o["responsible"]) or _("no one is assigned yet")
+    status = label(o["status"]).lower()
+    if o.get("difficulties"):
+        return _("%(code)s (%(title)s) is %(status)s. Stated difficulties: %(difficulties)s Responsible: %(who)s.",
+                 code=o["code"], title=o["short"], status=status, who=who,
+                 difficulties=_ending(_first_sentence(o["difficulties"])))
+    return _("%(code)s (%(title)s) is %(status)s. Responsible: %(who)s.", code=o["code"], title=o["short"],
+             status=status, who=who)
+
+
+def _ending(sentence: str) -> str:
+    """A quoted sentence that ends with its stop (the author's own, or one added)."""
+    return sentence if sentence.endswith((".", "!", "?", "…")) else sentence + "."
 
 
 def draft(year: int, outcomes: list[dict], figures: list[dict], total: int, final: bool = False) -> list[str]:
@@ -64,16 +91,11 @@ def draft(year: int, outcomes: list[dict], figures: list[dict], total: int, fina
     good = [o for o in outcomes if o["status"] in GOOD and o["change"] in ("better", "new")] or \
         [o for o in outcomes if o["status"] == "achieved"]
     if good:
-        paragraphs.append("What went well: " + _names(good) + ".")
+        paragraphs.append(_("What went well: %(outcomes)s.", outcomes=_names(good)))
     concerns = [o for o in outcomes if o["status"] in CONCERNS]
-    for o in concerns:
-        who = ", ".join(o["responsible"]) or "no one is assigned yet"
-        line = f"{o['code']} ({o['short']}) is {LABELS[o['status']].lower()}"
-        if o.get("difficulties"):
-            line += f". Stated difficulties: {_first_sentence(o['difficulties'])}"
-        paragraphs.append(f"{line.rstrip('.')}. Responsible: {who}.")
+    paragraphs += [_concern(o) for o in concerns]
     if not concerns:
-        paragraphs.append("No outcome is off track or not started.")
+        paragraphs.append(_("No outcome is off track or not started."))
     delivery = _delivery(year, figures)
     if delivery:
         paragraphs.append(delivery)
@@ -87,12 +109,18 @@ def promised(plan: dict, outcomes: list[dict], last: int, indicators: list[dict]
     for o in outcomes:
         tally[o["status"]] = tally.get(o["status"], 0) + 1
     reached = [i for i in indicators if i["status"] == "on_track"]
-    text = (f"The plan promised {len(outcomes)} outcomes under {len(plan['lines'])} action lines and {axes} axes. "
-            f"By {last}, in their latest approved assessment, {tally.get('achieved', 0)} were achieved and "
-            f"{tally.get('on_track', 0)} on track; "
-            f"{tally.get('needs_attention', 0)} needed attention, {tally.get('off_track', 0)} were off track and "
-            f"{tally.get('not_started', 0)} had not started.")
-    if indicators:
-        text += (f" {len(reached)} of the {len(indicators)} plan-wide indicators met their {last} target"
-                 + (f" ({', '.join(i['code'] for i in reached)})." if reached else "."))
+    text = _("The plan promised %(outcomes)s outcomes under %(lines)s action lines and %(axes)s axes.",
+             outcomes=len(outcomes), lines=len(plan["lines"]), axes=axes)
+    text += " " + _("By %(year)s, in their latest approved assessment, %(achieved)s were achieved and %(on_track)s "
+                    "on track; %(attention)s needed attention, %(off_track)s were off track and %(not_started)s "
+                    "had not started.", year=last, achieved=tally.get("achieved", 0),
+                    on_track=tally.get("on_track", 0), attention=tally.get("needs_attention", 0),
+                    off_track=tally.get("off_track", 0), not_started=tally.get("not_started", 0))
+    if reached:
+        text += " " + _("%(reached)s of the %(count)s plan-wide indicators met their %(year)s target (%(codes)s).",
+                        reached=len(reached), count=len(indicators), year=last,
+                        codes=", ".join(i["code"] for i in reached))
+    elif indicators:
+        text += " " + _("%(reached)s of the %(count)s plan-wide indicators met their %(year)s target.",
+                        reached=0, count=len(indicators), year=last)
     return text

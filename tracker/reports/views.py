@@ -3,9 +3,11 @@ meeting of each year, and what changed since a report was final."""
 import io
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.access import allow
+from ..core.i18n import language_name
 from ..core.roles import EVERYONE, STEERING
 from ..core.transaction import attempt
 from ..core.years import PLAN_YEARS, current_plan_year, is_locked
@@ -34,7 +36,7 @@ def _render_index(board_form=None, status: int = 200):
         steering=steering,
         board_form=board_form or GenerateReportForm(formdata=None, default_year=current_plan_year()),
         under_way=requests.under_way() if steering else [],
-        summaries=services.summary_scopes() if steering else [], years=PLAN_YEARS,
+        summaries=services.summary_scopes() if steering else [], years=PLAN_YEARS, language_name=language_name,
     ), status
 
 
@@ -51,16 +53,18 @@ def generate():
     """Ask a worker for a report and show its progress (a second click joins the request under way)."""
     form = GenerateReportForm()
     if not form.validate_on_submit():
-        if form.kind.errors:
-            flash(form.kind.errors[0], "error")
+        for errors in (form.kind.errors, form.language.errors):
+            if errors:
+                flash(errors[0], "error")
         return _render_index(board_form=form, status=400)
-    filed = attempt(lambda: requests.request_report(current_user, form.kind.data, form.year_value),
-                    retry_on=(requests.RequestClash,))
+    filed = attempt(lambda: requests.request_report(current_user, form.kind.data, form.year_value,
+                                                    form.language.data), retry_on=(requests.RequestClash,))
     if not filed.ok:
         return redirect(url_for("reports.index"))
     request, new = filed.value
     if not new:
-        flash(f"The {services.report_name(request)} is already being generated: here is its progress.", "info")
+        flash(_("%(report)s (%(language)s) is already being generated: here is its progress.",
+                report=services.report_name(request), language=language_name(request.language)), "info")
     return redirect(url_for("reports.progress", request_id=request.id))
 
 
@@ -88,10 +92,10 @@ def summary(scope: str):
     if form.validate_on_submit():
         if attempt(lambda: services.save_summary(current_user, scope, form.text.data or ""), form=form,
                    field="text").ok:
-            flash("Summary saved. It appears in the next report you generate.", "success")
+            flash(_("Summary saved. It appears in the next report you generate."), "success")
             return redirect(url_for("reports.index"))
     status = 400 if form.errors else 200
-    label = "the final evaluation" if scope == "final" else f"the Board evaluation {scope}"
+    label = _("the final evaluation") if scope == "final" else _("the Board evaluation %(year)s", year=scope)
     return render_template("reports/summary.html", form=form, scope=scope, label=label, existing=existing,
                            inputs=inputs, drafted=not (existing and existing.text.strip())), status
 
@@ -114,10 +118,10 @@ def _send_report(report_id: int, inline: bool):
     data = services.verified_content(report)
     if data is None:
         current_app.logger.error("Report %s (%s) is missing or does not match its SHA-256", report.id, report.filename)
-        return render_template("errors/error.html", code=409, title="File damaged",
-                               message="The archived file is missing or damaged: it no longer matches the "
-                                       "fingerprint recorded when it was generated. Ask the Secretariat to "
-                                       "generate the report again."), 409
+        return render_template("errors/error.html", code=409, title=_("File damaged"),
+                               message=_("The archived file is missing or damaged: it no longer matches the "
+                                         "fingerprint recorded when it was generated. Ask the Secretariat to "
+                                         "generate the report again.")), 409
     response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=not inline,
                          download_name=report.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -150,8 +154,9 @@ def mark_final(report_id: int):
     if not form.validate_on_submit():
         abort(400)
     if attempt(lambda: services.mark_final(current_user, report)).ok:
-        flash(f"The Board evaluation {report.year} is final; {report.year} is locked." if report.kind == "board"
-              else "The final evaluation 2021-2023 is final: Board members can now read it.", "success")
+        flash(_("The Board evaluation %(year)s is final; %(year)s is locked.", year=report.year)
+              if report.kind == "board"
+              else _("The final evaluation 2021-2023 is final: Board members can now read it."), "success")
     return redirect(url_for("reports.index"))
 
 
@@ -206,7 +211,7 @@ def board_date(year: int):
         result = attempt(lambda: board.set_dates(current_user, year, form.drafted_by.data, form.reviewed_by.data,
                                                  form.meeting_date.data), form=form)
         if result.ok:
-            flash(f"Reporting calendar {year} saved.", "success")
+            flash(_("Reporting calendar %(year)s saved.", year=year), "success")
             return redirect(url_for("reports.board_meeting", year=year))
         status = result.status
     return _render_board(year, date_form=form, status=status)
@@ -223,7 +228,7 @@ def board_add(year: int):
         result = attempt(lambda: board.add_item(current_user, year, form.kind.data, form.text.data,
                                                 form.outcomes.data), form=form)
         if result.ok:
-            flash("Decision added." if form.kind.data == "decision" else "Risk added.", "success")
+            flash(_("Decision added.") if form.kind.data == "decision" else _("Risk added."), "success")
             return redirect(url_for("reports.board_meeting", year=year))
         status = result.status
     return _render_board(year, item_form=form, status=status)
@@ -240,7 +245,7 @@ def board_edit(item_id: int):
         result = attempt(lambda: board.edit_item(current_user, item.id, form.text.data, form.outcomes.data),
                          form=form)
         if result.ok:
-            flash(f"{item.kind_label} saved.", "success")
+            flash(_("Decision saved.") if item.kind == "decision" else _("Risk saved."), "success")
             return redirect(url_for("reports.board_meeting", year=item.year))
         status = result.status
     elif form.errors:
@@ -253,9 +258,9 @@ def board_edit(item_id: int):
 def board_delete(item_id: int):
     """Delete a decision or risk."""
     item = _item_or_404(item_id)
-    year, label = item.year, item.kind_label
+    year, kind = item.year, item.kind
     if attempt(lambda: board.delete_item(current_user, item.id)).ok:
-        flash(f"{label} deleted.", "success")
+        flash(_("Decision deleted.") if kind == "decision" else _("Risk deleted."), "success")
     return redirect(url_for("reports.board_meeting", year=year))
 
 
@@ -284,7 +289,7 @@ def board_after(item_id: int):
         result = attempt(lambda: board.record_after_meeting(current_user, item.id, form.decided.data,
                                                             form.follow_up.data), form=form)
         if result.ok:
-            flash("What the Board decided is saved.", "success")
+            flash(_("What the Board decided is saved."), "success")
             return redirect(url_for("reports.board_meeting", year=item.year))
         status = result.status
     elif form.errors:
