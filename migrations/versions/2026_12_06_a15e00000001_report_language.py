@@ -2,7 +2,7 @@
 archived report (earlier reports were all in English)
 
 Revision ID: a15e00000001
-Revises: a14c00000001
+Revises: a15c00000001
 Create Date: 2026-12-06 00:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "a15e00000001"
-down_revision = "a14c00000001"
+down_revision = "a15c00000001"
 branch_labels = None
 depends_on = None
 

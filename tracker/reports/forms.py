@@ -1,5 +1,5 @@
 """Forms of the reports feature."""
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,7 +8,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from ..core.errors import Invalid
 from ..core.forms import NoControlCharacters, Visible, strip_filter
-from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from ..core.i18n import LANGUAGES, current_language
 from ..core.years import PLAN_YEARS
 from ..plan.queries import all_outcomes
 from .board import DATE_FIELDS, TEXT_MAX, check_order
@@ -40,7 +40,7 @@ class GenerateReportForm(FlaskForm):
         if default_year and not self.year.data:
             self.year.data = str(default_year)
         if not self.language.data:  # by default the language the Secretary General reads the tracker in
-            self.language.data = interface_language()
+            self.language.data = current_language()
 
     def validate_year(self, field):
         """A Board evaluation needs a plan year; the final evaluation takes none."""
@@ -167,12 +167,6 @@ class MoveForm(FlaskForm):
     """Move a decision or risk up or down its list."""
 
     direction = HiddenField(_l("Direction"), validators=[AnyOf(("up", "down"))])
-
-
-def interface_language() -> str:
-    """The language the current person reads the tracker in, if the reports speak it (else English)."""
-    locale = get_locale()
-    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _short(title: str, length: int = 70) -> str:
