@@ -28,7 +28,7 @@ READ_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt", "aria-
                              "aria-roledescription", "label"})
 # What the text of a template may be without translation: proper names and symbols of the association.
 UNTRANSLATED_TEXT = frozenset({"Metropolis", "UTC", "PDF", "CSV", "XLSX", "JSON", "API", "OpenAPI", "Swagger UI",
-                               "English", "Français", "Español", "EUR", "ID", "TOTP", "SAP"})
+                               "English", "Français", "Español", "EUR", "ID", "TOTP", "SAP", "IPTT"})
 # A string literal inside a template tag that reads as prose: a capital then a small letter, or words and a stop.
 PROSE = re.compile(r"^[A-Z][a-z]+(?:[ ,.;:!?'’-]|$)|^[a-z]+( [a-z]+)+[.?!:]?$")
 
