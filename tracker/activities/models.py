@@ -2,6 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,24 +11,25 @@ from ..core.models import SoftDeleteMixin, utcnow
 from ..extensions import db
 from ..plan.models import Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
 
+# The one place where kinds and statuses get their words; lazy, so each reader sees them in their language.
 ACTIVITY_KINDS = {
-    "event": "Event",
-    "meeting": "Meeting or bilateral",
-    "mission": "Mission",
-    "publication": "Publication",
-    "training": "Training or learning session",
-    "policy_debate": "Policy debate",
-    "statement": "Statement or declaration",
-    "pilot_project": "Pilot project",
-    "platform": "Platform or tool",
-    "campaign": "Campaign or communication",
-    "internal": "Internal process",
+    "event": _l("Event"),
+    "meeting": _l("Meeting or bilateral"),
+    "mission": _l("Mission"),
+    "publication": _l("Publication"),
+    "training": _l("Training or learning session"),
+    "policy_debate": _l("Policy debate"),
+    "statement": _l("Statement or declaration"),
+    "pilot_project": _l("Pilot project"),
+    "platform": _l("Platform or tool"),
+    "campaign": _l("Campaign or communication"),
+    "internal": _l("Internal process"),
 }
 ACTIVITY_STATUSES = {
-    "planned": "Planned",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
+    "planned": _l("Planned"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
 }
 
 
@@ -98,11 +100,11 @@ class Activity(SoftDeleteMixin, db.Model):
 
     @property
     def kind_label(self) -> str:
-        """The kind as people say it."""
-        return ACTIVITY_KINDS.get(self.kind, self.kind)
+        """The kind as people say it, in the reader's language."""
+        return str(ACTIVITY_KINDS.get(self.kind, self.kind))
 
     @property
     def status_label(self) -> str:
-        """The status as people say it."""
-        return ACTIVITY_STATUSES.get(self.status, self.status)
+        """The status as people say it, in the reader's language."""
+        return str(ACTIVITY_STATUSES.get(self.status, self.status))
 

@@ -1,6 +1,7 @@
 """Stored files (by content hash) and pieces of evidence."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,7 +11,7 @@ from ..core.models import SoftDeleteMixin, utcnow
 from ..extensions import db
 from ..plan.models import Outcome
 
-EVIDENCE_KINDS = {"file": "File", "link": "Link", "note": "Note"}
+EVIDENCE_KINDS = {"file": _l("File"), "link": _l("Link"), "note": _l("Note")}  # lazy: in the reader's language
 
 
 class StoredFile(db.Model):
