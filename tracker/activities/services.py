@@ -311,7 +311,12 @@ def data_snapshot(data: ActivityData) -> dict:
     }
 
 
-def display_value(name: str, value, users: dict | None = None) -> str:
+def outcome_kind_names() -> dict[str, str]:
+    """The plan's names of its kinds of outcome by code (one query), for showing a snapshot's code."""
+    return dict(db.session.execute(select(OutcomeKind.code, OutcomeKind.name)).all())
+
+
+def display_value(name: str, value, users: dict | None = None, outcome_kinds: dict | None = None) -> str:
     """Show a snapshot value as people read it (lists joined, labels for codes, names for user ids)."""
     if value is None or value == "" or value == []:
         return "—"
@@ -319,6 +324,8 @@ def display_value(name: str, value, users: dict | None = None) -> str:
         return str(ACTIVITY_KINDS.get(value, value))
     if name == "status":
         return str(ACTIVITY_STATUSES.get(value, value))
+    if name == "outcome_kind" and outcome_kinds is not None:
+        return outcome_kinds.get(value, str(value))
     if name == "place" and value == ONLINE:
         return _("Online")
     if name == "responsible_id" and users is not None:
@@ -356,12 +363,13 @@ def describe_conflict(activity_id: int, data: ActivityData) -> dict:
     entries = history("activity", activity_id)
     last = entries[0] if entries else None
     names = user_names([theirs.get("responsible_id"), yours.get("responsible_id")])
+    kinds = outcome_kind_names()
     return {
         "version": current.version,
         "deleted": current.is_deleted,
         "saved_by": last.user.name if last and last.user else None,
         "saved_at": last.at if last else current.updated_at,
-        "rows": [(FIELD_LABELS[name], display_value(name, a, names), display_value(name, b, names))
+        "rows": [(FIELD_LABELS[name], display_value(name, a, names, kinds), display_value(name, b, names, kinds))
                  for name, a, b in differences],
     }
 

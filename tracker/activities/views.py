@@ -22,9 +22,9 @@ NOT_YOURS = _l("Staff change the activities they recorded or are responsible for
 
 
 @bp.app_template_filter("activity_value")
-def activity_value_filter(value, name: str, users: dict | None = None) -> str:
+def activity_value_filter(value, name: str, users: dict | None = None, outcome_kinds: dict | None = None) -> str:
     """Show a value of an activity's audit snapshot as people read it."""
-    return display_value(name, value, users)
+    return display_value(name, value, users, outcome_kinds)
 
 
 def _page_number() -> int:
@@ -91,6 +91,7 @@ def detail(activity_id: int):
     return render_template(
         "activities/detail.html", activity=activity, history=entries, field_labels=FIELD_LABELS,
         users=services.user_names(user_ids, known=[activity.responsible, activity.created_by]),
+        outcome_kinds=services.outcome_kind_names() if entries else {},
         can_edit=services.can_edit_activity(current_user, activity),
         sections=activity_page.render(activity))
 
