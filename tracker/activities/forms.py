@@ -1,7 +1,7 @@
 """The activity form (with the version it was loaded with) and the list's filter form."""
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_number
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,6 +22,7 @@ from wtforms.widgets import HiddenInput, TextInput
 from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..plan.models import REGIONS, Challenge, Member, OrientingTheme, Outcome, Partner
 from . import services
+from .labels import number
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
 
 
@@ -58,7 +59,7 @@ class IdListField(Field):
         if len(valuelist) > services.MAX_SELECTED:
             self.data = []
             raise ValueError(_("Too many %(things)s were sent; choose at most %(max)s.", things=self.nouns,
-                               max=format_number(services.MAX_SELECTED)))
+                               max=number(services.MAX_SELECTED)))
         if bad:
             raise ValueError(_("Unknown %(thing)s: %(values)s. Choose from the list.", thing=self.noun,
                                values=_shorten(bad)))
@@ -152,7 +153,7 @@ def euro_amount(form, field):
     if value < 0:
         raise ValidationError(_("An amount cannot be negative."))
     if value > services.MAX_BUDGET:
-        raise ValidationError(_("Enter at most %(max)s euros.", max=format_number(services.MAX_BUDGET)))
+        raise ValidationError(_("Enter at most %(max)s euros.", max=number(services.MAX_BUDGET)))
     if value != value.quantize(Decimal("0.01")):
         raise ValidationError(_("Use at most 2 decimals (cents)."))
 
@@ -168,7 +169,7 @@ def date_in_range(form, field):
 def people_count(form, field):
     """An empty count is fine; a given one lies between 0 and a million."""
     if field.data is not None and not 0 <= field.data <= services.MAX_PARTICIPANTS:
-        raise ValidationError(_("Enter a number between 0 and %(max)s.", max=format_number(services.MAX_PARTICIPANTS)))
+        raise ValidationError(_("Enter a number between 0 and %(max)s.", max=number(services.MAX_PARTICIPANTS)))
 
 
 class DateRequired:

@@ -10,9 +10,10 @@ from ..auth.models import User
 from ..core.models import SoftDeleteMixin, utcnow
 from ..extensions import db
 from ..plan.models import Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
+from .labels import Labels
 
 # The one place where kinds and statuses get their words; lazy, so each reader sees them in their language.
-ACTIVITY_KINDS = {
+ACTIVITY_KINDS = Labels({
     "event": _l("Event"),
     "meeting": _l("Meeting or bilateral"),
     "mission": _l("Mission"),
@@ -24,13 +25,13 @@ ACTIVITY_KINDS = {
     "platform": _l("Platform or tool"),
     "campaign": _l("Campaign or communication"),
     "internal": _l("Internal process"),
-}
-ACTIVITY_STATUSES = {
+})
+ACTIVITY_STATUSES = Labels({
     "planned": _l("Planned"),
     "in_progress": _l("In progress"),
     "completed": _l("Completed"),
     "cancelled": _l("Cancelled"),
-}
+})
 
 
 def _link_table(name: str, target: str) -> Table:
@@ -101,10 +102,10 @@ class Activity(SoftDeleteMixin, db.Model):
     @property
     def kind_label(self) -> str:
         """The kind as people say it, in the reader's language."""
-        return str(ACTIVITY_KINDS.get(self.kind, self.kind))
+        return ACTIVITY_KINDS.get(self.kind, self.kind)
 
     @property
     def status_label(self) -> str:
         """The status as people say it, in the reader's language."""
-        return str(ACTIVITY_STATUSES.get(self.status, self.status))
+        return ACTIVITY_STATUSES.get(self.status, self.status)
 

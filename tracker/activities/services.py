@@ -3,7 +3,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select
@@ -32,6 +31,7 @@ from ..plan.models import (
     Plan,
 )
 from ..plan.queries import member_search_text, partner_search_text
+from .labels import Labels, number
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome, activity_partner
 
 # Bounds of the input the rules accept; the form and the demo generator use the same numbers.
@@ -47,7 +47,7 @@ MAX_DB_ID = 2_147_483_647  # larger numbers cannot be ids (and overflow SQLite's
 ONLINE = "online"
 
 # Labels of the fields of an audit snapshot, in display order.
-FIELD_LABELS = {
+FIELD_LABELS = Labels({
     "title": _l("Title"),
     "kind": _l("Kind"),
     "outcome_kind": _l("Kind of outcome"),
@@ -70,7 +70,7 @@ FIELD_LABELS = {
     "budget_spent": _l("Spent budget (EUR)"),
     "responsible_id": _l("Responsible"),
     "deleted_at": _l("Deleted at"),
-}
+})
 
 
 DATE_FIELDS = ("start_date", "end_date", "deleted_at")
@@ -321,9 +321,9 @@ def display_value(name: str, value, users: dict | None = None, outcome_kinds: di
     if value is None or value == "" or value == []:
         return "—"
     if name == "kind":
-        return str(ACTIVITY_KINDS.get(value, value))
+        return ACTIVITY_KINDS.get(value, str(value))
     if name == "status":
-        return str(ACTIVITY_STATUSES.get(value, value))
+        return ACTIVITY_STATUSES.get(value, str(value))
     if name == "outcome_kind" and outcome_kinds is not None:
         return outcome_kinds.get(value, str(value))
     if name == "place" and value == ONLINE:
@@ -432,7 +432,7 @@ def participants_problem(total: int | None, women: int | None, men: int | None, 
         return None
     return _("Women, men and other or not stated add up to %(given)s, not the total of %(total)s. Correct a part or "
              "the total (people whose gender is not known go under other or not stated).",
-             given=format_number(given), total=format_number(total))
+             given=number(given), total=number(total))
 
 
 def participants_sum(total: int | None, women: int | None, men: int | None, other: int | None) -> int | None:
@@ -542,7 +542,7 @@ def filtered_query(params: dict) -> Select:
 
 def _label_order(column, labels: dict, by_label: bool):
     """Sort codes by their label (alphabetically) or in the order the labels are declared (a workflow)."""
-    codes = sorted(labels, key=lambda code: str(labels[code]).lower()) if by_label else list(labels)  # reader's words
+    codes = sorted(labels, key=lambda code: labels[code].lower()) if by_label else list(labels)  # reader's words
     return case({code: position for position, code in enumerate(codes)}, value=column, else_=len(codes))
 
 

@@ -5,13 +5,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..activities.labels import Labels
 from ..activities.models import Activity
 from ..auth.models import User
 from ..core.models import SoftDeleteMixin, utcnow
 from ..extensions import db
 from ..plan.models import Outcome
 
-EVIDENCE_KINDS = {"file": _l("File"), "link": _l("Link"), "note": _l("Note")}  # lazy: in the reader's language
+EVIDENCE_KINDS = Labels({"file": _l("File"), "link": _l("Link"), "note": _l("Note")})
 
 
 class StoredFile(db.Model):

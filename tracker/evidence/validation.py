@@ -7,10 +7,10 @@ import zipfile
 import zlib
 from urllib.parse import urlsplit
 
-from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..activities.labels import Labels, number
 from ..core.errors import Invalid
 
 HEAD_SIZE = 8192  # bytes read to recognise a file (the HTML/script check of text reads the whole file)
@@ -33,18 +33,18 @@ CSV = "text/csv"
 TXT = "text/plain"
 
 # What each accepted type is called in messages, alone and (for "it looks like ...") with its article.
-LABELS = {
+LABELS = Labels({
     PDF: _l("PDF"), PNG: _l("PNG image"), JPEG: _l("JPEG image"), DOCX: _l("Word document"),
     XLSX: _l("Excel workbook"), PPTX: _l("PowerPoint presentation"), DOC: _l("Word document (.doc)"),
     XLS: _l("Excel workbook (.xls)"), PPT: _l("PowerPoint presentation (.ppt)"), CSV: _l("CSV file"),
     TXT: _l("plain text file"),
-}
-A_LABELS = {
+})
+A_LABELS = Labels({
     PDF: _l("a PDF"), PNG: _l("a PNG image"), JPEG: _l("a JPEG image"), DOCX: _l("a Word document"),
     XLSX: _l("an Excel workbook"), PPTX: _l("a PowerPoint presentation"), DOC: _l("a Word document (.doc)"),
     XLS: _l("an Excel workbook (.xls)"), PPT: _l("a PowerPoint presentation (.ppt)"), CSV: _l("a CSV file"),
     TXT: _l("a plain text file"),
-}
+})
 # The extension a name must end in for each type; the first is the one suggested.
 EXTENSIONS = {
     ".pdf": PDF, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".docx": DOCX, ".xlsx": XLSX, ".pptx": PPTX,
@@ -271,7 +271,7 @@ def check_zip_declarations(infos: list[zipfile.ZipInfo]) -> None:
     """Refuse a ZIP bomb by what its central directory declares: parts, unpacked size, ratio, overlapping parts."""
     if len(infos) > ZIP_MAX_ENTRIES:
         raise Refused(_("This document has %(parts)s parts, more than the %(max)s a real one could need: it looks "
-                        "like a ZIP bomb.", parts=format_number(len(infos)), max=format_number(ZIP_MAX_ENTRIES)))
+                        "like a ZIP bomb.", parts=number(len(infos)), max=number(ZIP_MAX_ENTRIES)))
     total = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos)
     if total > ZIP_MAX_TOTAL:
@@ -280,8 +280,8 @@ def check_zip_declarations(infos: list[zipfile.ZipInfo]) -> None:
     for size, packed_size in [(total, packed)] + [(info.file_size, info.compress_size) for info in infos]:
         if size > ZIP_RATIO_FROM and size > ZIP_MAX_RATIO * max(packed_size, 1):
             raise Refused(_("This document is compressed %(ratio)s times, more than the %(max)s times a real one "
-                            "is: it looks like a ZIP bomb.", ratio=format_number(round(size / max(packed_size, 1))),
-                            max=format_number(ZIP_MAX_RATIO)))
+                            "is: it looks like a ZIP bomb.", ratio=number(round(size / max(packed_size, 1))),
+                            max=number(ZIP_MAX_RATIO)))
     ordered = sorted(infos, key=lambda info: info.header_offset)
     for first, second in zip(ordered, ordered[1:]):
         if first.header_offset + _ZIP_LOCAL_HEADER + first.compress_size > second.header_offset:
@@ -388,7 +388,7 @@ def _mismatch_message(expected: str, detected: str | None, ext: str, head: bytes
 def _what_it_is(detected: str | None, head: bytes) -> str:
     """A short description of what the content seems to be, for messages."""
     if detected:
-        return str(A_LABELS[detected])
+        return A_LABELS[detected]
     lowered = head[:1024].lower()
     if b"<svg" in lowered:
         return _("an SVG image")
