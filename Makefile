@@ -38,9 +38,10 @@ translations: install
 	$(BIN)/pybabel -q compile -f -d $(I18N)
 
 # After adding or changing strings: extract them and add the new ones to each catalogue, to be translated.
+# (Only hidden folders are skipped: pybabel's default would skip templates/_macros too.)
 messages: install
 	$(BIN)/pybabel -q extract -F $(I18N)/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		-o $(I18N)/messages.pot .
+		--ignore-dirs='.*' -o $(I18N)/messages.pot .
 	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete
 
 db: install translations

@@ -116,6 +116,13 @@ class Config:
     INVITATION_HOURS = _env_int("INVITATION_HOURS", 48)  # how long an invitation or password link works
 
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
+    # The JSON API (flask-smorest): its OpenAPI document, and the requests one token (or user) may make.
+    API_TITLE = "Metropolis SAP tracker API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    API_PAGE_SIZE = 25
+    API_MAX_PAGE_SIZE = 100
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
 
 

@@ -19,6 +19,7 @@ from tracker.plan.models import Challenge, OrientingTheme
 from tracker.plan.seed import seed_plan
 
 from . import factories
+from .i18n_check import compile_catalogues
 from .smtp import mailbox, smtp_server  # noqa: F401  (fixtures: a real SMTP server and what it receives)
 
 # Tables filled by `seed plan`: kept for the whole session, never emptied between tests.
@@ -78,6 +79,7 @@ def database_url(tmp_path_factory, worker_id_safe) -> str:
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory, database_url):
     """One application and one schema (plan seeded) for the session."""
+    compile_catalogues()  # the pages are tested in French and Spanish from the catalogues as they are now
     root = tmp_path_factory.mktemp("instance")
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, EVIDENCE_FOLDER=str(root / "evidence"),
                      EXPORTS_FOLDER=str(root / "exports"))

@@ -5,6 +5,7 @@ Python code hands to people without marking them, and marked strings a catalogue
 script to list what is left (`python -m tests.i18n_check [paths...]`); tests/test_translations.py fails on any.
 """
 import ast
+import os
 import re
 import sys
 from html.parser import HTMLParser
@@ -21,7 +22,7 @@ CATALOGUES = ROOT / "tracker" / "translations"
 TARGET_LANGUAGES = ("fr", "es")
 
 WORDS = re.compile(r"[^\W\d_]{2,}")  # two letters in a row, in any script: a word someone reads
-PLACEHOLDER = "\x00"  # stands for a Jinja expression or tag inside the template's HTML
+PLACEHOLDER = " "  # stands for a Jinja expression or tag: a space keeps `<td{% if x %} class="y"{% endif %}>` a tag
 # Attributes whose value a person reads (or hears, with a screen reader).
 READ_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt", "aria-description", "data-confirm",
                              "aria-roledescription", "label"})
@@ -29,7 +30,11 @@ READ_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt", "aria-
 UNTRANSLATED_TEXT = frozenset({"Metropolis", "UTC", "PDF", "CSV", "XLSX", "JSON", "API", "OpenAPI", "Swagger UI",
                                "English", "Français", "Español", "EUR", "ID", "TOTP", "SAP"})
 # A string literal inside a template tag that reads as prose: a capital then a small letter, or words and a stop.
-PROSE = re.compile(r"^[A-Z][a-z]|^[a-z]+( [a-z]+)+[.?!:]?$")
+PROSE = re.compile(r"^[A-Z][a-z]+(?:[ ,.;:!?'’-]|$)|^[a-z]+( [a-z]+)+[.?!:]?$")
+
+
+# Elements whose text is not prose: scripts and styles, and code shown as it must be typed (an HTTP header, a command).
+SILENT_ELEMENTS = frozenset({"script", "style", "code", "kbd", "samp"})
 
 
 class _TextFinder(HTMLParser):
@@ -41,7 +46,7 @@ class _TextFinder(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in SILENT_ELEMENTS:
             self._skip += 1
         for name, value in attrs:
             if name in READ_ATTRIBUTES and value:
@@ -52,7 +57,7 @@ class _TextFinder(HTMLParser):
                 self._keep(dict(attrs)["value"])
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._skip:
+        if tag in SILENT_ELEMENTS and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):
@@ -60,7 +65,7 @@ class _TextFinder(HTMLParser):
             self._keep(data)
 
     def _keep(self, text: str) -> None:
-        text = " ".join(text.replace(PLACEHOLDER, " ").split())
+        text = " ".join(text.split())
         if WORDS.search(text) and text not in UNTRANSLATED_TEXT:
             self.found.append((self.getpos()[0], text))
 
@@ -71,43 +76,47 @@ def _skeleton(env: Environment, source: str) -> tuple[str, list[tuple[int, str]]
     parts: list[str] = []
     literals: list[tuple[int, str]] = []
     in_trans = False
-    previous: list[tuple[str, str]] = []  # the tokens before the current one, inside the current tag
-    block_words: list[str] = []
+    previous: list[tuple[str, str]] = []  # the tokens of the current tag so far
     for lineno, kind, value in env.lex(source):
+        # Newlines are kept everywhere so that the parser's line numbers stay the template's.
         if kind == "data":
-            # Newlines kept so the parser's line numbers stay the template's.
             parts.append("\n" * value.count("\n") + PLACEHOLDER if in_trans else value)
             continue
+        parts.append("\n" * value.count("\n"))
+        if kind == "whitespace":
+            continue
         if kind in ("block_begin", "variable_begin"):
-            previous, block_words = [], []
-        if kind == "name" and previous and previous[-1][0] == "block_begin":
-            block_words.append(value)
-            if value == "trans":
-                in_trans = True
-            elif value == "endtrans":
-                in_trans = False
-        if kind == "string" and PROSE.search(value) and not _wrapped(previous) and value not in UNTRANSLATED_TEXT:
-            literals.append((lineno, value))
+            previous = []
+        if kind == "name" and previous and previous[-1][0] == "block_begin" and value in ("trans", "endtrans"):
+            in_trans = value == "trans"
+        if kind == "string" and _prose(value[1:-1]) and not _wrapped(previous):  # the raw token keeps its quotes
+            literals.append((lineno, value[1:-1]))
         previous.append((kind, value))
-        parts.append("\n" * str(value).count("\n") if kind != "data" else "")
         if kind in ("block_end", "variable_end"):
             parts.append(PLACEHOLDER)
     return "".join(parts), literals
 
 
+def _prose(text: str) -> bool:
+    """Whether a literal reads as words for people."""
+    return bool(PROSE.search(text)) and text not in UNTRANSLATED_TEXT
+
+
 def _wrapped(previous: list[tuple[str, str]]) -> bool:
     """Whether the string literal after these tokens is an argument of a gettext call (_, gettext, ngettext)."""
     depth = 0
-    for kind, value in reversed(previous):
+    for index in range(len(previous) - 1, -1, -1):
+        kind, value = previous[index]
         if kind == "operator" and value == ")":
             depth += 1
         elif kind == "operator" and value == "(":
             if depth == 0:
-                index = previous.index((kind, value))
-                return index > 0 and previous[index - 1] in (
-                    ("name", "_"), ("name", "gettext"), ("name", "ngettext"), ("name", "pgettext"))
+                return index > 0 and previous[index - 1] in GETTEXT_TOKENS
             depth -= 1
     return False
+
+
+GETTEXT_TOKENS = (("name", "_"), ("name", "gettext"), ("name", "ngettext"), ("name", "pgettext"))
 
 
 def unmarked_template_strings(paths=None) -> list[str]:
@@ -121,9 +130,14 @@ def unmarked_template_strings(paths=None) -> list[str]:
         finder = _TextFinder()
         finder.feed(skeleton)
         finder.close()
-        name = path.relative_to(ROOT)
+        name = _name(path)
         problems += [f"{name}:{line}: {text}" for line, text in finder.found + literals]
     return problems
+
+
+def _name(path: Path) -> str:
+    """A file's name from the project's root (or as given, for a file elsewhere)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 # Calls whose string arguments reach a person: messages, refusals, domain errors, form fields and validators.
@@ -194,7 +208,9 @@ class _PythonFinder(ast.NodeVisitor):
 
 # Modules whose words are for operators at a terminal, not for the tracker's readers (the command line's help and
 # its messages stay English, as the server logs do).
-OPERATOR_MODULES = ("cli.py", "demo/", "backup/", "reports/fonts/")
+# The OpenAPI document (tracker/api/) is written for developers, in English like the code it describes; the API's
+# error messages are marked like the pages' (they are found by their calls, not by this list).
+OPERATOR_MODULES = ("cli.py", "demo/", "backup/", "reports/fonts/", "api/blueprint.py")
 
 
 def unmarked_python_strings(paths=None) -> list[str]:
@@ -202,7 +218,7 @@ def unmarked_python_strings(paths=None) -> list[str]:
     problems = []
     for path in paths or sorted(CODE.rglob("*.py")):
         path = Path(path).resolve()
-        name = str(path.relative_to(ROOT))
+        name = _name(path)
         if any(part in name for part in OPERATOR_MODULES):
             continue
         finder = _PythonFinder(name)
@@ -214,6 +230,11 @@ def unmarked_python_strings(paths=None) -> list[str]:
 PLACEHOLDERS = re.compile(r"%\((\w+)\)[sdif]|%[sdif]|\{\w*\}")
 
 
+def _not_hidden(dirpath: str) -> bool:
+    """Look in every folder but hidden ones (Babel's default also skips "_" ones: templates/_macros)."""
+    return not os.path.basename(dirpath).startswith(".")
+
+
 def extracted_messages() -> dict[str, tuple[str, ...]]:
     """Every message the code and templates mark, as msgid -> the places it is marked."""
     method_map = [("tracker/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
@@ -221,7 +242,7 @@ def extracted_messages() -> dict[str, tuple[str, ...]]:
                 "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     messages: dict[str, tuple[str, ...]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, keywords=keywords, options_map={"templates/**": {"extensions": ""}}):
+            str(ROOT), method_map, keywords=keywords, directory_filter=_not_hidden):
         if filename.startswith(("tests", ".venv", "bench", "migrations")):
             continue
         key = message if isinstance(message, str) else message[0]
@@ -247,6 +268,24 @@ def untranslated_messages(language: str, messages: dict | None = None) -> list[s
     return problems
 
 
+
+def compile_catalogues() -> None:
+    """Compile each catalogue whose .mo is missing or older than its .po (what `make translations` does)."""
+    from babel.messages.mofile import write_mo
+
+    for language in TARGET_LANGUAGES:
+        source = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+        target = source.with_suffix(".mo")
+        if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+            continue
+        with source.open("rb") as handle:
+            catalogue = read_po(handle, locale=language)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")  # parallel test processes may compile at once
+        with partial.open("wb") as handle:
+            write_mo(handle, catalogue)
+        os.replace(partial, target)
+
+
 if __name__ == "__main__":
     wanted = [Path(p) for p in sys.argv[1:]]
     html = [p for p in wanted if p.suffix in (".html", ".txt")]
@@ -255,3 +294,4 @@ if __name__ == "__main__":
         (unmarked_python_strings(code or None) if code or not wanted else [])
     print("\n".join(found) or "Every string is marked.")
     print(f"{len(found)} unmarked", file=sys.stderr)
+

@@ -14,12 +14,14 @@ from flask import url_for
 from sqlalchemy import insert
 
 from tracker.assessments.models import AssignmentRequest
+from tracker.auth import tokens
 from tracker.auth.access import PUBLIC_ENDPOINTS
 from tracker.auth.models import LoginSession
 from tracker.core.roles import ROLES
 from tracker.evidence import storage
 from tracker.evidence.models import Evidence
 from tracker.extensions import db
+from tracker.imports.models import ActivityImport
 from tracker.plan.models import outcome_responsible
 from tracker.reports.models import BoardItem, Report
 
@@ -73,11 +75,17 @@ def world(make_activity, make_note, make_indicator, make_value, make_assessment,
         db.session.add(asking)
         other_session = LoginSession(user_id=user.id)  # another of the user's sessions, for "end this session"
         db.session.add(other_session)
+        token = tokens.create_token(user, "Matrix script", "write", 30).token  # for "revoke this token"
+        sheet = b"title,kind,status,start_date,outcomes\nMatrix import,event,planned,2022-04-01,L2.A2.O3\n"
+        upload = ActivityImport(owner_id=user.id, filename="matrix.csv", file_type="csv", sha256="0" * 64,
+                                content=sheet)  # the user's own upload, to preview and confirm
+        db.session.add(upload)
         db.session.commit()
         return {"session_id": other_session.id, "activity_id": activity.id, "evidence_id": evidence.id,
                 "indicator_id": indicator.id, "value_id": value.id, "assessment_id": assessment.id,
                 "report_id": report.id, "item_id": item.id, "user_id": other.id, "request_id": asking.id,
-                "code": OUTCOME_CODE, "year": YEAR, "name": "activities", "scope": str(YEAR)}
+                "code": OUTCOME_CODE, "year": YEAR, "name": "activities", "scope": str(YEAR),
+                "fmt": "xlsx", "token_id": token.id, "import_id": upload.id}
 
     return build
 
@@ -124,13 +132,20 @@ def test_the_matrix_covers_every_route(app):
     assert {"POST"} <= {method for _, _, method in _requests(app)}
 
 
+def _answers_json(app, endpoint: str) -> bool:
+    """The API's endpoints answer a refusal with JSON, never with a redirect to the login page."""
+    return endpoint.split(".")[0] in app.extensions["tracker_json_blueprints"]
+
+
 def test_anonymous_is_sent_to_login_everywhere(app, make_user, world):
     values = world(make_user("staff"))
     client = app.test_client()
     for endpoint, rule, method in _requests(app):
         url = _url(app, rule, values)
         status, response = _send(client, url, method)
-        if method == "GET":
+        if _answers_json(app, endpoint):
+            assert (status, response.is_json) == (401, True), (endpoint, method, url, status)
+        elif method == "GET":
             assert status == 302, (endpoint, url)
             assert "/login" in response.headers["Location"], (endpoint, url)
         else:

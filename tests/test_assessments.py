@@ -373,12 +373,12 @@ def test_outcome_page_shows_cards_with_review_badges(app, client_as, make_assess
     make_assessment(CODE, 2022, status="on_track", state="submitted", achieved="Draft words")
     html = board.get(f"/plan/outcomes/{CODE}").get_data(as_text=True)
     assert "Postponed sessions" in html and "Off track" in html and "Approved" in html
-    assert "Draft words" not in html and "Pending: submitted" not in html  # the Board reads approved work only
+    assert "Draft words" not in html and "Awaiting review" not in html  # the Board reads approved work only
     assert "The 2022 assessment is under review" in html
     assert "Not written" in html  # 2023
     assert f"/assessments/{CODE}/2022" not in html  # the Board gets no edit buttons
     html = client_as("staff").get(f"/plan/outcomes/{CODE}").get_data(as_text=True)
-    assert "Pending: submitted" in html and "Draft words" in html
+    assert "Awaiting review" in html and "Draft words" in html
 
 
 def test_role_policy_of_assessment_routes(app):
@@ -392,6 +392,7 @@ def test_role_policy_of_assessment_routes(app):
         "review.value": {"admin", "secretary_general"},
         "assessments.responsibles": {"admin", "secretary_general"},
         "assessments.years": {"admin", "secretary_general", "staff", "board"},
+        "assessments.export_table": {"admin", "secretary_general", "staff", "board"},
         "assessments.lock_year": {"admin", "secretary_general"},
         "assessments.reopen_year": {"admin"},
         "assessments.ask_to_be_assigned": {"staff"},

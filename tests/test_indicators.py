@@ -343,7 +343,7 @@ def test_staff_enters_submits_and_sg_reviews_a_value(app, client_as, make_indica
     assert (_value(indicator.id, 2022).value, _value(indicator.id, 2022).review_state) == (33000, "submitted")
     assert staff.post(f"/indicators/values/{value_id}/review", data={"decision": "approve"}).status_code == 403
     html = sg.get(f"/indicators/{indicator.id}").get_data(as_text=True)
-    assert "pending" in html and "Pending: submitted" in html
+    assert "pending" in html and "Awaiting review" in html
     response = sg.post(f"/indicators/values/{value_id}/review", data={"decision": "return", "note": ""})
     assert response.status_code == 200 and "Write a note saying what needs to change" in response.get_data(as_text=True)
     sg.post(f"/indicators/values/{value_id}/review", data={"decision": "return", "note": "Which platforms?"})
@@ -453,6 +453,7 @@ def test_role_policy_of_indicator_routes(app):
         "indicators.index": everyone, "indicators.detail": everyone, "indicators.new": steering,
         "indicators.edit": steering, "indicators.targets": steering, "indicators.override": steering,
         "indicators.value": editors, "indicators.submit_value": editors,
+        "indicators.export_list": everyone, "indicators.iptt": everyone,
     }
     actual = {endpoint: set(view.allowed_roles) for endpoint, view in app.view_functions.items()
               if endpoint.startswith("indicators.")}

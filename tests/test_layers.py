@@ -12,6 +12,7 @@ LAYERS = (
     ("plan",),
     ("activities",),
     ("evidence",),
+    ("imports",),
     ("indicators",),
     ("assessments",),
     ("review",),
@@ -20,6 +21,7 @@ LAYERS = (
     ("reports",),
     ("calendar",),
     ("home",),
+    ("api",),
     ("admin", "backup", "demo"),
     ("__init__", "cli", "models", "errors", "templating"),  # the application: wires every feature together
 )

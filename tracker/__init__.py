@@ -133,20 +133,24 @@ def register_blueprints(app: Flask) -> None:
     """Mount every feature's blueprint."""
     from .activities.views import bp as activities_bp
     from .admin.views import bp as admin_bp
+    from .api import register as register_api
     from .assessments.views import bp as assessments_bp
     from .auth.views import bp as auth_bp
     from .evidence.views import bp as evidence_bp
     from .home.views import bp as home_bp
+    from .imports.views import bp as imports_bp
     from .indicators.views import bp as indicators_bp
     from .notifications.views import bp as notifications_bp
+    from .overview.translation_views import bp as translations_bp
     from .overview.views import bp as overview_bp
     from .plan.views import bp as plan_bp
     from .reports.views import bp as reports_bp
     from .review.views import bp as review_bp
 
     for blueprint in (auth_bp, plan_bp, activities_bp, evidence_bp, indicators_bp, assessments_bp, review_bp,
-                      notifications_bp, overview_bp, reports_bp, home_bp, admin_bp):
+                      notifications_bp, overview_bp, translations_bp, reports_bp, home_bp, admin_bp, imports_bp):
         app.register_blueprint(blueprint)
+    register_api(app)
 
 
 def register_security(app: Flask) -> None:

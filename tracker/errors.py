@@ -1,5 +1,7 @@
 """Friendly error pages: never a traceback, and never "nothing was saved" after a change was committed."""
 from flask import Flask, g, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -9,8 +11,8 @@ from .core.access import Refusal
 from .core.http import render_error, rollback_quietly, same_origin_referrer
 from .core.transaction import committed_in_this_request
 
-SAVED_BUT_NOT_SHOWN = ("Your change was saved, but the page that follows could not be shown. The error was "
-                       "logged. Do not send the form again: open the page anew to see your change.")
+SAVED_BUT_NOT_SHOWN = _l("Your change was saved, but the page that follows could not be shown. The error was "
+                         "logged. Do not send the form again: open the page anew to see your change.")
 
 
 def register(app: Flask) -> None:
@@ -20,14 +22,15 @@ def register(app: Flask) -> None:
     def csrf_error(error):
         rollback_quietly()
         security_log.event("csrf_failed", outcome=security_log.DENIED, reason=error.description)
-        return render_error(400, "The form expired or did not come from this site. Go back, reload it and try again.")
+        return render_error(400, _("The form expired or did not come from this site. Go back, reload it and try "
+                                   "again."))
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error):
         rollback_quietly()
         limit = app.config["MAX_UPLOAD_MB"]
-        return render_error(413, f"The upload is larger than the limit of {limit} MB. Nothing was saved. "
-                                 "Go back and choose a smaller file.", back_url=same_origin_referrer())
+        return render_error(413, _("The upload is larger than the limit of %(limit)s MB. Nothing was saved. "
+                                   "Go back and choose a smaller file.", limit=limit), back_url=same_origin_referrer())
 
     @app.errorhandler(Refusal)
     def refused(error):

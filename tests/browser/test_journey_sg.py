@@ -51,7 +51,7 @@ def _write_and_submit(page, year: int, status: str, achieved: str) -> None:
     click_and_wait(page, page.get_by_role("button", name="Save and submit for review"))
     page.wait_for_url(re.compile(rf"/plan/outcomes/{re.escape(OUTCOME)}#assessment-saved$"))
     assert _flash(page, f"Assessment of {OUTCOME} for {year} saved and submitted for review.").is_visible()
-    assert _card(page, year).get_by_text("Pending: submitted").is_visible()
+    assert _card(page, year).get_by_text("Awaiting review").is_visible()
 
 
 def test_secretary_general_steers_the_year(page, login_as, live_server):
@@ -144,7 +144,7 @@ def test_secretary_general_steers_the_year(page, login_as, live_server):
     assert approved.locator(".badge", has_text=re.compile(r"^Approved$")).is_visible()
     assert approved.get_by_text("Approved by Secretary General Tester.").is_visible()
     returned = _card(page, 2021)
-    assert returned.get_by_text("Pending: returned").is_visible()
+    assert returned.get_by_text("Returned for changes").is_visible()
 
     # The overview of 2022: the approved status colours the outcome's row; its link leads to the outcome.
     click_and_wait(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Overview"))
@@ -198,7 +198,7 @@ def test_secretary_general_steers_the_year(page, login_as, live_server):
     _switch_user(page, login_as, "staff")
     page.goto(f"/plan/outcomes/{OUTCOME}")
     returned = _card(page, 2021)
-    assert returned.get_by_text("Pending: returned").is_visible()
+    assert returned.get_by_text("Returned for changes").is_visible()
     assert returned.get_by_text("Reviewer's note: Say which members took part in the drafting.").is_visible()
     assert returned.get_by_role("link", name="Edit the 2021 assessment").is_visible()
     click_and_wait(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="My updates"))

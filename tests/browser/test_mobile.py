@@ -16,10 +16,11 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 YEAR = 2022
 COMPLETE_YEAR = 2021  # every assessment approved: its Board evaluation is marked final
-# Not pages a person reads at this width: files (PDF, evidence, charts), the login steps, and the overview
-# (whose narrow layout is another piece of work).
+# Not pages a person reads at this width: files (PDF, evidence, charts, spreadsheets), the login steps, and the
+# overview (whose narrow layout is another piece of work).
 NOT_MEASURED = {"static", "bootstrap.static", "reports.download", "reports.open_pdf", "evidence.download",
-                "overview.index", "overview.chart", "auth.login", "auth.login_code"}
+                "overview.index", "overview.chart", "auth.login", "auth.login_code", "activities.export",
+                "indicators.export_list", "indicators.iptt", "assessments.export_table"}
 # The pages whose tables were made to stack on narrow screens (or wrapped): axe-core runs on them at 390 px.
 STACKED = {"reports.index", "admin.users", "plan.partners", "indicators.index", "activities.index", "home.my_work",
            "auth.account", "reports.summary", "assessments.years"}

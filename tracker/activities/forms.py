@@ -279,23 +279,23 @@ class ActivityForm(FlaskForm):
         """At least one outcome, and only outcomes that exist."""
         if not field.data and not field.errors:
             raise ValidationError(_("Choose at least one outcome this activity serves."))
-        _check_known(Outcome, field)
+        self.check_known(Outcome, field)
 
     def validate_themes(self, field):
         """Only themes that exist."""
-        _check_known(OrientingTheme, field)
+        self.check_known(OrientingTheme, field)
 
     def validate_challenges(self, field):
         """Only challenges that exist."""
-        _check_known(Challenge, field)
+        self.check_known(Challenge, field)
 
     def validate_members(self, field):
         """Only members that exist."""
-        _check_known(Member, field)
+        self.check_known(Member, field)
 
     def validate_partners(self, field):
         """Only partners that exist."""
-        _check_known(Partner, field)
+        self.check_known(Partner, field)
 
     def validate_responsible(self, field):
         """An active staff member, the Secretary General or an admin."""
@@ -304,6 +304,10 @@ class ActivityForm(FlaskForm):
         problem = services.responsible_problem(field.data, self.keep_responsible_id)
         if problem:
             raise ValidationError(problem)
+
+    def check_known(self, model, field) -> None:
+        """Add a message when some ticked ids are not in the database."""
+        _check_known(model, field)
 
     def to_data(self) -> services.ActivityData:
         """The clean values, once the form is valid."""

@@ -11,12 +11,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit.services import history, record
 from ..auth.models import User
 from ..core.dates import format_when
-from ..core.errors import Invalid, StaleEdit
+from ..core.errors import Invalid, StaleEdit, YearLocked
 from ..core.models import utcnow
 from ..core.roles import ADMIN, EDITORS, SECRETARY_GENERAL, STAFF, STEERING
 from ..core.sorting import Sort, order_clauses, read_sort
 from ..core.text import has_visible
-from ..core.years import ensure_unlocked
+from ..core.years import ensure_unlocked, locked_years
 from ..extensions import db
 from ..plan.models import (
     REGIONS,
@@ -377,18 +377,44 @@ def describe_conflict(activity_id: int, data: ActivityData) -> dict:
 # --- writing ------------------------------------------------------------------------------------------------------
 
 
-def _apply(activity: Activity, data: ActivityData) -> None:
-    """Copy clean values and links onto an activity."""
+@dataclass
+class References:
+    """The reference lists read once, for callers that save many activities (an import): no query per activity."""
+
+    rows: dict  # {model: {id: row}}
+    outcome_kinds: dict[str, int]  # {code: id}
+    locked_years: set[int]
+
+    @classmethod
+    def load(cls) -> "References":
+        """Read every outcome, theme, challenge, member, partner, kind of outcome and locked year (one query each)."""
+        rows = {model: {row.id: row for row in db.session.scalars(select(model))}
+                for model in (Outcome, OrientingTheme, Challenge, Member, Partner)}
+        kinds = dict(db.session.execute(select(OutcomeKind.code, OutcomeKind.id)).all())
+        return cls(rows, kinds, locked_years())
+
+    def by_id(self, model, ids) -> list:
+        """Rows of a reference list with these ids, in id order (unknown ids are left out)."""
+        known = self.rows[model]
+        return [known[i] for i in sorted(set(ids)) if i in known]
+
+
+def _apply(activity: Activity, data: ActivityData, refs: References | None = None) -> None:
+    """Copy clean values and links onto an activity (reference rows from `refs` when given, else queried)."""
     # Read every referenced row before touching the activity: a query in between would autoflush a half-made
     # change (and bump the version once per flush).
     with db.session.no_autoflush:
-        outcome_kind_id = (db.session.scalar(select(OutcomeKind.id).where(OutcomeKind.code == data.outcome_kind))
-                           if data.outcome_kind else None)
-        outcomes = sorted(_rows_by_id(Outcome, data.outcome_ids), key=lambda o: o.position)
-        themes = _rows_by_id(OrientingTheme, data.theme_ids)
-        challenges = _rows_by_id(Challenge, data.challenge_ids)
-        members = _rows_by_id(Member, data.member_ids)
-        partners = _rows_by_id(Partner, data.partner_ids)
+        if refs is not None:
+            outcome_kind_id = refs.outcome_kinds.get(data.outcome_kind) if data.outcome_kind else None
+        else:
+            outcome_kind_id = (db.session.scalar(select(OutcomeKind.id).where(OutcomeKind.code == data.outcome_kind))
+                               if data.outcome_kind else None)
+        rows = refs.by_id if refs is not None else _rows_by_id
+        outcomes = sorted(rows(Outcome, data.outcome_ids), key=lambda o: o.position)
+        themes = rows(OrientingTheme, data.theme_ids)
+        challenges = rows(Challenge, data.challenge_ids)
+        members = rows(Member, data.member_ids)
+        partners = rows(Partner, data.partner_ids)
     activity.title = data.title
     activity.kind = data.kind
     activity.status = data.status
@@ -454,15 +480,33 @@ def _check_participants(data: ActivityData) -> None:
 
 def create_activity(actor, data: ActivityData) -> Activity:
     """Add an activity and its audit entry to the transaction (the caller commits)."""
-    _require_title(data)
-    _check_participants(data)
-    ensure_unlocked(data.start_date.year, field="start_date")  # a final Board evaluation's year takes no new work
-    activity = Activity(created_by_id=getattr(actor, "id", None))
-    _apply(activity, data)
-    db.session.add(activity)
-    db.session.flush()
-    record(actor, "create", activity, after=snapshot(activity), summary=f"Created activity “{activity.title}”")
-    return activity
+    return create_activities(actor, [(data, None)])[0]
+
+
+def create_activities(actor, items, refs: References | None = None) -> list[Activity]:
+    """Add activities and their audit entries with one flush (the caller commits); each item is (data, source).
+
+    `refs` gives the reference lists already read (an import saves many activities at once); a source says where
+    an activity came from in the audit record ("import #3 of “activities.xlsx”, row 12").
+    """
+    created = []
+    for data, source in items:
+        _require_title(data)
+        _check_participants(data)
+        # A final Board evaluation's year takes no new work.
+        if refs is None:
+            ensure_unlocked(data.start_date.year, field="start_date")
+        elif data.start_date.year in refs.locked_years:
+            raise YearLocked(data.start_date.year, field="start_date")
+        activity = Activity(created_by_id=getattr(actor, "id", None))
+        _apply(activity, data, refs)
+        db.session.add(activity)
+        created.append((activity, source))
+    db.session.flush()  # one flush: the inserts of many activities go in batches, not a round trip each
+    for activity, source in created:
+        summary = f"Created activity “{activity.title}”" + (f" by {source}" if source else "")
+        record(actor, "create", activity, after=snapshot(activity), summary=summary)
+    return [activity for activity, _ in created]
 
 
 def update_activity(actor, activity: Activity, data: ActivityData, expected_version: int | None) -> Activity:
@@ -568,13 +612,17 @@ def read_list_sort(args) -> Sort:
     return read_sort(args, SORT_COLUMNS, DEFAULT_SORT, first_descending=SORT_FIRST_DESCENDING)
 
 
-def list_page(params: dict, page: int, per_page: int, sort: Sort | None = None):
-    """One page of the filtered list in the chosen order, with outcomes and responsible loaded (fixed queries)."""
+def ordered_query(params: dict, sort: Sort | None = None) -> Select:
+    """The filtered list in the chosen order (the page and its downloads read the same rows in the same order)."""
     sort = sort or read_list_sort({})
     # Ties (same title, same day) keep one order across pages: the end date, then the id.
     order = order_clauses(sort, _sort_columns(), [Activity.start_date, Activity.id])
-    stmt = (filtered_query(params).order_by(None).order_by(*order)
-            .options(selectinload(Activity.outcomes), selectinload(Activity.responsible)))
+    return filtered_query(params).order_by(None).order_by(*order)
+
+
+def list_page(params: dict, page: int, per_page: int, sort: Sort | None = None):
+    """One page of the filtered list in the chosen order, with outcomes and responsible loaded (fixed queries)."""
+    stmt = ordered_query(params, sort).options(selectinload(Activity.outcomes), selectinload(Activity.responsible))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 

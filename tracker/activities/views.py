@@ -8,7 +8,9 @@ from ..audit.services import history
 from ..core.access import allow, refuse
 from ..core.errors import StaleEdit
 from ..core.roles import EDITORS, EVERYONE
+from ..core.spreadsheet import download
 from ..core.transaction import attempt, show_error
+from . import export as list_export
 from . import services
 from .forms import ActivityFilterForm, ActivityForm, EditActivityForm
 from .sections import activity_page
@@ -52,6 +54,18 @@ def index():
     return render_template("activities/index.html", form=form, pagination=pagination, params=params,
                            summary=summary, filter_args=filter_args, sort=sort,
                            sort_args=sort_args, link_args=dict(filter_args, **sort_args))
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@allow(*EVERYONE)
+def export(fmt: str):
+    """The filtered list as the page shows it (every page of it, in its order), as CSV or XLSX."""
+    form = ActivityFilterForm(formdata=request.args, choices=services.filter_choices())
+    form.validate()  # the same parsing as the page: an invalid filter is left out there, and here too
+    params = form.params()
+    name = f"metropolis-activities-{params['year']}" if params.get("year") else "metropolis-activities"
+    rows = list_export.list_rows(params, services.read_list_sort(request.args))
+    return download(fmt, list_export.list_columns(), rows, filename=name, title=_("Activities"))
 
 
 def _activity_or_404(activity_id: int, *, allow_deleted_view: bool = False):

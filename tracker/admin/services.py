@@ -9,9 +9,9 @@ from ..core.jobs import enqueue_on_commit
 from .jobs import send_invitation
 
 
-def invite(actor: User, email: str, name: str, role: str) -> invitations.Invitation:
-    """Make an account for a person and email them an invitation to choose their password."""
-    invitation = invitations.invite(actor, email, name, role)
+def invite(actor: User, email: str, name: str, role: str, language: str | None = None) -> invitations.Invitation:
+    """Make an account for a person and email them an invitation (in their language) to choose their password."""
+    invitation = invitations.invite(actor, email, name, role, language)
     security_log.event_on_commit("account_created", user=actor, target_user_id=invitation.user_id,
                                  target_email=invitation.user.email, role_after=role, active=True)
     enqueue_on_commit(send_invitation, invitation.id)

@@ -1,5 +1,6 @@
 """The administrator's user management pages."""
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,11 +32,11 @@ def invite():
     """Invite a person by email: they choose their own password from the link."""
     form = InviteForm()
     if form.validate_on_submit():
-        result = attempt(lambda: services.invite(current_user, form.email.data, form.name.data, form.role.data),
-                         form=form)
+        result = attempt(lambda: services.invite(current_user, form.email.data, form.name.data, form.role.data,
+                                                 form.language.data), form=form)
         if result.ok:
-            flash(f"Invitation sent to {result.value.user.email}: the link works for "
-                  f"{current_app.config['INVITATION_HOURS']} hours.", "success")
+            flash(_("Invitation sent to %(email)s: the link works for %(hours)s hours.",
+                    email=result.value.user.email, hours=current_app.config["INVITATION_HOURS"]), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/invite.html", form=form)
 
@@ -48,12 +49,13 @@ def edit_user(user_id: int):
     form = UserForm(obj=user)
     if form.validate_on_submit():
         if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
-            form.role.errors.append("You cannot change your own role or deactivate yourself; ask another admin.")
+            form.role.errors.append(_("You cannot change your own role or deactivate yourself; ask another "
+                                      "administrator."))
         else:
             result = attempt(lambda: services.update_user(current_user, user, name=form.name.data,
                                                           role=form.role.data, active=form.active.data), form=form)
             if result.ok:
-                flash(f"Saved {user.email}.", "success")
+                flash(_("Saved %(email)s.", email=user.email), "success")
                 return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user, link_form=SendLinkForm())
 
@@ -65,7 +67,7 @@ def send_link(user_id: int):
     user = db.get_or_404(User, user_id)
     if SendLinkForm().validate_on_submit():
         if attempt(lambda: services.send_password_link(current_user, user)).ok:
-            flash(f"A link to set a password was emailed to {user.email}.", "success")
+            flash(_("A link to set a password was emailed to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -76,5 +78,6 @@ def reset_second_factor(user_id: int):
     user = db.get_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         if attempt(lambda: second_factor.reset_by_admin(current_user, user)).ok:
-            flash(f"The second factor of {user.email} is off; they set it up again at their next login.", "success")
+            flash(_("The second factor of %(email)s is off; they set it up again at their next login.",
+                    email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))

@@ -4,6 +4,7 @@ assessment form for the one it edits; both in a fixed number of queries (never o
 
 Here, below the review, so that the assessment form and the review queue share one builder and one panel.
 """
+from flask_babel import gettext
 from sqlalchemy import Integer, cast, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -106,7 +107,7 @@ def _returns(items: list) -> dict:
     by_item: dict = {}
     for entry in entries:
         by_item.setdefault((entry.entity_type, entry.entity_id), []).append(
-            {"at": entry.at, "by": entry.user.name if entry.user else "someone",
+            {"at": entry.at, "by": entry.user.name if entry.user else gettext("someone"),
              "note": (entry.after or {}).get("review_note") or entry.summary})
     return by_item
 

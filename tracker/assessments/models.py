@@ -1,6 +1,8 @@
 """Assessments: staff's yearly judgement of each outcome, reviewed by the Secretary General."""
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,11 +13,11 @@ from ..extensions import db
 from ..plan.models import Outcome
 
 ASSESSMENT_STATUSES = {
-    "not_started": "Not started",
-    "on_track": "On track",
-    "needs_attention": "Needs attention",
-    "off_track": "Off track",
-    "achieved": "Achieved",
+    "not_started": _l("Not started"),
+    "on_track": _l("On track"),
+    "needs_attention": _l("Needs attention"),
+    "off_track": _l("Off track"),
+    "achieved": _l("Achieved"),
 }
 TEXT_FIELDS = ("achieved", "difficulties", "next_steps")
 
@@ -45,12 +47,17 @@ class Assessment(ReviewMixin, db.Model):
     @property
     def status_label(self) -> str:
         """The status as people say it."""
-        return ASSESSMENT_STATUSES.get(self.status, self.status)
+        return str(ASSESSMENT_STATUSES.get(self.status, self.status))
 
     @property
     def review_label(self) -> str:
         """How the audit record and messages name this assessment."""
         return f"Assessment of {self.outcome.code} for {self.year}"
+
+    @property
+    def review_title(self) -> str:
+        """How pages and messages name this assessment, in the reader's language (the record keeps review_label)."""
+        return _("Assessment of %(code)s for %(year)s", code=self.outcome.code, year=self.year)
 
     def review_snapshot(self) -> dict:
         """The audited fields."""
@@ -59,7 +66,7 @@ class Assessment(ReviewMixin, db.Model):
                 "review_state": self.review_state, "review_note": self.review_note}
 
 
-ASSIGNMENT_STATES = {"pending": "Pending", "granted": "Granted", "declined": "Declined"}
+ASSIGNMENT_STATES = {"pending": _l("Pending"), "granted": _l("Granted"), "declined": _l("Declined")}
 PENDING = "pending"
 
 
@@ -89,7 +96,7 @@ class AssignmentRequest(db.Model):
     @property
     def state_label(self) -> str:
         """The state as people say it."""
-        return ASSIGNMENT_STATES.get(self.state, self.state)
+        return str(ASSIGNMENT_STATES.get(self.state, self.state))
 
     def snapshot(self) -> dict:
         """The audited fields."""

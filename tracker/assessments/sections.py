@@ -1,4 +1,6 @@
 """The assessments block of an outcome's page: one card per plan year and the responsible staff."""
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_login import current_user
 
 from ..core.access import can_review, can_write, sees_unapproved
@@ -57,7 +59,8 @@ def assessments_section(outcome) -> dict:
                            reader=reader))
     form = ResponsiblesForm(assignable_users(), formdata=None, data={"users": [u.id for u in responsibles]}) \
         if reviewer else None
-    return {"cards": cards, "responsibles": responsibles, "responsibles_form": form,
+    names = format_list([u.name for u in responsibles], style="or", locale=get_locale() or "en") if responsibles else ""
+    return {"cards": cards, "responsibles": responsibles, "responsible_names": names, "responsibles_form": form,
             "ownership": _ownership(outcome, user_is_responsible, reviewer)}
 
 

@@ -3,6 +3,7 @@ made responsible for an outcome.
 
 The review workflow itself (submit, return with a note, approve) is tracker.core.review; services never commit.
 """
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -27,14 +28,21 @@ class EmptyNarrative(Invalid):
     """An assessment says nothing yet: a draft may, a submitted one may not."""
 
     def __init__(self):
-        super().__init__("Write what was achieved, the difficulties or the next steps before submitting: an "
-                         "assessment with no text cannot be reviewed. You can still save it as a draft.",
+        super().__init__(_("Write what was achieved, the difficulties or the next steps before submitting: an "
+                           "assessment with no text cannot be reviewed. You can still save it as a draft."),
                          field="achieved")
 
 
+WRITE, SUBMIT = "write", "submit"  # what a staff member was refused: writing or submitting the assessment
+
+
 def not_responsible(code: str, what: str) -> str:
-    """Why a staff member may not write for an outcome, and what to do about it."""
-    return f"Only the staff responsible for {code} can {what}. Ask to be assigned on the outcome page."
+    """Why a staff member may not write (WRITE) or submit (SUBMIT) for an outcome, and what to do about it."""
+    if what == SUBMIT:
+        return _("Only the staff responsible for %(code)s can submit its assessment. Ask to be assigned on the "
+                 "outcome page.", code=code)
+    return _("Only the staff responsible for %(code)s can write its assessment. Ask to be assigned on the outcome "
+             "page.", code=code)
 
 
 def can_edit_assessment(user, outcome_id: int, assessment: Assessment | None) -> bool:
@@ -76,26 +84,25 @@ def _clean(data: dict) -> dict:
     """Validate the fields of an assessment."""
     status = data.get("status") or "not_started"
     if status not in ASSESSMENT_STATUSES:
-        raise Invalid(f"Unknown status {status!r}.", field="status")
+        raise Invalid(_("Choose a status from the list."), field="status")
     clean = {"status": status}
     for name in TEXT_FIELDS:
         text = strip_invisible(data.get(name) or "")
         text = text if has_visible(text) else ""  # marks or joiners alone say nothing
         if len(text) > MAX_TEXT:
-            raise Invalid(f"The {name.replace('_', ' ')} text is too long ({MAX_TEXT} characters at most).",
-                          field=name)
+            raise Invalid(_("This text is too long (%(max)s characters at most).", max=MAX_TEXT), field=name)
         clean[name] = text
     return clean
 
 
 def save_draft(actor, outcome: Outcome, year: int, data: dict) -> Assessment:
     """Create or edit an outcome's assessment for a year; editing a submitted or approved one makes it a draft."""
-    require_writer(actor, "Board members read assessments; they do not write them.")
+    require_writer(actor, _("Board members read assessments; they do not write them."))
     require_plan_year(year)
     ensure_unlocked(year)
     assessment = assessment_for(outcome.id, year)
     if not can_edit_assessment(actor, outcome.id, assessment):
-        raise NotAllowed(not_responsible(outcome.code, "write its assessment"))
+        raise NotAllowed(not_responsible(outcome.code, WRITE))
     clean = _clean(data)
     if assessment is None:
         return review.create(actor, Assessment(outcome=outcome, year=year, author_id=actor.id, **clean),
@@ -109,10 +116,10 @@ def save_draft(actor, outcome: Outcome, year: int, data: dict) -> Assessment:
 
 def submit(actor, assessment: Assessment) -> Assessment:
     """Submit an assessment for review."""
-    require_writer(actor, "Board members cannot submit assessments.")
+    require_writer(actor, _("Board members cannot submit assessments."))
     ensure_unlocked(assessment.year)
     if not can_edit_assessment(actor, assessment.outcome_id, assessment):
-        raise NotAllowed(not_responsible(assessment.outcome.code, "submit its assessment"))
+        raise NotAllowed(not_responsible(assessment.outcome.code, SUBMIT))
     if not any(has_visible(getattr(assessment, name) or "") for name in TEXT_FIELDS):
         raise EmptyNarrative()
     return review.submit(actor, assessment)
@@ -124,13 +131,13 @@ def submit(actor, assessment: Assessment) -> Assessment:
 def request_assignment(actor, outcome: Outcome) -> AssignmentRequest:
     """Ask the Secretary General to make a staff member responsible for an outcome (one pending request each)."""
     if getattr(actor, "role", None) != STAFF:
-        raise NotAllowed("Only staff ask to be assigned; the Secretary General and administrators assign "
-                         "outcomes themselves.")
+        raise NotAllowed(_("Only staff ask to be assigned; the Secretary General and administrators assign "
+                           "outcomes themselves."))
     if is_responsible(actor, outcome.id):
-        raise Conflict(f"You are already responsible for {outcome.code}.")
+        raise Conflict(_("You are already responsible for %(code)s.", code=outcome.code))
     if pending_request_of(actor, outcome.id) is not None:
-        raise Conflict(f"You already asked to be assigned to {outcome.code}: the Secretary General has not "
-                       "decided yet.")
+        raise Conflict(_("You already asked to be assigned to %(code)s: the Secretary General has not "
+                         "decided yet.", code=outcome.code))
     request = AssignmentRequest(outcome=outcome, requester_id=actor.id, state=PENDING)
     db.session.add(request)
     db.session.flush()
@@ -141,10 +148,11 @@ def request_assignment(actor, outcome: Outcome) -> AssignmentRequest:
 
 def decide_assignment(actor, request: AssignmentRequest, grant: bool) -> AssignmentRequest:
     """Grant a request (the requester becomes responsible for the outcome) or decline it; SG or admin only."""
-    require_steering(actor, "Only the Secretary General or an administrator decides who is responsible for an "
-                            "outcome.")
+    require_steering(actor, _("Only the Secretary General or an administrator decides who is responsible for an "
+                              "outcome."))
     if request.state != PENDING:
-        raise Conflict(f"This request was already {request.state_label.lower()}.")
+        raise Conflict(_("This request was already granted.") if request.state == "granted"
+                       else _("This request was already declined."))
     before = request.snapshot()
     if grant:
         current = responsibles_by_outcome([request.outcome_id]).get(request.outcome_id, [])

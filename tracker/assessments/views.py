@@ -1,13 +1,15 @@
 """Pages of the assessments feature: writing and submitting assessments, responsible staff, and locking years."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..core.access import allow, refuse
+from ..core.access import allow, refuse, sees_unapproved
 from ..core.errors import YearLocked
 from ..core.http import INLINE
 from ..core.review import ReviewState
 from ..core.roles import ADMINS, EDITORS, EVERYONE, STAFF, STEERING
+from ..core.spreadsheet import download
 from ..core.transaction import attempt, show_error
 from ..core.years import DEFAULT_LOCK_REASON, PLAN_YEARS, is_locked, lock_year, reopen_year, year_locks
 from ..extensions import db
@@ -15,6 +17,7 @@ from ..plan.queries import outcome_by_code
 from ..plan.responsibles import assignable_users, responsibles_by_outcome, set_responsibles
 from ..urls import local_path
 from . import (
+    export,
     sections,  # noqa: F401  (registers the outcome page section)
     services,
 )
@@ -54,6 +57,20 @@ def _save_and_maybe_submit(outcome, year: int, form, submitting: bool):
     return saved
 
 
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@allow(*EVERYONE)
+def export_table(fmt: str):
+    """Every outcome's assessment of a year (?year=2022) or of the whole plan, as the outcome pages show them."""
+    raw = request.args.get("year", "all")
+    year = next((y for y in PLAN_YEARS if str(y) == raw), None)  # compared as text: any string is safe to try
+    if raw != "all" and year is None:
+        abort(404)
+    columns, rows = export.table(year, reader=sees_unapproved(current_user))
+    period = export.period_label(year)
+    return download(fmt, columns, rows, filename=f"metropolis-assessments-{period}",
+                    title=_("Assessments %(period)s", period=period))
+
+
 @bp.route("/<code>/<int:year>", methods=["GET", "POST"])
 @allow(*EDITORS)
 def edit(code: str, year: int):
@@ -63,8 +80,8 @@ def edit(code: str, year: int):
         abort(404)
     assessment = services.assessment_for(outcome.id, year)
     if not services.can_edit_assessment(current_user, outcome.id, assessment):
-        refuse(services.not_responsible(outcome.code, "write its assessment"),
-               link=_outcome_page(outcome), link_label=f"Go to {outcome.code} to ask to be assigned")
+        refuse(services.not_responsible(outcome.code, services.WRITE),
+               link=_outcome_page(outcome), link_label=_("Go to %(code)s to ask to be assigned", code=outcome.code))
     form = AssessmentForm(obj=assessment)
     if request.method == "GET" and assessment is not None:
         form.version.data = str(assessment.version)
@@ -88,14 +105,17 @@ def _after_save(outcome, year: int, submitted: bool, saved: Assessment):
     """A draft stays on its form; a submitted assessment lands on the outcome's assessments; either way the
     confirmation is shown where the eyes are (INLINE), not at the top of a long page."""
     if not submitted and saved.review_state in (ReviewState.SUBMITTED, ReviewState.APPROVED):  # nothing changed
-        flash(f"Nothing changed: the assessment of {outcome.code} for {year} stays "
-              f"{saved.review_label_text.lower()}.", INLINE)
+        message = _("Nothing changed: the assessment of %(code)s for %(year)s stays approved.", code=outcome.code,
+                    year=year) if saved.review_state == ReviewState.APPROVED else \
+            _("Nothing changed: the assessment of %(code)s for %(year)s stays submitted.", code=outcome.code, year=year)
+        flash(message, INLINE)
         return redirect(url_for("assessments.edit", code=outcome.code, year=year, _anchor="saved"))
     if submitted:
-        flash(f"Assessment of {outcome.code} for {year} saved and submitted for review. The Secretary General "
-              "will approve it or return it with a note.", INLINE)
+        flash(_("Assessment of %(code)s for %(year)s saved and submitted for review. The Secretary General "
+                "will approve it or return it with a note.", code=outcome.code, year=year), INLINE)
         return redirect(_confirmed_on_outcome_page(outcome))
-    flash(f"Draft saved: assessment of {outcome.code} for {year}. It is not submitted yet.", INLINE)
+    flash(_("Draft saved: assessment of %(code)s for %(year)s. It is not submitted yet.", code=outcome.code, year=year),
+          INLINE)
     return redirect(url_for("assessments.edit", code=outcome.code, year=year, _anchor="saved"))
 
 
@@ -105,7 +125,8 @@ def submit(assessment_id: int):
     """Submit an assessment for review."""
     assessment = db.get_or_404(Assessment, assessment_id)
     back = local_path(request.form.get("next"), _outcome_page(assessment.outcome))  # before the commit
-    message = f"Assessment of {assessment.outcome.code} for {assessment.year} submitted for review."
+    message = _("Assessment of %(code)s for %(year)s submitted for review.", code=assessment.outcome.code,
+                year=assessment.year)
     if attempt(lambda: services.submit(current_user, assessment)).ok:
         flash(message, "success")
     return redirect(back)
@@ -119,11 +140,11 @@ def responsibles(code: str):
     candidates = assignable_users()
     form = ResponsiblesForm(candidates)
     if not form.validate_on_submit():
-        flash("Choose among the listed staff: " + "; ".join(form.users.errors), "error")
+        flash(_("Choose among the listed staff: %(errors)s", errors="; ".join(map(str, form.users.errors))), "error")
         return redirect(_outcome_page(outcome))
     chosen = [u for u in candidates if u.id in set(form.users.data or [])]
     if attempt(lambda: set_responsibles(current_user, outcome, chosen)).ok:
-        flash(f"Responsible staff of {outcome.code} saved.", "success")
+        flash(_("Responsible staff of %(code)s saved.", code=outcome.code), "success")
     return redirect(_outcome_page(outcome))
 
 
@@ -133,8 +154,8 @@ def ask_to_be_assigned(code: str):
     """Ask the Secretary General to be made responsible for an outcome."""
     outcome = _outcome_or_404(code)
     if attempt(lambda: services.request_assignment(current_user, outcome), retry_on=(IntegrityError,)).ok:
-        flash(f"Your request to be assigned to {outcome.code} was sent to the Secretary General. This page shows "
-              "their answer.", INLINE)
+        flash(_("Your request to be assigned to %(code)s was sent to the Secretary General. This page shows "
+                "their answer.", code=outcome.code), INLINE)
         return redirect(_confirmed_on_outcome_page(outcome))
     return redirect(_outcome_page(outcome))
 
@@ -156,13 +177,13 @@ def decide_assignment(request_id: int):
     item = db.get_or_404(AssignmentRequest, request_id)
     form = AssignmentDecisionForm()
     if not form.validate_on_submit():
-        flash("Choose to grant or to decline the request.", "error")
+        flash(_("Choose to grant or to decline the request."), "error")
         return redirect(url_for("assessments.assignment_requests"))
     grant = form.decision.data == "grant"
     name, code = item.requester.name, item.outcome.code  # before the commit: nothing may fail after it
     if attempt(lambda: services.decide_assignment(current_user, item, grant)).ok:
-        flash(f"{name} is now responsible for {code}." if grant
-              else f"Request of {name} to be assigned to {code} declined.", INLINE)
+        flash(_("%(name)s is now responsible for %(code)s.", name=name, code=code) if grant
+              else _("Request of %(name)s to be assigned to %(code)s declined.", name=name, code=code), INLINE)
     return redirect(url_for("assessments.assignment_requests"))
 
 
@@ -192,7 +213,7 @@ def lock():
                      form=form, field="year")
     if not result.ok:
         return _render_years(lock_form=form)
-    flash(f"{form.year.data} is locked: its values and assessments can no longer change.", "success")
+    flash(_("%(year)s is locked: its values and assessments can no longer change.", year=form.year.data), "success")
     return redirect(url_for("assessments.years"))
 
 
@@ -206,5 +227,5 @@ def reopen():
     if not attempt(lambda: reopen_year(current_user, form.year.data, form.reason.data), form=form,
                    field="year").ok:
         return _render_years(reopen_form=form)
-    flash(f"{form.year.data} is reopened; the reason is recorded.", "success")
+    flash(_("%(year)s is reopened; the reason is recorded.", year=form.year.data), "success")
     return redirect(url_for("assessments.years"))

@@ -1,6 +1,7 @@
 """Access control: login on every page, a declared role policy on every view, security headers."""
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.access import refuse, role_refusal_reason
@@ -23,21 +24,34 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+def answer_in_json(app, *blueprints: str) -> None:
+    """Mark blueprints (the API's) whose requests may carry a bearer token and whose refusals are JSON 401 and 403
+    answers, never a redirect to the login page."""
+    app.extensions.setdefault("tracker_json_blueprints", set()).update(blueprints)
+
+
+def answers_json() -> bool:
+    """Tell whether this request is to a blueprint that answers in JSON (the API)."""
+    return request.blueprint in current_app.extensions.get("tracker_json_blueprints", ())
+
+
 def enforce_access():
     """Before every request: log in first, then check the view's role policy (deny by default)."""
     endpoint = request.endpoint
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
         return None  # 404s and public pages
+    json = answers_json()
     if not current_user.is_authenticated:
-        if request.method == "GET":
+        if request.method == "GET" and not json:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        abort(401)
+        abort(401, description=g.get("token_refusal") or (
+            _("Send a personal access token (Authorization: Bearer …) or log in.") if json else None))
     detour = _account_first(endpoint)
     if detour:
-        if request.method == "GET":
+        if request.method == "GET" and not json:
             return redirect(url_for(detour))
-        refuse("Finish setting up your account first: a new password or a second factor is needed.",
-               link=url_for(detour), link_label="Open your account")
+        refuse(_("Finish setting up your account first: a new password or a second factor is needed."),
+               link=url_for(detour), link_label=_("Open your account"))
     view = current_app.view_functions.get(endpoint)
     allowed = getattr(view, "allowed_roles", None)
     if not allowed or current_user.role not in allowed:

@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +18,7 @@ from ..core import security_log
 from ..core.audit import record
 from ..core.dates import as_utc
 from ..core.errors import DomainError, Invalid
+from ..core.i18n import LANGUAGES
 from ..core.models import utcnow
 from ..core.text import strip_invisible
 from ..extensions import db
@@ -79,23 +81,27 @@ def _open(actor, user: User, purpose: str) -> Invitation:
     return invitation
 
 
-def invite(actor, email: str, name: str, role: str) -> Invitation:
+def invite(actor, email: str, name: str, role: str, language: str | None = None) -> Invitation:
     """Make an account without a password for a person and an invitation to choose one."""
     check_new_account(email, name, role)
+    language = language or None  # none: their browser's, and English for emails
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(_("Choose one of the languages offered."), field="language")
     user = User(email=email.strip().lower(), name=strip_invisible(name.strip()), role=role, active=True,
-                password_hash="", must_change_password=False)  # "" matches no password: unusable until chosen
+                password_hash="", must_change_password=False,  # "" matches no password: unusable until chosen
+                language=language)
     db.session.add(user)
     db.session.flush()
-    record(actor, "create", user, after=user_snapshot(user))
+    record(actor, "create", user, after={**user_snapshot(user), **({"language": language} if language else {})})
     return _open(actor, user, "invite")
 
 
 def send_link(actor, user: User) -> Invitation:
     """Send an account a new link to set its password (an invitation again while it has none)."""
     if getattr(actor, "id", None) == user.id:
-        raise Invalid("Change your own password on your account page: it asks for the current one.")
+        raise Invalid(_("Change your own password on your account page: it asks for the current one."))
     if not user.active:
-        raise Invalid("This account is deactivated: activate it first.")
+        raise Invalid(_("This account is deactivated: activate it first."))
     return _open(actor, user, "reset" if user.password_hash else "invite")
 
 
@@ -115,14 +121,14 @@ def usable(token: str) -> Invitation:
     """The invitation a link's token opens, or LinkRefused saying why it cannot be used."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
     if invitation is None:
-        raise LinkRefused("This link is not valid. Check that you opened the whole link from the email.")
+        raise LinkRefused(_("This link is not valid. Check that you opened the whole link from the email."))
     if invitation.used_at is not None:
-        raise LinkRefused("This link was already used. Log in with the password you chose, or ask an "
-                          "administrator for a new link.")
+        raise LinkRefused(_("This link was already used. Log in with the password you chose, or ask an "
+                            "administrator for a new link."))
     if as_utc(invitation.expires_at) <= utcnow():
-        raise LinkRefused("This link has expired (or a newer one was sent). Ask an administrator for a new link.")
+        raise LinkRefused(_("This link has expired (or a newer one was sent). Ask an administrator for a new link."))
     if not invitation.user.active:
-        raise LinkRefused("This account is deactivated. Ask an administrator.")
+        raise LinkRefused(_("This account is deactivated. Ask an administrator."))
     return invitation
 
 

@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None]  # the last time step accepted: a code is never accepted twice
     # Notifications by email: each as it happens (False), or one daily digest (True).
     email_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The interface's language ("en", "fr", "es"); None follows the browser's preference (emails: English).
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
@@ -96,7 +98,7 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         """The role as people say it."""
-        return ROLE_LABELS.get(self.role, self.role)
+        return str(ROLE_LABELS.get(self.role, self.role))
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
@@ -129,3 +131,27 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+
+TOKEN_SCOPES = ("read", "write")
+
+
+class ApiToken(db.Model):
+    """A personal access token for the API: shown once, kept as a SHA-256 hash, read-only or read-write, expiring."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    # The first characters of the token, shown on the account page so its owner can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

@@ -8,6 +8,7 @@ import secrets
 import pyotp
 import segno
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..core import security_log
@@ -45,7 +46,7 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_svg(uri: str) -> Markup:
     """The URI as an inline SVG QR code, drawn on the server (nothing is loaded from elsewhere)."""
-    return Markup(segno.make(uri, error="m").svg_inline(scale=4, title="QR code of the second factor"))
+    return Markup(segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code of the second factor")))
 
 
 def _matching_step(secret: str, code: str) -> int | None:
@@ -75,7 +76,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     """Turn the second factor on once the user proved their app shows the right code; return recovery codes."""
     step = _matching_step(secret, code)
     if step is None:
-        raise Invalid("This code does not match: check the time on your phone and type the code shown now.",
+        raise Invalid(_("This code does not match: check the time on your phone and type the code shown now."),
                       field="code")
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
     codes = _new_recovery_codes(user)
@@ -87,7 +88,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
 def disable(user: User, code: str) -> None:
     """Turn the second factor off (not for roles that require it), proving a current code."""
     if required(user):
-        raise Invalid("Your role requires a second factor: it cannot be turned off.", field="code")
+        raise Invalid(_("Your role requires a second factor: it cannot be turned off."), field="code")
     verify(user, code)
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     user.recovery_codes.clear()
@@ -112,7 +113,7 @@ def verify(user: User, code: str) -> str:
         return "totp"
     if _use_recovery_code(user, code):
         return "recovery"
-    raise Invalid("This code is not right (or was already used).", field="code")
+    raise Invalid(_("This code is not right (or was already used)."), field="code")
 
 
 def _use_recovery_code(user: User, code: str) -> bool:
@@ -141,7 +142,7 @@ def recovery_codes_left(user: User) -> int:
 def reset_by_admin(actor: User, user: User) -> None:
     """An administrator turns off someone else's lost second factor (their own would skip the factor itself)."""
     if actor.id == user.id:
-        raise Invalid("Another administrator (or `flask users reset-second-factor`) must reset your own.")
+        raise Invalid(_("Another administrator must reset your own."))
     reset(actor, user)
 
 

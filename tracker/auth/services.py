@@ -2,11 +2,13 @@
 import secrets
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..core import security_log
 from ..core.audit import record
 from ..core.errors import Invalid
+from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_locale
 from ..core.models import utcnow
 from ..core.roles import ROLES
 from ..core.text import has_visible, strip_invisible
@@ -75,27 +77,29 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     """Explain why a password is too weak (short, common, breached-style or built from the person's own name), or
     return None. zxcvbn's bundled lists hold the most common and leaked passwords, names and words."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return _("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
     if len(password) > 200:
-        return "Use at most 200 characters."
+        return _("Use at most %(count)s characters.", count=200)
     from zxcvbn import zxcvbn  # its dictionaries take a moment to load: only where passwords are chosen
 
     verdict = zxcvbn(password, user_inputs=[part for part in (email, email.split("@")[0], name, "metropolis")
                                             if part])
     if verdict["score"] < MIN_PASSWORD_SCORE:
-        hint = verdict["feedback"].get("warning") or "It is too easy to guess."
-        return f"{hint.rstrip('.')}. Choose a longer password, for example several unrelated words."
+        # zxcvbn explains in English only: other languages get the plain reason.
+        english = current_locale().language == DEFAULT_LANGUAGE
+        hint = (english and verdict["feedback"].get("warning")) or _("It is too easy to guess.")
+        return _("%(hint)s. Choose a longer password, for example several unrelated words.", hint=hint.rstrip("."))
     return None
 
 
 def check_new_account(email: str, name: str, role: str) -> None:
     """Refuse an unknown role, an empty name or an email that already has an account."""
     if role not in ROLES:
-        raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
+        raise Invalid(_("Choose one of the roles offered."), field="role")
     if not has_visible(name):
-        raise Invalid("Enter the person's name.", field="name")
+        raise Invalid(_("Enter the person's name."), field="name")
     if find_user_by_email(email):
-        raise Invalid(f"There is already an account for {email}.", field="email")
+        raise Invalid(_("There is already an account for %(email)s.", email=email), field="email")
 
 
 def create_user(actor: User | None, email: str, name: str, role: str, password: str, active: bool = True) -> User:
@@ -117,9 +121,9 @@ def create_user(actor: User | None, email: str, name: str, role: str, password: 
 def update_user(actor: User, user: User, *, name: str, role: str, active: bool) -> None:
     """Change a user's name, role or active flag; deactivation ends their sessions."""
     if role not in ROLES:
-        raise Invalid(f"Unknown role {role!r}.", field="role")
+        raise Invalid(_("Choose one of the roles offered."), field="role")
     if not has_visible(name):
-        raise Invalid("Enter the person's name.", field="name")
+        raise Invalid(_("Enter the person's name."), field="name")
     before = user_snapshot(user)
     user.name, user.role, user.active = strip_invisible(name.strip()), role, active
     if not active:
@@ -139,6 +143,17 @@ def set_password(actor: User | None, user: User, password: str, keep_session: st
     user.must_change_password = actor is None or actor.id != user.id
     revoke_all_sessions(user, keep=keep_session)
     record(actor, "password", user)
+
+
+def set_language(actor: User, user: User, language: str | None) -> None:
+    """Set the language of a user's pages and emails; empty follows the browser's preference."""
+    language = language or None
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(_("Choose one of the languages offered."), field="language")
+    if user.language != language:
+        before = {"language": user.language}
+        user.language = language
+        record(actor, "update", user, before=before, after={"language": language})
 
 
 def user_snapshot(user: User) -> dict:

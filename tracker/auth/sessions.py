@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from ..core.dates import as_utc
@@ -91,9 +92,9 @@ def end_session(user: User, session_id: int, current_token: str | None) -> Login
     """End one of the user's other sessions (the current one ends with logout)."""
     login_session = db.session.get(LoginSession, session_id)
     if login_session is None or login_session.user_id != user.id or login_session.revoked_at is not None:
-        raise Invalid("This session has already ended.")
+        raise Invalid(_("This session has already ended."))
     if login_session.token == current_token:
-        raise Invalid("This is the session you are using: log out to end it.")
+        raise Invalid(_("This is the session you are using: log out to end it."))
     login_session.revoked_at = utcnow()
     return login_session
 

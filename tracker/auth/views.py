@@ -1,24 +1,30 @@
 """Login (password, then the second factor), logout, and the account page: password, sessions, second factor."""
 import time
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
-from ..core import security_log
+from ..core import i18n, security_log
 from ..core.access import allow
 from ..core.roles import EVERYONE
 from ..core.transaction import attempt
 from ..extensions import login_manager
 from ..urls import local_path
-from . import invitations, second_factor, services, sessions, throttle
+from . import invitations, second_factor, services, sessions, throttle, tokens
+from .access import answers_json
 from .forms import (
     ActionForm,
     ChangePasswordForm,
     ChoosePasswordForm,
     CodeForm,
     EnableSecondFactorForm,
+    LanguageForm,
     LoginForm,
     ProveCodeForm,
+    TokenForm,
 )
 from .models import User
 
@@ -27,13 +33,26 @@ bp = Blueprint("auth", __name__)
 PENDING = "second_factor_pending"  # the cookie session's record of a right password awaiting its second factor
 PENDING_SECONDS = 300
 NEW_SECRET = "second_factor_new_secret"  # the secret being set up, until a code confirms it
-NOT_RIGHT = "The email or password is not right."
+NOT_RIGHT = _l("The email or password is not right.")
 
 
 @login_manager.user_loader
 def load_user(token: str):
     """Load the user of a live login session."""
     return sessions.load_session_user(token)
+
+
+@login_manager.request_loader
+def load_token_user(incoming):
+    """Without a login session, load the user of a bearer token: on the API only (pages need a login)."""
+    if not answers_json():
+        return None
+    plain = tokens.bearer_token(incoming.headers.get("Authorization"))
+    if plain is None:
+        return None
+    verdict = tokens.verify(plain)
+    g.api_token, g.token_refusal = verdict.token, verdict.refusal  # the scope check and the 401 read them
+    return verdict.user
 
 
 def _after_login() -> str:
@@ -51,6 +70,9 @@ def _sign_in(user: User):
     login_user(user)
     security_log.login_succeeded(user, second_factor=second_factor.enabled(user))
     return redirect(target)
+
+
+bp.after_app_request(i18n.remember_picked_language)  # the login page's language switch (?lang=fr)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,13 +108,13 @@ def login_code():
     user = _pending_user()
     if user is None:
         session.pop(PENDING, None)
-        flash("Log in again: the code must follow the password within five minutes.", "info")
+        flash(_("Log in again: the code must follow the password within five minutes."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
         address = request.remote_addr
         if not throttle.allowed(user.email, address):
-            form.code.errors.append("This code is not right (or was already used).")
+            form.code.errors.append(_("This code is not right (or was already used)."))
             security_log.throttled("second_factor", user=user)
         else:
             proved = attempt(lambda: second_factor.verify(user, form.code.data), form=form)
@@ -100,7 +122,7 @@ def login_code():
                 security_log.second_factor(user, "verify", factor=proved.value)
                 session.pop(PENDING, None)
                 if proved.value == "recovery":
-                    flash("You used a recovery code. Make new ones on your account page if few are left.", "warning")
+                    flash(_("You used a recovery code. Make new ones on your account page if few are left."), "warning")
                 return _sign_in(user)
             throttle.failed(user.email, address)
             security_log.second_factor(user, "verify", ok=False)
@@ -117,7 +139,7 @@ def invitation():
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         if attempt(lambda: invitations.accept(token, form.new_password.data), form=form).ok:
-            flash("Your password is set. Log in with it.", "success")
+            flash(_("Your password is set. Log in with it."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/invitation.html", form=form, invitation=found.value)
 
@@ -148,15 +170,63 @@ def account():
                 form.current_password.data):
             throttle.failed(current_user.email, address)
             security_log.login_failed(current_user.email, reason="wrong_current_password", user=current_user)
-            form.current_password.errors.append("This is not your current password.")
+            form.current_password.errors.append(_("This is not your current password."))
         else:
             changed = attempt(lambda: _change_own_password(form.new_password.data), form=form)
             if changed.ok:
-                flash("Your password is changed. Your other sessions were logged out.", "success")
+                flash(_("Your password is changed. Your other sessions were logged out."), "success")
                 return redirect(url_for("auth.account"))
+    return _account_page(form)
+
+
+def _account_page(form, token_form=None, status: int = 200):
+    """The account page, with the password and token forms as posted (with their errors) or fresh."""
     return render_template("auth/account.html", form=form, sessions=sessions.live_sessions(current_user),
                            end_form=ActionForm(), second_factor=second_factor,
-                           codes_left=second_factor.recovery_codes_left(current_user))
+                           codes_left=second_factor.recovery_codes_left(current_user),
+                           language_form=LanguageForm(language=current_user.language or ""),
+                           tokens=tokens.live_tokens(current_user), scope_labels=tokens.SCOPE_LABELS,
+                           token_form=token_form or TokenForm(formdata=None),
+                           token_problem=tokens.creation_problem(current_user)), status
+
+
+@bp.route("/account/language", methods=["POST"])
+@allow(*EVERYONE)
+def account_language():
+    """Choose the language of one's pages and emails (or follow the browser's); the next page speaks it."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        if attempt(lambda: services.set_language(current_user, current_user, form.language.data)).ok:
+            refresh()  # the confirmation already speaks the chosen language
+            flash(_("Your language is saved."), "success")
+    else:
+        flash(_("Choose one of the languages offered."), "error")
+    return redirect(url_for("auth.account"))
+
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@allow(*EVERYONE)
+def create_token():
+    """Create a personal access token for the API and show it, this once."""
+    token_form = TokenForm()
+    if token_form.validate_on_submit():
+        made = attempt(lambda: tokens.create_token(current_user, token_form.name.data, token_form.scope.data,
+                                                   token_form.days.data), form=token_form)
+        if made.ok:
+            return render_template("auth/token_created.html", token=made.value.token, plain=made.value.plain,
+                                   scope_labels=tokens.SCOPE_LABELS)
+    return _account_page(ChangePasswordForm(formdata=None), token_form, status=200)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@allow(*EVERYONE)
+def revoke_token(token_id: int):
+    """Revoke one of one's tokens: whatever uses it is refused from now on."""
+    if ActionForm().validate_on_submit():
+        if attempt(lambda: tokens.revoke_token(current_user, token_id)).ok:
+            flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.account") + "#tokens")
 
 
 def _change_own_password(password: str) -> None:
@@ -171,7 +241,7 @@ def end_session(session_id: int):
     """End one of one's other sessions (a forgotten computer, say)."""
     if ActionForm().validate_on_submit():
         if attempt(lambda: sessions.end_session(current_user, session_id, current_user.session_token)).ok:
-            flash("That session is ended.", "success")
+            flash(_("That session is ended."), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -181,7 +251,7 @@ def end_other_sessions():
     """End every session of mine but this one."""
     if ActionForm().validate_on_submit():
         if attempt(lambda: sessions.revoke_all_sessions(current_user, keep=current_user.session_token)).ok:
-            flash("Your other sessions are ended.", "success")
+            flash(_("Your other sessions are ended."), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -225,6 +295,6 @@ def second_factor_off():
     form = ProveCodeForm()
     if form.validate_on_submit():
         off = attempt(lambda: second_factor.disable(current_user, form.code.data), show=False)
-        flash("The second factor is off." if off.ok else str(off.error), "success" if off.ok else "error")
+        flash(_("The second factor is off.") if off.ok else str(off.error), "success" if off.ok else "error")
     return redirect(url_for("auth.account"))
 

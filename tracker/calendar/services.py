@@ -8,6 +8,9 @@ written, in the same transaction: a job run again, or two workers at once, send 
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select
 
 from ..assessments.models import Assessment
@@ -23,7 +26,8 @@ from ..reports.board import DATE_FIELDS
 from ..reports.models import BoardYear
 from .models import ReminderSent
 
-LABELS = {"drafted_by": "Assessments drafted by", "reviewed_by": "Reviewed by", "meeting_date": "Board meeting"}
+LABELS = {"drafted_by": _l("Assessments drafted by"), "reviewed_by": _l("Reviewed by"),
+          "meeting_date": _l("Board meeting")}
 OUTCOMES_SHOWN = 20  # a reminder names this many outcomes, then says how many more
 # A reminder the job could not send on its day (workers down) still goes this many days later, not after: a date
 # entered long past, or a year left open, must not send stale reminders at once.
@@ -33,10 +37,10 @@ CATCH_UP_DAYS = 7
 def days_text(days: int) -> str:
     """How far a date is from today, as people say it."""
     if days == 0:
-        return "today"
+        return _("today")
     if days > 0:
-        return f"{days} day{'s' if days != 1 else ''} left"
-    return f"{-days} day{'s' if days != -1 else ''} overdue"
+        return ngettext("%(num)s day left", "%(num)s days left", days)
+    return ngettext("%(num)s day overdue", "%(num)s days overdue", -days)
 
 
 def calendar_of(year: int, today: date) -> list[dict]:
@@ -46,7 +50,7 @@ def calendar_of(year: int, today: date) -> list[dict]:
     for kind in DATE_FIELDS:
         when = getattr(row, kind) if row else None
         days = (when - today).days if when else None
-        dates.append({"kind": kind, "label": LABELS[kind], "date": when, "days": days,
+        dates.append({"kind": kind, "label": str(LABELS[kind]), "date": when, "days": days,
                       "days_text": days_text(days) if when else None})
     return dates
 
@@ -110,43 +114,58 @@ def _when_text(when: date, today: date) -> str:
     """The date and how far it is, for a reminder's text."""
     days = (when - today).days
     if days > 0:
-        return f"{when.isoformat()}, in {days} day{'s' if days != 1 else ''}"
+        return ngettext("%(date)s, in %(num)s day", "%(date)s, in %(num)s days", days, date=when.isoformat())
     if days == 0:
-        return f"{when.isoformat()}, today"
-    return f"{when.isoformat()}, {-days} day{'s' if days != -1 else ''} ago"
+        return _("%(date)s, today", date=when.isoformat())
+    return ngettext("%(date)s, %(num)s day ago", "%(date)s, %(num)s days ago", -days, date=when.isoformat())
 
 
 def _outcome_list(outcomes: list[Outcome]) -> str:
     """The outcomes a reminder names (the first OUTCOMES_SHOWN, then how many more)."""
     codes = ", ".join(o.code for o in outcomes[:OUTCOMES_SHOWN])
     more = len(outcomes) - OUTCOMES_SHOWN
-    return codes + (f" and {more} more" if more > 0 else "")
+    return _("%(codes)s and %(more)s more", codes=codes, more=more) if more > 0 else codes
 
 
-def _drafted_reminders(year: int, when: date, today: date) -> list[tuple[User, str, str]]:
+# Each reminder's words are a function: notify() writes them in each recipient's language.
+
+
+def _drafted_reminders(year: int, when: date, today: date) -> list[tuple[User, object, str]]:
     """Who is reminded of the drafted-by date, with the text and link: those with assessments not submitted."""
     link = path_for("home.my_work")
-    return [(user, f"Reminder: assessments of {year} are due by {_when_text(when, today)}. You are responsible for "
-                   f"these outcomes, whose assessment is not submitted yet: {_outcome_list(outcomes)}.", link)
-            for user, outcomes in missing_assessments(year).items()]
+
+    def text(outcomes):
+        return lambda: _("Reminder: assessments of %(year)s are due by %(when)s. You are responsible for these "
+                         "outcomes, whose assessment is not submitted yet: %(outcomes)s.", year=year,
+                         when=_when_text(when, today), outcomes=_outcome_list(outcomes))
+
+    return [(user, text(outcomes), link) for user, outcomes in missing_assessments(year).items()]
 
 
-def _reviewed_reminders(year: int, when: date, today: date) -> list[tuple[User, str, str]]:
+def _reviewed_reminders(year: int, when: date, today: date) -> list[tuple[User, object, str]]:
     """Who is reminded of the reviewed-by date: the Secretary General, when items of the year wait for review."""
     assessments, values = awaiting_review(year)
     if not assessments + values:
         return []
-    text = (f"Reminder: the review of {year} is due by {_when_text(when, today)}. You are the Secretary General, "
-            f"and {assessments} assessment{'s' if assessments != 1 else ''} and {values} indicator "
-            f"value{'s' if values != 1 else ''} of {year} wait for your review.")
+
+    def text():
+        return _("Reminder: the review of %(year)s is due by %(when)s. You are the Secretary General, and "
+                 "%(assessments)s and %(values)s of %(year)s wait for your review.", year=year,
+                 when=_when_text(when, today),
+                 assessments=ngettext("%(num)s assessment", "%(num)s assessments", assessments),
+                 values=ngettext("%(num)s indicator value", "%(num)s indicator values", values))
+
     return [(user, text, path_for("review.queue")) for user in secretaries_general()]
 
 
-def _meeting_reminders(year: int, when: date, today: date) -> list[tuple[User, str, str]]:
+def _meeting_reminders(year: int, when: date, today: date) -> list[tuple[User, object, str]]:
     """Who is reminded of the Board meeting: the Secretary General, as the year's evaluation is not final yet (only
     open years are reminded of; marking the evaluation final locks its year)."""
-    text = (f"Reminder: the Board meeting for {year} is on {_when_text(when, today)}. You are the Secretary General, "
-            f"and the Board evaluation {year} is not marked final yet.")
+
+    def text():
+        return _("Reminder: the Board meeting for %(year)s is on %(when)s. You are the Secretary General, and the "
+                 "Board evaluation %(year)s is not marked final yet.", year=year, when=_when_text(when, today))
+
     return [(user, text, path_for("reports.board_meeting", year=year)) for user in secretaries_general()]
 
 

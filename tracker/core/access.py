@@ -2,12 +2,14 @@
 from functools import wraps
 from typing import NoReturn
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Forbidden
 
 from .errors import NotAllowed
 from .roles import ADMINS, BOARD, EDITORS, ROLE_LABELS, STEERING
 
-BOARD_READS = "Board members read the approved evaluation; they do not edit."
+BOARD_READS = _l("Board members read the approved evaluation; they do not edit.")
 
 
 class Refusal(Forbidden):
@@ -29,12 +31,14 @@ def role_refusal_reason(role: str | None, allowed) -> str:
     """Why a role may not use a view allowing `allowed` roles, as the 403 page says it."""
     allowed = frozenset(allowed or ())
     if role == BOARD and allowed & set(EDITORS):
-        return BOARD_READS
+        return str(BOARD_READS)
     if allowed and allowed <= set(ADMINS):
-        return "Only an administrator can do this."
+        return _("Only an administrator can do this.")
     if allowed and allowed <= set(STEERING):
-        return "Only the Secretary General or an administrator can do this."
-    return f"This page is not open to the {ROLE_LABELS.get(role, 'current').lower()} role."
+        return _("Only the Secretary General or an administrator can do this.")
+    if role in ROLE_LABELS:
+        return _("This page is not open to the %(role)s role.", role=str(ROLE_LABELS[role]).lower())
+    return _("This page is not open to the current role.")
 
 
 def allow(*roles: str):
@@ -66,13 +70,13 @@ def can_review(user) -> bool:
     return getattr(user, "role", None) in STEERING
 
 
-def require_writer(user, message: str = "Board members read the record; they do not change it.") -> None:
+def require_writer(user, message: str = _l("Board members read the record; they do not change it.")) -> None:
     """Refuse a change to anyone who may not record work."""
     if not can_write(user):
-        raise NotAllowed(message)
+        raise NotAllowed(str(message))
 
 
-def require_steering(user, message: str = "Only the Secretary General or an administrator can do this.") -> None:
+def require_steering(user, message: str = _l("Only the Secretary General or an administrator can do this.")) -> None:
     """Refuse steering steps (review, targets, locks, assignments) to anyone but the SG and admins."""
     if not can_review(user):
-        raise NotAllowed(message)
+        raise NotAllowed(str(message))

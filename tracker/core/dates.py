@@ -1,20 +1,28 @@
-"""The one way dates and timestamps are written for people: "3 Mar 2022" and "3 Mar 2022, 14:05 UTC"."""
+"""The one way dates and timestamps are written for people: "3 Mar 2022" and "3 Mar 2022, 14:05 UTC" in English,
+"3 mars 2022" in French, "3 mar 2022" in Spanish (Babel's month names for the page's language)."""
 from datetime import date, datetime, timezone
 
-DATE_FORMAT = "%-d %b %Y"
-TIMESTAMP_FORMAT = "%-d %b %Y, %H:%M UTC"
+from babel.dates import format_date as babel_date
+from babel.dates import format_datetime as babel_datetime
+
+from .i18n import current_locale
+
+# CLDR patterns: day, short month, year (unambiguous in every language's order); times in UTC, 24 hours.
+DATE_FORMAT = "d MMM y"
+TIMESTAMP_FORMAT = "d MMM y, HH:mm 'UTC'"
 
 
 def format_date(value: date) -> str:
-    """Write a day as 3 Mar 2022 (day, short month, year: unambiguous in every language's order)."""
-    return value.strftime(DATE_FORMAT)
+    """Write a day as 3 Mar 2022 in the page's language (English outside a request)."""
+    return babel_date(value, DATE_FORMAT, locale=current_locale())
 
 
 def format_timestamp(value: datetime) -> str:
     """Write a moment as 3 Mar 2022, 14:05 UTC (stored times without a zone are UTC already)."""
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime(TIMESTAMP_FORMAT)
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    # A naive time: Babel writes it as it is, without moving it into a zone of its own.
+    return babel_datetime(value, TIMESTAMP_FORMAT, tzinfo=timezone.utc, locale=current_locale())
 
 
 def _parse_iso(text: str) -> date | datetime | None:

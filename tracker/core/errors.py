@@ -2,6 +2,7 @@
 
 Anything else that a service raises is a programming error and reaches the 500 page, never a form message.
 """
+from flask_babel import gettext as _
 
 
 class DomainError(Exception):
@@ -45,8 +46,8 @@ class StaleEdit(Conflict):
     """Someone else saved the item after this form was opened."""
 
     def __init__(self, message: str | None = None, *, field: str | None = None):
-        super().__init__(message or ("Someone else saved this in the meantime. Reload the page to see their "
-                                     "version, then make your change again."), field=field)
+        super().__init__(message or _("Someone else saved this in the meantime. Reload the page to see their "
+                                      "version, then make your change again."), field=field)
 
 
 class YearLocked(Conflict):
@@ -54,8 +55,8 @@ class YearLocked(Conflict):
 
     def __init__(self, year: int, *, field: str | None = None):
         self.year = year
-        super().__init__(f"{year} is locked because its Board evaluation was marked final: nothing of {year} can "
-                         f"change unless an administrator reopens the year.", field=field)
+        super().__init__(_("%(year)s is locked because its Board evaluation was marked final: nothing of %(year)s can "
+                           "change unless an administrator reopens the year.", year=year), field=field)
 
 
 class Unavailable(DomainError):

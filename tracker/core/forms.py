@@ -1,6 +1,8 @@
 """Reusable form validators and helpers shared by every feature."""
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
@@ -13,7 +15,7 @@ class NoControlCharacters:
     """Refuse text with control characters (other than tab and newlines)."""
 
     def __init__(self, message: str | None = None):
-        self.message = message or "Remove the control characters from this text."
+        self.message = message or _l("Remove the control characters from this text.")
 
     def __call__(self, form, field):
         value = field.data or ""
@@ -25,7 +27,7 @@ class Visible:
     """Refuse a text with nothing visible in it (zero-width spaces, joiners, marks alone); empty text passes."""
 
     def __init__(self, message: str | None = None):
-        self.message = message or "Write some visible text: this has only spaces or invisible characters."
+        self.message = message or _l("Write some visible text: this has only spaces or invisible characters.")
 
     def __call__(self, form, field):
         value = field.data
@@ -41,18 +43,19 @@ class BoundedNumber:
 
     def __init__(self, limit: Decimal, places: int, *, too_large: str | None = None):
         self.limit, self.places = limit, places
-        self.too_large = too_large or f"This number is too large: at most {limit:,} either way."
+        self.too_large = too_large or _l("This number is too large: at most %(limit)s either way.",
+                                         limit=format(limit, ","))
 
     def __call__(self, form, field):
         value = field.data
         if value is None:
             return
         if not isinstance(value, Decimal) or not value.is_finite():
-            raise ValidationError("Enter a number, like 12 or 4.5.")
+            raise ValidationError(_("Enter a number, like 12 or 4.5."))
         if value.copy_abs() > self.limit:
             raise ValidationError(self.too_large)
         if value != value.quantize(Decimal(1).scaleb(-self.places)):  # exact: the magnitude is bounded above
-            raise ValidationError(f"Use at most {self.places} decimals.")
+            raise ValidationError(_("Use at most %(places)s decimals.", places=self.places))
 
 
 def strip_filter(value):
@@ -63,16 +66,16 @@ def strip_filter(value):
 class ReviewForm(FlaskForm):
     """Approve, or return with a note (the note is required to return)."""
 
-    decision = StringField("Decision", validators=[DataRequired(), AnyOf(["approve", "return"])])
+    decision = StringField(_l("Decision"), validators=[DataRequired(), AnyOf(["approve", "return"])])
     # No Optional(): it would stop the chain before validate_note could ask for a note when returning.
-    note = TextAreaField("Note to the author", validators=[Length(max=5000), NoControlCharacters(), Visible()],
+    note = TextAreaField(_l("Note to the author"), validators=[Length(max=5000), NoControlCharacters(), Visible()],
                          filters=[strip_filter], render_kw={"rows": 2},
-                         description="Required when returning: say what needs to change.")
+                         description=_l("Required when returning: say what needs to change."))
 
     def validate_note(self, field):
         """Returning needs a note."""
         if self.decision.data == "return" and not field.data:
-            raise ValidationError("Write a note saying what needs to change before returning it.")
+            raise ValidationError(_("Write a note saying what needs to change before returning it."))
 
 
 def review_form(key: str, form: ReviewForm | None = None) -> ReviewForm:
@@ -91,4 +94,4 @@ class YearFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = SelectField("Year", coerce=int, choices=[(y, str(y)) for y in PLAN_YEARS])
+    year = SelectField(_l("Year"), coerce=int, choices=[(y, str(y)) for y in PLAN_YEARS])

@@ -2,6 +2,8 @@
 from urllib.parse import urlsplit
 
 from flask import Request, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
@@ -14,16 +16,16 @@ from ..urls import local_path
 INLINE = "inline"
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood."),
-    401: ("Please log in", "You need to log in to do this."),
-    403: ("Not allowed", "Your role does not allow this page or action."),
-    404: ("Not found", "There is nothing at this address."),
-    405: ("Not allowed", "This action is not available here."),
-    413: ("File too large", "The upload is larger than the tracker accepts."),
-    429: ("Too many attempts", "Please wait a moment and try again."),
-    500: ("Something went wrong", "The error was logged. Nothing was saved. Please try again."),
-    503: ("Not available just now", "The tracker's database did not answer. Nothing was saved. "
-                                    "Please try again in a few minutes."),
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    401: (_l("Please log in"), _l("You need to log in to do this.")),
+    403: (_l("Not allowed"), _l("Your role does not allow this page or action.")),
+    404: (_l("Not found"), _l("There is nothing at this address.")),
+    405: (_l("Not allowed"), _l("This action is not available here.")),
+    413: (_l("File too large"), _l("The upload is larger than the tracker accepts.")),
+    429: (_l("Too many attempts"), _l("Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("The error was logged. Nothing was saved. Please try again.")),
+    503: (_l("Not available just now"), _l("The tracker's database did not answer. Nothing was saved. "
+                                          "Please try again in a few minutes.")),
 }
 
 
@@ -44,9 +46,9 @@ class TrackerRequest(Request):
 def render_error(code: int, detail: str | None = None, back_url: str | None = None, *, link: str | None = None,
                  link_label: str | None = None):
     """Render the error page for a status code, even when the database is down or the Host header is unusable."""
-    title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
-    context = {"code": code, "title": title, "message": detail or message, "back_url": back_url,
-               "link": link, "link_label": link_label or "Go there"}
+    title, message = MESSAGES.get(code, (_("Error"), _("Something went wrong.")))
+    context = {"code": code, "title": str(title), "message": str(detail or message), "back_url": back_url,
+               "link": link, "link_label": link_label or _("Go there")}
     _load_user_or_anonymous()
     try:
         return render_template("errors/error.html", **context), code
@@ -56,8 +58,16 @@ def render_error(code: int, detail: str | None = None, back_url: str | None = No
         login_manager._update_request_context_with_user()  # anonymous: the response headers ask who is logged in
         home = request.script_root + "/"
         page = current_app.jinja_env.get_template("errors/plain.html").render(
-            **context, home=home, stylesheet=request.script_root + current_app.static_url_path + "/css/app.css")
+            **context, home=home, language=_page_language(),
+            stylesheet=request.script_root + current_app.static_url_path + "/css/app.css")
         return page, code
+
+
+def _page_language() -> str:
+    """The plain page's language code, for its <html lang> (it has no context processors)."""
+    from .i18n import current_locale
+
+    return current_locale().language
 
 
 def _load_user_or_anonymous() -> None:

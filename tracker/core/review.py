@@ -1,13 +1,16 @@
 """The review workflow, written once: draft → submitted → approved, or returned with a note; each step audited.
 
 A reviewed model mixes in ReviewMixin and provides `year`, `author_id` and `author` (who wrote it),
-`review_snapshot()` (its audited fields) and `review_label` ("Assessment of L1.A1.O1 for 2022"). Only approved
+`review_snapshot()` (its audited fields), `review_label` ("Assessment of L1.A1.O1 for 2022", as the English record
+names it) and `review_title` (the same in the reader's language, for messages). Only approved
 items reach totals and the Board. Nobody approves their own work: neither the author nor the last editor of an
 item may approve it (another reviewer does); returning one's own work for changes is fine.
 """
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, ForeignKey, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -32,10 +35,10 @@ class ReviewState(StrEnum):
 
 # The one place the states are named for people.
 REVIEW_LABELS = {
-    ReviewState.DRAFT: "Draft",
-    ReviewState.SUBMITTED: "Submitted",
-    ReviewState.RETURNED: "Returned",
-    ReviewState.APPROVED: "Approved",
+    ReviewState.DRAFT: _l("Draft"),
+    ReviewState.SUBMITTED: _l("Submitted"),
+    ReviewState.RETURNED: _l("Returned"),
+    ReviewState.APPROVED: _l("Approved"),
 }
 
 
@@ -101,7 +104,7 @@ class ReviewMixin:
     @property
     def review_label_text(self) -> str:
         """The review state as people say it."""
-        return REVIEW_LABELS[ReviewState(self.review_state)]
+        return str(REVIEW_LABELS[ReviewState(self.review_state)])
 
     @property
     def is_approved(self) -> bool:
@@ -110,7 +113,13 @@ class ReviewMixin:
 
 
 # What a reviewer reads in place of the approve button on what they wrote or last edited.
-OWN_WORK = "You wrote or edited this: another reviewer must approve it."
+OWN_WORK = _l("You wrote or edited this: another reviewer must approve it.")
+# Why an item that is not submitted cannot be approved, one whole sentence per state (word order differs by language).
+NOT_SUBMITTED = {
+    ReviewState.DRAFT: _l("Only submitted items can be approved; this one is a draft."),
+    ReviewState.RETURNED: _l("Only submitted items can be approved; this one was returned for changes."),
+    ReviewState.APPROVED: _l("Only submitted items can be approved; this one is already approved."),
+}
 
 
 def wrote_or_edited(user, item) -> bool:
@@ -140,9 +149,9 @@ def submit(actor, item):
 
     def change():
         if item.review_state == ReviewState.SUBMITTED:
-            raise ReviewError("This is already submitted and waits for review.")
+            raise ReviewError(_("This is already submitted and waits for review."))
         if item.review_state == ReviewState.APPROVED:
-            raise ReviewError("This is already approved. Edit it first if it needs to change.")
+            raise ReviewError(_("This is already approved. Edit it first if it needs to change."))
         item.review_state = ReviewState.SUBMITTED
         item.submitted_at = utcnow()
 
@@ -151,14 +160,14 @@ def submit(actor, item):
 
 def return_(actor, item, note: str):
     """Send a submitted or approved item back to its author with a note (Secretary General or admin)."""
-    require_steering(actor, "Only the Secretary General or an administrator can approve or return.")
+    require_steering(actor, _("Only the Secretary General or an administrator can approve or return."))
     note = strip_invisible(note or "")
 
     def change():
         if not has_visible(note):
-            raise ReviewError("Write a note saying what needs to change before returning it.", field="note")
+            raise ReviewError(_("Write a note saying what needs to change before returning it."), field="note")
         if item.review_state not in (ReviewState.SUBMITTED, ReviewState.APPROVED):
-            raise ReviewError("Only submitted or approved items can be returned.")
+            raise ReviewError(_("Only submitted or approved items can be returned."))
         item.review_state = ReviewState.RETURNED
         item.review_note = note
         item.reviewed_by_id = actor.id
@@ -169,15 +178,15 @@ def return_(actor, item, note: str):
 
 def approve(actor, item):
     """Approve a submitted item (Secretary General or admin, not its author or last editor): from now on it counts."""
-    require_steering(actor, "Only the Secretary General or an administrator can approve or return.")
+    require_steering(actor, _("Only the Secretary General or an administrator can approve or return."))
 
     def change():
         if item.review_state != ReviewState.SUBMITTED:
-            raise ReviewError("Only submitted items can be approved; this one is "
-                              f"{REVIEW_LABELS[ReviewState(item.review_state)].lower()}.")
+            raise ReviewError(str(NOT_SUBMITTED[ReviewState(item.review_state)]))
         if wrote_or_edited(actor, item):
-            raise ReviewError(f"You wrote or edited this ({item.review_label}), so you cannot approve it: another "
-                              "reviewer (the Secretary General or an administrator) must approve it.")
+            raise ReviewError(_("You wrote or edited this (%(item)s), so you cannot approve it: another reviewer "
+                                "(the Secretary General or an administrator) must approve it.",
+                                item=getattr(item, "review_title", item.review_label)))
         item.review_state = ReviewState.APPROVED
         item.reviewed_by_id = actor.id
         item.reviewed_at = utcnow()

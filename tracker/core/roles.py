@@ -1,4 +1,5 @@
 """The four roles and the groups of them that views allow."""
+from flask_babel import lazy_gettext as _l
 
 ADMIN = "admin"
 SECRETARY_GENERAL = "secretary_general"
@@ -7,10 +8,10 @@ BOARD = "board"
 
 ROLES = (ADMIN, SECRETARY_GENERAL, STAFF, BOARD)
 ROLE_LABELS = {
-    ADMIN: "Administrator",
-    SECRETARY_GENERAL: "Secretary General",
-    STAFF: "Staff",
-    BOARD: "Board member",
+    ADMIN: _l("Administrator"),
+    SECRETARY_GENERAL: _l("Secretary General"),
+    STAFF: _l("Staff"),
+    BOARD: _l("Board member"),
 }
 
 EVERYONE = ROLES

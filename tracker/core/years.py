@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
@@ -39,7 +40,7 @@ def current_plan_year() -> int:
 def require_plan_year(year: int, field: str | None = None) -> None:
     """Refuse a year outside the plan."""
     if year not in PLAN_YEARS:
-        raise Invalid(f"{year} is not a year of the plan.", field=field)
+        raise Invalid(_("%(year)s is not a year of the plan.", year=year), field=field)
 
 
 def is_locked(year: int) -> bool:
@@ -66,7 +67,7 @@ def year_locks() -> list[YearLock]:
 def lock_year(actor, year: int, reason: str = DEFAULT_LOCK_REASON) -> YearLock:
     """Lock a year (Secretary General or admin; None for the system); locking twice changes nothing."""
     if actor is not None:
-        require_steering(actor, "Only the Secretary General or an administrator can lock a year.")
+        require_steering(actor, _("Only the Secretary General or an administrator can lock a year."))
     require_plan_year(year, field="year")
     existing = db.session.get(YearLock, year)
     if existing is not None:
@@ -83,13 +84,13 @@ def lock_year(actor, year: int, reason: str = DEFAULT_LOCK_REASON) -> YearLock:
 def reopen_year(actor, year: int, reason: str) -> None:
     """Reopen a locked year (administrators only, with a reason), recorded in the audit."""
     if getattr(actor, "role", None) != ADMIN:
-        raise NotAllowed("Only an administrator can reopen a locked year.")
+        raise NotAllowed(_("Only an administrator can reopen a locked year."))
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("Give the reason for reopening the year.", field="reason")
+        raise Invalid(_("Give the reason for reopening the year."), field="reason")
     lock = db.session.get(YearLock, year)
     if lock is None:
-        raise Invalid(f"{year} is not locked.", field="year")
+        raise Invalid(_("%(year)s is not locked.", year=year), field="year")
     before = {"locked": True, "reason": lock.reason, "locked_at": lock.locked_at, "locked_by_id": lock.locked_by_id}
     db.session.delete(lock)
     record(actor, "reopen", Ref("year_lock", year), before=before, after={"locked": False, "reason": reason},

@@ -1,4 +1,5 @@
 """What each role's home shows: the staff's work of the year and what came back to them; the latest final report."""
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload, undefer
 
@@ -74,8 +75,8 @@ def evaluation() -> dict:
     except FrozenDataDamaged as error:
         return {"report": report, "scorecard": None, "problem": str(error)}
     if data is None or "scorecard" not in data:
-        return {"report": report, "scorecard": None, "problem": "The data of this report was not frozen when it was "
-                                                                "marked final: its scorecard is in the PDF."}
+        return {"report": report, "scorecard": None, "problem": _("The data of this report was not frozen when it "
+                                                                  "was marked final: its scorecard is in the PDF.")}
     return {"report": report, "scorecard": scorecard_view(data["scorecard"]), "problem": None,
             "title": data.get("title"), "period": data.get("period")}
 

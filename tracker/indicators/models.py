@@ -2,29 +2,32 @@
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..auth.models import User
+from ..core.i18n import translated_text
 from ..core.models import utcnow
 from ..core.review import ReviewMixin
 from ..extensions import db
 from ..plan.models import Outcome
 
-UNITS = {"number": "Number", "percent": "Percent", "euros": "Euros", "people": "People"}
-DIRECTIONS = {"higher": "Higher is better", "lower": "Lower is better", "range": "Stay within a range"}
+UNITS = {"number": _l("Number"), "percent": _l("Percent"), "euros": _l("Euros"), "people": _l("People")}
+DIRECTIONS = {"higher": _l("Higher is better"), "lower": _l("Lower is better"), "range": _l("Stay within a range")}
 # How values come: typed by staff (and reviewed), or computed from the activity log of the year.
 METHODS = {
-    "manual": "Entered by staff",
-    "completed_activities": "Completed activities",
-    "members_engaged": "Distinct members engaged",
-    "partners_engaged": "Distinct partners engaged",
-    "participants": "Participants",
-    "women_share": "Women's share of participants (%)",
-    "budget_spent": "Budget spent (EUR)",
-    "evidence_count": "Pieces of evidence",
+    "manual": _l("Entered by staff"),
+    "completed_activities": _l("Completed activities"),
+    "members_engaged": _l("Distinct members engaged"),
+    "partners_engaged": _l("Distinct partners engaged"),
+    "participants": _l("Participants"),
+    "women_share": _l("Women's share of participants (%)"),
+    "budget_spent": _l("Budget spent (EUR)"),
+    "evidence_count": _l("Pieces of evidence"),
 }
-STATUSES = {"on_track": "On track", "needs_attention": "Needs attention", "off_track": "Off track"}
+STATUSES = {"on_track": _l("On track"), "needs_attention": _l("Needs attention"), "off_track": _l("Off track")}
 
 
 class Indicator(db.Model):
@@ -38,7 +41,12 @@ class Indicator(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. "PW-MEMBERS", "L1-EVENTS"
-    name: Mapped[str] = mapped_column(String(200))
+    # The English name as the Secretary General wrote it (the column keeps its name); `name` reads the reader's
+    # language, the English where no translation is written.
+    name_en: Mapped[str] = mapped_column("name", String(200))
+    name_fr: Mapped[str | None] = mapped_column(String(200))
+    name_es: Mapped[str | None] = mapped_column(String(200))
+    name = translated_text("name_en", "name")
     definition: Mapped[str] = mapped_column(Text, default="")
     outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome.id"), index=True)
     unit: Mapped[str] = mapped_column(String(16), default="number")
@@ -114,6 +122,11 @@ class IndicatorValue(ReviewMixin, db.Model):
     def review_label(self) -> str:
         """How the audit record and messages name this value."""
         return f"Value of {self.indicator.code} for {self.year}"
+
+    @property
+    def review_title(self) -> str:
+        """How pages and messages name this value, in the reader's language (the record keeps review_label)."""
+        return _("Value of %(code)s for %(year)s", code=self.indicator.code, year=self.year)
 
     def review_snapshot(self) -> dict:
         """The audited fields."""

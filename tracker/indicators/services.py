@@ -7,10 +7,12 @@ tracker.core.errors.YearLocked; values go through the review workflow of tracker
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app, has_request_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from ..activities.models import Activity, activity_outcome
+from ..activities.models import ACTIVITY_KINDS, Activity, activity_outcome
 from ..core import review
 from ..core.access import can_review, can_write, require_steering, require_writer
 from ..core.audit import record
@@ -35,7 +37,7 @@ class TargetReasonRequired(Invalid):
     """Changing a target that was already set needs a reason."""
 
     def __init__(self):
-        super().__init__("Give the reason for changing a target that was already set.", field="reason")
+        super().__init__(_("Give the reason for changing a target that was already set."), field="reason")
 
 
 # ---------------------------------------------------------------- reading
@@ -119,10 +121,13 @@ def indicator_rows(indicators: list[Indicator], years) -> list[dict]:
             }
         rows.append({
             "id": ind.id, "code": ind.code, "name": ind.name, "definition": ind.definition,
-            "unit": ind.unit, "unit_label": UNITS.get(ind.unit, ind.unit),
-            "direction": ind.direction, "direction_label": DIRECTIONS.get(ind.direction, ind.direction),
-            "cumulative": ind.cumulative, "method": ind.method, "method_label": METHODS.get(ind.method, ind.method),
-            "method_kinds": list(ind.method_kinds or []), "outcome_id": ind.outcome_id, "outcome_code": outcome_code,
+            "unit": ind.unit, "unit_label": str(UNITS.get(ind.unit, ind.unit)),
+            "direction": ind.direction, "direction_label": str(DIRECTIONS.get(ind.direction, ind.direction)),
+            "cumulative": ind.cumulative, "method": ind.method,
+            "method_label": str(METHODS.get(ind.method, ind.method)),
+            "method_kinds": list(ind.method_kinds or []),
+            "method_kind_labels": [str(ACTIVITY_KINDS.get(kind, kind)) for kind in ind.method_kinds or []],
+            "outcome_id": ind.outcome_id, "outcome_code": outcome_code,
             "active": ind.active,
             "baseline": {"value": ind.baseline_value, "year": ind.baseline_year},
             "years": per_year,
@@ -165,19 +170,19 @@ def _indicator_snapshot(indicator: Indicator) -> dict:
 def _check_definition(data: dict, current: Indicator | None = None) -> None:
     """Refuse unknown units, directions, methods and duplicate codes."""
     if data.get("unit") not in UNITS:
-        raise Invalid("Choose a unit.", field="unit")
+        raise Invalid(_("Choose a unit."), field="unit")
     if data.get("direction") not in DIRECTIONS:
-        raise Invalid("Choose a direction.", field="direction")
+        raise Invalid(_("Choose a direction."), field="direction")
     if data.get("method") not in METHODS:
-        raise Invalid("Choose how values are obtained.", field="method")
+        raise Invalid(_("Choose how values are obtained."), field="method")
     code = (data.get("code") or "").strip()
     if not code:
-        raise Invalid("Give the indicator a code.", field="code")
+        raise Invalid(_("Give the indicator a code."), field="code")
     if not has_visible(data.get("name")):
-        raise Invalid("Give the indicator a name.", field="name")
+        raise Invalid(_("Give the indicator a name."), field="name")
     clash = db.session.scalar(select(Indicator.id).where(Indicator.code == code))
     if clash is not None and (current is None or clash != current.id):
-        raise Invalid(f"There is already an indicator with the code {code}.", field="code")
+        raise Invalid(_("There is already an indicator with the code %(code)s.", code=code), field="code")
 
 
 def create_indicator(actor, data: dict) -> Indicator:
@@ -214,18 +219,19 @@ def update_indicator(actor, indicator: Indicator, data: dict) -> Indicator:
 # ---------------------------------------------------------------- targets and overrides
 
 
-def _number(value, label: str = "The value", field: str | None = None) -> Decimal | None:
-    """Turn input into a Decimal that the database can hold, or None for blank."""
+def _number(value, label: str | None = None, field: str | None = None) -> Decimal | None:
+    """Turn input into a Decimal that the database can hold, or None for blank (label: "The 2022 target")."""
+    label = label or _("The value")
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise Invalid(f"{label} must be a number.", field=field) from None
+        raise Invalid(_("%(what)s must be a number.", what=label), field=field) from None
     if not number.is_finite():
-        raise Invalid(f"{label} must be a number.", field=field)
+        raise Invalid(_("%(what)s must be a number.", what=label), field=field)
     if number.copy_abs() > MAX_NUMBER:  # not abs(): it overflows the decimal context on 1e999999999
-        raise Invalid(f"{label} is too large.", field=field)
+        raise Invalid(_("%(what)s is too large.", what=label), field=field)
     return number.quantize(Decimal("0.0001"))
 
 
@@ -254,16 +260,17 @@ def set_targets(actor, indicator: Indicator, targets: dict, reason: str = "") ->
     for year, value in sorted(targets.items()):
         require_plan_year(year)
         low, high = value if isinstance(value, tuple) else (value, None)
-        low, high = (_number(low, f"The {year} target", f"target_{year}"),
-                     _number(high, f"The {year} upper bound", f"target_max_{year}"))
+        low, high = (_number(low, _("The %(year)s target", year=year), f"target_{year}"),
+                     _number(high, _("The %(year)s upper bound", year=year), f"target_max_{year}"))
         if indicator.direction != "range":
             high = None
         elif low is not None and high is None:
-            raise Invalid(f"Give the upper bound of the {year} range.", field=f"target_max_{year}")
+            raise Invalid(_("Give the upper bound of the %(year)s range.", year=year), field=f"target_max_{year}")
         elif low is None and high is not None:
-            raise Invalid(f"Give the lower bound of the {year} range.", field=f"target_{year}")
+            raise Invalid(_("Give the lower bound of the %(year)s range.", year=year), field=f"target_{year}")
         elif low is not None and high < low:
-            raise Invalid(f"The {year} upper bound must not be below the lower bound.", field=f"target_max_{year}")
+            raise Invalid(_("The %(year)s upper bound must not be below the lower bound.", year=year),
+                          field=f"target_max_{year}")
         row = _target_row(indicator, year)
         old = (row.target, row.target_max) if row else (None, None)
         if (_number(old[0]), _number(old[1])) == (low, high):
@@ -292,10 +299,10 @@ def set_override(actor, indicator: Indicator, year: int, status: str, reason: st
     require_steering(actor)
     require_plan_year(year, field="year")
     if status not in STATUSES:
-        raise Invalid("Choose a status.", field="status")
+        raise Invalid(_("Choose a status."), field="status")
     reason = strip_invisible(reason or "")
     if not has_visible(reason):
-        raise Invalid("Give the reason for overriding the status.", field="reason")
+        raise Invalid(_("Give the reason for overriding the status."), field="reason")
     ensure_unlocked(year)
     row = _target_row(indicator, year)
     before = _target_snapshot(row)
@@ -305,8 +312,10 @@ def set_override(actor, indicator: Indicator, year: int, status: str, reason: st
     row.status_override, row.override_reason = status, reason
     row.override_by_id, row.override_at = actor.id, utcnow()
     db.session.flush()
+    with force_locale("en"):  # the record is written in English, whatever the page's language
+        status_label = str(STATUSES[status])
     record(actor, "override", row, before=before, after=_target_snapshot(row),
-           summary=f"Status of {indicator.code} for {year} set to {STATUSES[status]}: {reason}"[:500])
+           summary=f"Status of {indicator.code} for {year} set to {status_label}: {reason}"[:500])
     return row
 
 
@@ -336,9 +345,11 @@ def value_for(indicator: Indicator, year: int) -> IndicatorValue | None:
 
 def not_responsible_for_values(indicator: Indicator) -> str:
     """Why a staff member may not enter an indicator's values, and what to do about it."""
-    code = indicator.outcome.code if indicator.outcome is not None else "its outcome"
-    return f"Only the staff responsible for {code} can enter the values of its indicators. Ask to be assigned " \
-           "on the outcome page."
+    if indicator.outcome is None:
+        return _("Only the staff responsible for its outcome can enter the values of its indicators. Ask to be "
+                 "assigned on the outcome page.")
+    return _("Only the staff responsible for %(code)s can enter the values of its indicators. Ask to be assigned "
+             "on the outcome page.", code=indicator.outcome.code)
 
 
 def can_edit_value(user, indicator: Indicator, value: IndicatorValue | None) -> bool:
@@ -357,9 +368,9 @@ def can_edit_value(user, indicator: Indicator, value: IndicatorValue | None) -> 
 def save_value(actor, indicator: Indicator, year: int, value, note: str = "", evidence_id: int | None = None,
                version=None) -> IndicatorValue:
     """Enter or change a value for a year; changing a submitted or approved value makes it a draft again."""
-    require_writer(actor, "Board members read values; they do not enter them.")
+    require_writer(actor, _("Board members read values; they do not enter them."))
     if indicator.is_computed:
-        raise Invalid("This indicator is computed from the activity log; its values are not typed in.")
+        raise Invalid(_("This indicator is computed from the activity log; its values are not typed in."))
     require_plan_year(year)
     ensure_unlocked(year)
     row = value_for(indicator, year)
@@ -367,9 +378,9 @@ def save_value(actor, indicator: Indicator, year: int, value, note: str = "", ev
         raise NotAllowed(not_responsible_for_values(indicator))
     number = _number(value, field="value")
     if number is None:
-        raise Invalid("Enter a value.", field="value")
+        raise Invalid(_("Enter a value."), field="value")
     if evidence_id is not None and not evidence_belongs(indicator, evidence_id):
-        raise Invalid("This evidence does not belong to the indicator's outcome.", field="evidence_id")
+        raise Invalid(_("This evidence does not belong to the indicator's outcome."), field="evidence_id")
     changes = {"value": number, "note": (note or "").strip(), "evidence_id": evidence_id}
     if row is None:
         return review.create(actor, IndicatorValue(indicator=indicator, year=year, entered_by_id=actor.id, **changes),
@@ -382,7 +393,7 @@ def save_value(actor, indicator: Indicator, year: int, value, note: str = "", ev
 
 def submit_value(actor, value: IndicatorValue) -> IndicatorValue:
     """Submit a value for review."""
-    require_writer(actor, "Board members cannot submit values.")
+    require_writer(actor, _("Board members cannot submit values."))
     ensure_unlocked(value.year)
     if not can_edit_value(actor, value.indicator, value):
         raise NotAllowed(not_responsible_for_values(value.indicator))

@@ -1,5 +1,6 @@
 """Pages of the indicators feature: the list, definitions, targets, overrides, values and their review."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,6 +12,7 @@ from ..core.http import INLINE
 from ..core.review import REVIEW_LABELS
 from ..core.roles import EDITORS, EVERYONE, STEERING
 from ..core.sorting import read_sort, sorted_rows
+from ..core.spreadsheet import download
 from ..core.transaction import attempt, show_error
 from ..core.years import PLAN_YEARS, current_plan_year, is_locked, locked_years
 from ..extensions import db
@@ -18,6 +20,7 @@ from ..plan.queries import all_outcomes, current_plan
 from ..urls import local_path
 from . import (
     compute,
+    export,
     sections,  # noqa: F401  (registers the outcome page section)
     services,
 )
@@ -87,6 +90,31 @@ def index():
                            plan_rows=[r for r in rows if r["outcome_id"] is None], groups=groups, sort=sort)
 
 
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@allow(*EVERYONE)
+def export_list(fmt: str):
+    """The indicators page's table of a year as a spreadsheet (inactive indicators too, for those who see them)."""
+    form = YearFilterForm(request.args, data={"year": current_plan_year()})
+    year = form.year.data if form.validate() else current_plan_year()
+    columns, rows = export.table(year, reader=sees_unapproved(current_user),
+                                 include_inactive=can_review(current_user))
+    return download(fmt, columns, rows, filename=f"metropolis-indicators-{year}",
+                    title=_("Indicators %(year)s", year=year), notes=export.notes(year), notes_title=_("Notes"))
+
+
+@bp.route("/iptt.<any(csv, xlsx):fmt>", defaults={"year": None})
+@bp.route("/iptt/<int:year>.<any(csv, xlsx):fmt>")
+@allow(*EVERYONE)
+def iptt(fmt: str, year: int | None):
+    """The indicator performance tracking table of a plan year, or of the whole plan, as a spreadsheet."""
+    if year is not None and year not in PLAN_YEARS:
+        abort(404)
+    columns, rows = export.table(year, reader=sees_unapproved(current_user))
+    period = export.period_label(year)
+    return download(fmt, columns, rows, filename=f"metropolis-iptt-{period}",
+                    title=_("IPTT %(period)s", period=period), notes=export.notes(year), notes_title=_("Notes"))
+
+
 def _render_form(form, indicator=None, status=200):
     """The definition form page."""
     return render_template("indicators/form.html", form=form, indicator=indicator), status
@@ -103,7 +131,7 @@ def new():
     if form.validate_on_submit():
         result = attempt(lambda: services.create_indicator(current_user, form.data_for_service()), form=form)
         if result.ok:
-            flash(f"Indicator {result.value.code} defined. Set its targets below.", "success")
+            flash(_("Indicator %(code)s defined. Set its targets below.", code=result.value.code), "success")
             return redirect(url_for("indicators.detail", indicator_id=result.value.id))
     return _render_form(form)
 
@@ -115,6 +143,7 @@ def edit(indicator_id: int):
     indicator = _indicator_or_404(indicator_id)
     form = IndicatorForm(all_outcomes(), obj=indicator)
     if request.method == "GET":
+        form.name.data = indicator.name_en  # the English is edited here; its translations on the plan's page
         form.outcome_id.data = indicator.outcome_id or PLAN_WIDE
         form.method_kinds.data = list(indicator.method_kinds or [])
         form.baseline_value.data = decimal_or_none(indicator.baseline_value)
@@ -122,7 +151,7 @@ def edit(indicator_id: int):
         result = attempt(lambda: services.update_indicator(current_user, indicator, form.data_for_service()),
                          form=form)
         if result.ok:
-            flash(f"Indicator {indicator.code} saved.", "success")
+            flash(_("Indicator %(code)s saved.", code=indicator.code), "success")
             return redirect(url_for("indicators.detail", indicator_id=indicator.id))
         return _render_form(form, indicator, status=result.status)
     return _render_form(form, indicator)
@@ -188,8 +217,8 @@ def targets(indicator_id: int):
     if not result.ok:
         return _render_detail(indicator, targets=form, status=result.status)
     changed = result.value
-    flash(f"Targets saved for {', '.join(map(str, changed))}." if changed else "The targets did not change.",
-          "success" if changed else "info")
+    flash(_("Targets saved for %(years)s.", years=", ".join(map(str, changed))) if changed
+          else _("The targets did not change."), "success" if changed else "info")
     return redirect(url_for("indicators.detail", indicator_id=indicator.id))
 
 
@@ -204,10 +233,10 @@ def override(indicator_id: int):
     if form.status.data:
         result = attempt(lambda: services.set_override(current_user, indicator, form.year.data, form.status.data,
                                                        form.reason.data), form=form, field="reason")
-        message = f"Status for {form.year.data} set to {STATUSES[form.status.data]}."
+        message = _("Status for %(year)s set to %(status)s.", year=form.year.data, status=STATUSES[form.status.data])
     else:
         result = attempt(lambda: services.clear_override(current_user, indicator, form.year.data), form=form)
-        message = f"Status override for {form.year.data} cleared."
+        message = _("Status override for %(year)s cleared.", year=form.year.data)
     if not result.ok:
         return _render_detail(indicator, override=form, status=result.status)
     flash(message, "success")
@@ -234,7 +263,7 @@ def value(indicator_id: int, year: int):
     if not services.can_edit_value(current_user, indicator, existing):
         refuse(services.not_responsible_for_values(indicator),
                link=url_for("plan.outcome", code=indicator.outcome.code, _anchor="assessments"),
-               link_label=f"Go to {indicator.outcome.code} to ask to be assigned")
+               link_label=_("Go to %(code)s to ask to be assigned", code=indicator.outcome.code))
     offered = services.outcome_evidence(indicator)
     form = ValueForm(offered, outcome_code=indicator.outcome.code if indicator.outcome else None)
     if request.method == "GET" and existing is not None:
@@ -269,9 +298,11 @@ def _after_saving_value(indicator, year: int, submitted: bool):
     """A draft stays on its form; a submitted value lands on its indicator's table; either way with the
     confirmation where the eyes are (INLINE)."""
     if submitted:
-        flash(f"Value of {indicator.code} for {year} saved and submitted for review.", INLINE)
+        flash(_("Value of %(code)s for %(year)s saved and submitted for review.", code=indicator.code, year=year),
+              INLINE)
         return redirect(url_for("indicators.detail", indicator_id=indicator.id, _anchor="saved"))
-    flash(f"Draft saved: value of {indicator.code} for {year}. It is not submitted yet.", INLINE)
+    flash(_("Draft saved: value of %(code)s for %(year)s. It is not submitted yet.", code=indicator.code, year=year),
+          INLINE)
     return redirect(url_for("indicators.value", indicator_id=indicator.id, year=year, _anchor="saved"))
 
 
@@ -281,7 +312,8 @@ def submit_value(value_id: int):
     """Submit an entered value for review."""
     row = _value_or_404(value_id)
     back = local_path(request.form.get("next"), url_for("indicators.detail", indicator_id=row.indicator_id))
-    message = f"Value for {row.year} submitted for review."  # both before the commit: nothing may fail after it
+    # Both before the commit: nothing may fail after it.
+    message = _("Value for %(year)s submitted for review.", year=row.year)
     if attempt(lambda: services.submit_value(current_user, row)).ok:
         flash(message, "success")
     return redirect(back)

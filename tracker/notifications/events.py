@@ -1,4 +1,5 @@
 """The events the tracker tells people of: each receiver picks the recipients and writes their notifications."""
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..assessments.models import Assessment
@@ -26,35 +27,45 @@ def _author(item, actor) -> list:
     return [author]
 
 
-def on_reviewed(item, *, actor, action: str, note: str | None = None, **_) -> None:
+def on_reviewed(item, *, actor, action: str, note: str | None = None, **_signal) -> None:
     """Submitted: the Secretary General is told; returned (with the note) or approved: the author is."""
-    who = getattr(actor, "name", "Someone")
-    label = item.review_label
+    # Written for each recipient in their language (the item's label too): functions, not strings.
     if action == "submit":
-        notify(secretaries_general(besides=actor), "submitted", f"{who} submitted {label} for review.",
+        notify(secretaries_general(besides=actor), "submitted",
+               lambda: _("%(who)s submitted %(label)s for review.", who=_who(actor), label=item.review_label),
                path_for("review.queue"))
     elif action == "return":
-        notify(_author(item, actor), "returned", f"{who} returned {label} to you: {note}", item_link(item))
+        notify(_author(item, actor), "returned",
+               lambda: _("%(who)s returned %(label)s to you: %(note)s", who=_who(actor), label=item.review_label,
+                         note=note),
+               item_link(item))
     elif action == "approve":
-        notify(_author(item, actor), "approved", f"{who} approved {label}.", item_link(item))
+        notify(_author(item, actor), "approved",
+               lambda: _("%(who)s approved %(label)s.", who=_who(actor), label=item.review_label), item_link(item))
 
 
-def on_responsibles_added(outcome, *, actor, added, **_) -> None:
+def _who(actor) -> str:
+    """Who acted, by name (someone, for a change no person made)."""
+    return getattr(actor, "name", None) or _("Someone")
+
+
+def on_responsibles_added(outcome, *, actor, added, **_signal) -> None:
     """A person made responsible for an outcome is told."""
     ids = [user_id for user_id in added if user_id != getattr(actor, "id", None)]
     users = list(db.session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True)).order_by(User.id)))
-    who = getattr(actor, "name", "Someone")
     notify(users, "responsible",
-           f"{who} made you responsible for outcome {outcome.code}: {outcome.title}",
+           lambda: _("%(who)s made you responsible for outcome %(code)s: %(title)s", who=_who(actor),
+                     code=outcome.code, title=outcome.title),
            path_for("plan.outcome", code=outcome.code))
 
 
-def on_report_marked_final(report, *, actor, **_) -> None:
+def on_report_marked_final(report, *, actor, **_signal) -> None:
     """Every Board member is told that an evaluation is ready."""
     if report.kind == "board":
-        notify(board_members(), "report_final", f"The {report.year} evaluation is ready.", path_for("reports.index"))
+        notify(board_members(), "report_final", lambda: _("The %(year)s evaluation is ready.", year=report.year),
+               path_for("reports.index"))
     else:
-        notify(board_members(), "report_final", "The final evaluation of the plan 2021-2023 is ready.",
+        notify(board_members(), "report_final", lambda: _("The final evaluation of the plan 2021-2023 is ready."),
                path_for("home.evaluation"))
 
 

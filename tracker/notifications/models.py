@@ -1,6 +1,7 @@
 """A notification: one thing one person is told, shown under the bell and emailed now or in the daily digest."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,14 +11,14 @@ from ..extensions import db
 
 # Each kind, with why its recipient gets it (every email says so).
 KINDS = {
-    "submitted": "you are the Secretary General, who reviews what staff submit",
-    "returned": "you wrote it and the reviewer returned it to you",
-    "approved": "you wrote it and the reviewer approved it",
-    "responsible": "you were made responsible for this outcome",
-    "report_final": "you are a member of the Board, to whom final evaluations are released",
-    "reminder_drafted_by": "you are responsible for outcomes whose assessment is not submitted yet",
-    "reminder_reviewed_by": "you are the Secretary General, and submitted items wait for your review",
-    "reminder_meeting_date": "you are the Secretary General, and the year's Board evaluation is not final yet",
+    "submitted": _l("you are the Secretary General, who reviews what staff submit"),
+    "returned": _l("you wrote it and the reviewer returned it to you"),
+    "approved": _l("you wrote it and the reviewer approved it"),
+    "responsible": _l("you were made responsible for this outcome"),
+    "report_final": _l("you are a member of the Board, to whom final evaluations are released"),
+    "reminder_drafted_by": _l("you are responsible for outcomes whose assessment is not submitted yet"),
+    "reminder_reviewed_by": _l("you are the Secretary General, and submitted items wait for your review"),
+    "reminder_meeting_date": _l("you are the Secretary General, and the year's Board evaluation is not final yet"),
 }
 
 
@@ -43,4 +44,4 @@ class Notification(db.Model):
     @property
     def reason(self) -> str:
         """Why its recipient is told."""
-        return KINDS.get(self.kind, "you use the tracker")
+        return str(KINDS.get(self.kind) or _l("you use the tracker"))

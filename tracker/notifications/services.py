@@ -7,10 +7,13 @@ periodic sweep enqueues any that an immediate user has still not been sent.
 from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from ..auth.models import User
 from ..core.errors import Invalid
+from ..core.i18n import speaking_to
 from ..core.jobs import enqueue_on_commit
 from ..core.models import utcnow
 from ..core.roles import BOARD, SECRETARY_GENERAL
@@ -43,13 +46,17 @@ def as_history(work):
         session.info.pop(HISTORY, None)
 
 
-def notify(users, kind: str, text: str, link: str) -> list[Notification]:
-    """Tell each user something in the current transaction; immediate users' emails leave once it commits."""
+def notify(users, kind: str, text, link: str) -> list[Notification]:
+    """Tell each user something in the current transaction; immediate users' emails leave once it commits.
+
+    `text` is the words, or a function that writes them: called for each user in their language, since the
+    notification keeps its text as its recipient reads it (under the bell and in the email).
+    """
     from .jobs import send_email  # the jobs module imports this one
 
     seen = utcnow() if db.session.info.get(HISTORY) else None
-    made = [Notification(user_id=user.id, kind=kind, text=text[:1000], link=link[:500], read_at=seen,
-                         emailed_at=seen) for user in users]
+    made = [Notification(user_id=user.id, kind=kind, text=_written_for(user, text)[:1000], link=link[:500],
+                         read_at=seen, emailed_at=seen) for user in users]
     db.session.add_all(made)
     db.session.flush()
     if seen:
@@ -58,6 +65,14 @@ def notify(users, kind: str, text: str, link: str) -> list[Notification]:
         if not user.email_digest:
             enqueue_on_commit(send_email, notification.id)
     return made
+
+
+def _written_for(user, text) -> str:
+    """The notification's words for one recipient, in their language."""
+    if not callable(text):
+        return str(text)
+    with speaking_to(user):
+        return str(text())
 
 
 def active_with_role(role: str, *, besides=None) -> list[User]:
@@ -112,7 +127,7 @@ def mark_read(user, notifications) -> int:
 def set_email_digest(user, digest) -> None:
     """Choose immediate emails (False) or one daily digest (True)."""
     if digest not in (True, False):
-        raise Invalid("Choose immediate emails or a daily digest.", field="delivery")
+        raise Invalid(_("Choose immediate emails or a daily digest."), field="delivery")
     user.email_digest = digest
 
 
@@ -136,8 +151,10 @@ def email_one(notification_id: int) -> bool:
     if notification is None:
         return False  # already sent (a retry, the sweep), read, or the user now takes the digest
     user = notification.user
-    mail.send(mail.compose(user.email, notification.text, "notification", user=user, notification=notification,
-                           url=mail.absolute(notification.link), digest=False))
+    with speaking_to(user):
+        message = mail.compose(user.email, notification.text, "notification", user=user, notification=notification,
+                               url=mail.absolute(notification.link), digest=False)
+    mail.send(message)
     return True
 
 
@@ -152,10 +169,13 @@ def email_digest(user_id: int) -> int:
                                     .order_by(Notification.created_at, Notification.id)))
     if not items:
         return 0
-    subject = f"{len(items)} new notification{'s' if len(items) != 1 else ''} in the SAP tracker"
-    mail.send(mail.compose(user.email, subject, "digest", user=user, notifications=items,
-                           urls={n.id: mail.absolute(n.link) for n in items}, url=mail.absolute("/notifications"),
-                           digest=True))
+    with speaking_to(user):
+        subject = ngettext("%(num)s new notification in the SAP tracker",
+                           "%(num)s new notifications in the SAP tracker", len(items))
+        message = mail.compose(user.email, subject, "digest", user=user, notifications=items,
+                               urls={n.id: mail.absolute(n.link) for n in items},
+                               url=mail.absolute("/notifications"), digest=True)
+    mail.send(message)
     return len(items)
 
 

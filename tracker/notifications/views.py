@@ -1,5 +1,6 @@
 """The notification list (opening it marks them read) and how each person wants them emailed."""
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.access import allow
@@ -20,7 +21,7 @@ def bell():
 def _render(form: DeliveryForm, notifications, unread_ids, status: int = 200):
     """The list with the settings form."""
     return render_template("notifications/index.html", notifications=notifications, unread_ids=unread_ids,
-                           form=form, hour=current_app.config["DIGEST_HOUR_UTC"]), status
+                           form=form, hour="%02d" % current_app.config["DIGEST_HOUR_UTC"]), status
 
 
 @bp.route("/")
@@ -43,7 +44,7 @@ def settings():
     if form.validate_on_submit():
         digest = form.delivery.data == "digest"
         if attempt(lambda: services.set_email_digest(current_user, digest), form=form).ok:
-            flash("You will get one digest a day." if digest else "You will get an email for each notification.",
+            flash(_("You will get one digest a day.") if digest else _("You will get an email for each notification."),
                   "success")
             return redirect(url_for("notifications.index"))
     return _render(form, services.latest(current_user), set(), 400)

@@ -10,7 +10,9 @@ import hashlib
 import logging
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
+from ..core.i18n import current_language
 from ..core.versioning import current_version
 from ..extensions import cache
 from . import charts, queries
@@ -32,7 +34,8 @@ def _key(*parts) -> str:
     """Key a cache entry by database, data version and the parts given."""
     # A digest, not the URI itself: the URI may hold a password, and a shared cache lists its keys.
     database = hashlib.sha256(current_app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest()[:16]
-    return ":".join(["overview", database, version(), *(str(part) for part in parts)])
+    # The language too: the data holds the plan's titles, the labels and the charts' words in the reader's language.
+    return ":".join(["overview", database, version(), current_language(), *(str(part) for part in parts)])
 
 
 def _get(key: str):
@@ -64,15 +67,16 @@ def page_data(year: int | None) -> dict:
 
 # name -> (drawing function in charts.py, key in page_data()["charts"], title)
 CHARTS = {
-    "activities": ("activities_by_month", "activities", "Activities per month by action line"),
-    "members": ("members_by_region", "members", "Members engaged by region"),
-    "outcomes": ("outcome_statuses", "outcomes", "Status of the outcomes"),
+    "activities": ("activities_by_month", "activities",
+                   _l("Activities per month by action line, %(period)s")),
+    "members": ("members_by_region", "members", _l("Members engaged by region, %(period)s")),
+    "outcomes": ("outcome_statuses", "outcomes", _l("Status of the outcomes, %(period)s")),
 }
 
 
 def chart_title(name: str, year: int | None) -> str:
     """Return a chart's title for a selection."""
-    return f"{CHARTS[name][2]}, {year if year is not None else '2021-2023'}"
+    return str(CHARTS[name][2]) % {"period": year if year is not None else "2021-2023"}
 
 
 def chart_svg(name: str, year: int | None) -> bytes:

@@ -1,8 +1,11 @@
 """The overview's charts: matplotlib Figures (never pyplot) drawn from plain data and returned as SVG bytes."""
 import io
 
+from flask_babel import gettext as _
 from matplotlib import rc_context
 from matplotlib.figure import Figure
+
+from ..plan.reference import region_name
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -51,11 +54,11 @@ def activities_by_month(data: dict, title: str) -> bytes:
             bottoms = [b + c for b, c in zip(bottoms, series["counts"])]
         ax.set_xticks(list(positions), labels, rotation=0 if len(labels) <= 12 else 90,
                       fontsize=9 if len(labels) <= 12 else 8)
-        ax.set_ylabel("Activities")
+        ax.set_ylabel(_("Activities"))
         ax.set_title(title)
         ax.yaxis.get_major_locator().set_params(integer=True)
         if data["series"]:
-            ax.legend(title="Action line", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            ax.legend(title=_("Action line"), frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return _svg(fig)
 
 
@@ -64,16 +67,17 @@ def members_by_region(rows: list[dict], title: str) -> bytes:
     with rc_context(RC):
         fig = Figure(figsize=(8, 0.5 * max(len(rows), 1) + 1.2), layout="constrained")
         ax = fig.add_subplot()
-        regions = [row["region"] for row in rows]
+        regions = [region_name(row["region"]) for row in rows]
         positions = list(range(len(rows)))
-        ax.barh(positions, [row["total"] for row in rows], color="#DDDDDD", label="Members", height=0.7)
-        ax.barh(positions, [row["engaged"] for row in rows], color=PALETTE[0], label="Engaged", height=0.45)
+        ax.barh(positions, [row["total"] for row in rows], color="#DDDDDD", label=_("Members"), height=0.7)
+        ax.barh(positions, [row["engaged"] for row in rows], color=PALETTE[0], label=_("Engaged"), height=0.45)
         for position, row in zip(positions, rows):
-            ax.annotate(f"{row['engaged']} of {row['total']}", (row["total"], position), xytext=(4, 0),
+            ax.annotate(_("%(engaged)s of %(total)s", engaged=row["engaged"], total=row["total"]),
+                        (row["total"], position), xytext=(4, 0),
                         textcoords="offset points", va="center", fontsize=9)
         ax.set_yticks(positions, regions)
         ax.invert_yaxis()  # the first region on top, as in the table
-        ax.set_xlabel("Member governments")
+        ax.set_xlabel(_("Member governments"))
         ax.set_title(title)
         ax.set_xlim(0, max([row["total"] for row in rows] + [1]) * 1.2)
         ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -95,7 +99,7 @@ def outcome_statuses(rows: list[dict], title: str) -> bytes:
                         textcoords="offset points", va="center", fontsize=9)
         ax.set_yticks(positions, [row["label"] for row in rows])
         ax.invert_yaxis()
-        ax.set_xlabel("Outcomes")
+        ax.set_xlabel(_("Outcomes"))
         ax.set_title(title)
         ax.set_xlim(0, max([row["count"] for row in rows] + [1]) * 1.15)
         ax.xaxis.get_major_locator().set_params(integer=True)

@@ -5,24 +5,26 @@ rest of the page's data, whoever asks. `for_viewer()` then decides what a given 
 sees approved statuses only (an assessment under review shows as "Not yet approved", with no proposed status), as
 on the outcome page (tracker.assessments.sections) and in the Board evaluation.
 """
+from flask_babel import lazy_gettext as _l
+
 from ..assessments.models import ASSESSMENT_STATUSES
 from ..core.years import PLAN_YEARS
 
 # What a cell can show, in the order the counts and the legend list them: the approved statuses, then the work
 # not yet approved (readers see which state it is in; the Board only that it is not approved), then nothing.
 KEYS = {
-    "achieved": "Achieved",
-    "on_track": "On track",
-    "needs_attention": "Needs attention",
-    "off_track": "Off track",
-    "not_started": "Not started",
-    "submitted": "In review",
-    "preparing": "Draft or returned",
-    "pending": "Not yet approved",
-    "none": "Not assessed",
+    "achieved": _l("Achieved"),
+    "on_track": _l("On track"),
+    "needs_attention": _l("Needs attention"),
+    "off_track": _l("Off track"),
+    "not_started": _l("Not started"),
+    "submitted": _l("In review"),
+    "preparing": _l("Draft or returned"),
+    "pending": _l("Not yet approved"),
+    "none": _l("Not assessed"),
 }
 # How the review state of an assessment not yet approved is said next to its proposed status.
-STATE_LABELS = {"submitted": "in review", "draft": "draft", "returned": "returned"}
+STATE_LABELS = {"submitted": _l("in review"), "draft": _l("draft"), "returned": _l("returned")}
 
 
 def build(plan: dict) -> dict:
@@ -60,9 +62,12 @@ def _view_cell(code: str, cell: dict, *, reader: bool, reviewer: bool) -> dict:
         label, words = ASSESSMENT_STATUSES.get(cell["status"], cell["status"]), STATE_LABELS.get(state, state)
     else:  # a Board member: nothing of an assessment that is not approved
         key, label, words = "pending", KEYS["pending"], None
+    label, words = str(label), (str(words) if words else None)
     shown_id = cell["assessment_id"] if state == "approved" or reader else None
     return {
         "year": cell["year"], "key": key, "label": label, "state": words,
+        # The review state itself (not its words) for the counts of what a staff member is asked to do.
+        "review_state": state if words else None,
         "text": label + (f" · {words}" if words else ""),
         "assessment_id": shown_id, "code": code,
         "awaits_viewer": reviewer and state == "submitted",
@@ -88,7 +93,8 @@ def for_viewer(grid: dict, *, reader: bool, reviewer: bool) -> dict:
                 outcomes.append(dict(item, cells=cells))
             axes.append(dict(axis, outcomes=outcomes))
         lines.append(dict(line, axes=axes, outcome_count=sum(len(axis["outcomes"]) for axis in axes)))
-    counts = {year: [(key, KEYS[key], count) for key, count in keys.items() if count] for year, keys in tally.items()}
+    counts = {year: [(key, str(KEYS[key]), count) for key, count in keys.items() if count]
+              for year, keys in tally.items()}
     return {"years": grid["years"], "lines": lines, "counts": counts}
 
 
@@ -103,8 +109,7 @@ def concerning(view: dict, outcome_ids: set[int], years) -> dict:
                 found["outcomes"] += 1
                 for cell in item["cells"]:
                     if cell["year"] in years:
-                        asked = {"returned": "returned", "draft": "draft", STATE_LABELS["submitted"]: "submitted"}
-                        key = "none" if cell["key"] == "none" else asked.get(cell["state"])
-                        if key:
+                        key = "none" if cell["key"] == "none" else cell["review_state"]
+                        if key in found and key != "outcomes":
                             found[key] += 1
     return found

@@ -20,12 +20,16 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from babel.dates import get_month_names
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, String, and_, case, distinct, extract, func, literal, select, union_all
 
 from ..activities.models import Activity, activity_member, activity_outcome, activity_partner
 from ..activities.rules import COMPLETED_STATUSES, DONE_STATUSES, WORK_PLAN_STATUSES, counted
 from ..assessments.models import ASSESSMENT_STATUSES, Assessment
 from ..auth.models import User
+from ..core.i18n import DEFAULT_LANGUAGE, TRANSLATED, current_language, localized
 from ..core.review import REVIEW_LABELS
 from ..core.years import PLAN_YEARS
 from ..evidence.models import Evidence
@@ -37,16 +41,24 @@ from . import grid
 # Worst first: the status a line or axis takes from its outcomes' approved assessments.
 STATUS_SEVERITY = ("off_track", "needs_attention", "not_started", "on_track", "achieved")
 DISPLAY_STATUSES = {**{key: ASSESSMENT_STATUSES[key] for key in reversed(STATUS_SEVERITY)},
-                    "pending": "Pending review", "none": "No assessment"}
-ASSESSMENT_STATES = {"none": "None", **{str(state): label for state, label in REVIEW_LABELS.items()}}
+                    "pending": _l("Pending review"), "none": _l("No assessment")}
+ASSESSMENT_STATES = {"none": _l("None"), **{str(state): label for state, label in REVIEW_LABELS.items()}}
 READINESS_ITEMS = {
-    "activity": "No activity",
-    "evidence": "No evidence",
-    "target": "No target",
-    "value": "No value",
-    "assessment": "No approved assessment",
+    "activity": _l("No activity"),
+    "evidence": _l("No evidence"),
+    "target": _l("No target"),
+    "value": _l("No value"),
+    "assessment": _l("No approved assessment"),
 }
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_label(month: int) -> str:
+    """A month's short name in the reader's language (Babel's, from CLDR; English as in MONTHS)."""
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return MONTHS[month - 1]
+    return get_month_names("abbreviated", locale=language)[month].rstrip(".").capitalize()
 
 
 def years_of(year: int | None) -> tuple[int, ...]:
@@ -199,7 +211,7 @@ def _figures(year: int | None, rows: list, regions: list[dict], which: int) -> d
     counts = {status: 0 for status in (*WORK_PLAN_STATUSES, "cancelled")}
     budget_planned = budget_spent = Decimal(0)
     participants = women = men = gendered_total = partners_engaged = 0
-    for _, status, count, total, n_women, n_men, n_gendered, planned, spent, *n_partners in rows:
+    for _year, status, count, total, n_women, n_men, n_gendered, planned, spent, *n_partners in rows:
         counts[status] = counts.get(status, 0) + count
         partners_engaged = int(n_partners[which] or 0)
         if status in DONE_STATUSES:
@@ -282,9 +294,9 @@ def _plan_and_assessments(year: int | None) -> dict:
     {year: row}}): the grid shows all three years whatever year is selected, at no extra statement.
     """
     rows = db.session.execute(
-        select(ActionLine.id, ActionLine.code, ActionLine.number, ActionLine.title,
-               Axis.id, Axis.code, Axis.number, Axis.title,
-               Outcome.id, Outcome.code, Outcome.number, Outcome.title,
+        select(ActionLine.id, ActionLine.code, ActionLine.number, *_titles(ActionLine),
+               Axis.id, Axis.code, Axis.number, *_titles(Axis),
+               Outcome.id, Outcome.code, Outcome.number, *_titles(Outcome),
                Assessment.id, Assessment.year, Assessment.status, Assessment.review_state,
                Assessment.submitted_at, Assessment.updated_at, User.name)
         .select_from(Outcome)
@@ -301,7 +313,7 @@ def _plan_and_assessments(year: int | None) -> dict:
     assessments: dict[int, list[dict]] = defaultdict(list)
     by_year: dict[int, dict[int, dict]] = defaultdict(dict)
     for (l_id, l_code, l_number, l_title, a_id, a_code, a_number, a_title, o_id, o_code, o_number, o_title,
-         s_id, s_year, s_status, s_state, s_submitted, s_updated, s_author) in rows:
+         s_id, s_year, s_status, s_state, s_submitted, s_updated, s_author) in _with_titles(rows):
         if l_id not in lines:
             lines[l_id] = {"id": l_id, "code": l_code, "number": l_number, "title": l_title, "axes": []}
         if a_id not in axes:
@@ -318,6 +330,23 @@ def _plan_and_assessments(year: int | None) -> dict:
             if s_year in selected:
                 assessments[o_id].append(row)
     return {"lines": list(lines.values()), "assessments": dict(assessments), "by_year": dict(by_year)}
+
+
+def _titles(model) -> tuple:
+    """The title columns of a plan node: the English, then each translation."""
+    return (model.title_en, *(getattr(model, f"title_{code}") for code in TRANSLATED))
+
+
+def _with_titles(rows):
+    """Turn each row's title columns (English, French, Spanish) into the title in the current language."""
+    width = 1 + len(TRANSLATED)
+    for row in rows:
+        row = list(row)
+        # Each node (line, axis, outcome) is id, code, number, then its titles; from the last, so indexes hold.
+        for start in reversed([3 + node * (3 + width) for node in range(3)]):
+            english, *others = row[start:start + width]
+            row[start:start + width] = [localized(english, dict(zip(TRANSLATED, others)))]
+        yield row
 
 
 def _assessment_summary(rows: list[dict]) -> dict:
@@ -500,7 +529,7 @@ def outcome_status_counts(tree: list[dict]) -> list[dict]:
     counts = {key: 0 for key in DISPLAY_STATUSES}
     for item in flat_outcomes(tree):
         counts[item["display"]] += 1
-    return [{"status": key, "label": label, "count": counts[key]} for key, label in DISPLAY_STATUSES.items()]
+    return [{"status": key, "label": str(label), "count": counts[key]} for key, label in DISPLAY_STATUSES.items()]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -525,15 +554,15 @@ def readiness(year: int | None, *, tree: list[dict] | None = None) -> list[dict]
             continue
         notes = []
         if not item["indicator_count"]:
-            notes.append("no indicator")
+            notes.append(_("no indicator"))
         if "value" in missing and item["value_pending"]:
-            notes.append("a value is waiting for review")
+            notes.append(_("a value is waiting for review"))
         if "assessment" in missing and item["assessment_state"] not in ("none", "approved"):
-            notes.append(f"assessment {ASSESSMENT_STATES[item['assessment_state']].lower()}")
+            notes.append(_("assessment %(state)s", state=str(ASSESSMENT_STATES[item["assessment_state"]]).lower()))
         result.append({
             "code": item["code"], "title": item["title"], "line_code": item["line_code"],
             "axis_code": item["axis_code"], "missing": missing,
-            "labels": [READINESS_ITEMS[key] for key in missing], "notes": notes,
+            "labels": [str(READINESS_ITEMS[key]) for key in missing], "notes": notes,
         })
     return result
 
@@ -546,13 +575,14 @@ def review_queue(year: int | None, *, memo: dict | None = None) -> dict:
     """
     plan = _once(memo, "plan", lambda: _plan_and_assessments(year))
     assessments = sorted(
-        (dict(row, status_label=ASSESSMENT_STATUSES.get(row["status"], row["status"]))
+        (dict(row, status_label=str(ASSESSMENT_STATUSES.get(row["status"], row["status"])))
          for line in plan["lines"] for axis in line["axes"] for item in axis["outcomes"]
          for row in plan["assessments"].get(item["id"], []) if row["state"] == "submitted"),
         key=lambda row: row["year"])  # stable: plan order within a year
     values = db.session.execute(
         select(IndicatorValue.id, IndicatorValue.year, IndicatorValue.value, IndicatorValue.entered_at,
-               Indicator.code, Indicator.name, Indicator.unit, Outcome.code, User.name)
+               Indicator.code, Indicator.name_en, Indicator.name_fr, Indicator.name_es, Indicator.unit, Outcome.code,
+               User.name)
         .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
         .outerjoin(Outcome, Outcome.id == Indicator.outcome_id)
         .outerjoin(User, User.id == IndicatorValue.entered_by_id)
@@ -568,8 +598,10 @@ def review_queue(year: int | None, *, memo: dict | None = None) -> dict:
         "assessments": assessments,
         "values": [
             {"id": v_id, "year": v_year, "value": value, "entered_at": entered_at, "indicator_code": code,
-             "indicator_name": name, "unit": unit, "outcome_code": outcome_code, "entered_by": author}
-            for v_id, v_year, value, entered_at, code, name, unit, outcome_code, author in values if v_year in selected
+             "indicator_name": localized(name, {"fr": name_fr, "es": name_es}), "unit": unit,
+             "outcome_code": outcome_code, "entered_by": author}
+            for v_id, v_year, value, entered_at, code, name, name_fr, name_es, unit, outcome_code, author in values
+            if v_year in selected
         ],
     }
 
@@ -585,10 +617,10 @@ def activities_by_month(year: int | None, *, memo: dict | None = None) -> dict:
     [{code, title, counts}], one per action line. An activity serving two lines counts in each of them.
     """
     slots = [(y, m) for y in years_of(year) for m in range(1, 13)]
-    labels = [MONTHS[m - 1] if year is not None else f"{MONTHS[m - 1]} {y}" for y, m in slots]
+    labels = [month_label(m) if year is not None else f"{month_label(m)} {y}" for y, m in slots]
     index = {slot: position for position, slot in enumerate(slots)}
     counts: dict[int, list[int]] = defaultdict(lambda: [0] * len(slots))
-    for key, (count, _) in _once(memo, "counts", lambda: _counts(year)).items():
+    for key, (count, _completed) in _once(memo, "counts", lambda: _counts(year)).items():
         if len(key) == 4:  # ("activities", "month", line id, (year, month))
             position = index.get(key[3])
             if position is not None:

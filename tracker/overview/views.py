@@ -3,6 +3,8 @@ heat map, readiness and charts."""
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -14,12 +16,13 @@ from ..core.roles import EVERYONE, STEERING
 from ..core.years import PLAN_YEARS
 from ..extensions import db
 from ..plan.models import outcome_responsible
+from ..plan.reference import region_name
 from . import cache, grid, queries
 
 bp = Blueprint("overview", __name__, url_prefix="/overview")
 
 ALL = "all"
-YEAR_CHOICES = [(str(year), str(year)) for year in PLAN_YEARS] + [(ALL, "Whole plan 2021-2023")]
+YEAR_CHOICES = [(str(year), str(year)) for year in PLAN_YEARS] + [(ALL, _l("Whole plan 2021-2023"))]
 # The SVG is our own drawing, shown through <img>; its presentation attributes need inline styles, nothing else.
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -39,7 +42,7 @@ class YearForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = SelectField("Plan year", choices=YEAR_CHOICES, validators=[InputRequired()])
+    year = SelectField(_l("Plan year"), choices=YEAR_CHOICES, validators=[InputRequired()])
 
 
 def parse_year(raw: str | None) -> int | None:
@@ -120,16 +123,21 @@ def chart_alt(name: str, data: dict, year: int | None) -> str:
         totals = [sum(values) for values in zip(*[series["counts"] for series in data["series"]])] or [0]
         busiest = max(range(len(totals)), key=totals.__getitem__) if any(totals) else None
         per_line = ", ".join(f"{series['code']} {sum(series['counts'])}" for series in data["series"])
-        text = f"Bar chart of work-plan activities per month by action line, {period}: {per_line}."
+        text = _("Bar chart of work-plan activities per month by action line, %(period)s: %(per_line)s.",
+                 period=period, per_line=per_line)
         if busiest is not None:
-            text += f" Busiest month: {data['labels'][busiest]} ({totals[busiest]})."
+            text += " " + _("Busiest month: %(month)s (%(count)s).", month=data["labels"][busiest],
+                            count=totals[busiest])
         return text
     if name == "members":
         engaged, total = sum(r["engaged"] for r in data), sum(r["total"] for r in data)
-        parts = ", ".join(f"{r['region']} {r['engaged']} of {r['total']}" for r in data)
-        return f"Bar chart of members engaged by region, {period}: {engaged} of {total} in all; {parts}."
+        parts = ", ".join(_("%(region)s %(engaged)s of %(total)s", region=region_name(r["region"]),
+                            engaged=r["engaged"], total=r["total"]) for r in data)
+        return _("Bar chart of members engaged by region, %(period)s: %(engaged)s of %(total)s in all; %(parts)s.",
+                 period=period, engaged=engaged, total=total, parts=parts)
     parts = ", ".join(f"{r['label'].lower()} {r['count']}" for r in data if r["count"])
-    return f"Bar chart of the status of the {sum(r['count'] for r in data)} outcomes, {period}: {parts}."
+    return _("Bar chart of the status of the %(count)s outcomes, %(period)s: %(parts)s.",
+             count=sum(r["count"] for r in data), period=period, parts=parts)
 
 
 @bp.route("/")
@@ -141,7 +149,7 @@ def index():
     if "year" not in request.args:
         form.year.data = str(_default_year())
     elif not form.validate():
-        form.year.errors = ["Choose 2021, 2022, 2023 or the whole plan period."]
+        form.year.errors = [_("Choose 2021, 2022, 2023 or the whole plan period.")]
         form.year.data = str(_default_year())
         status = 400
     year = parse_year(form.year.data)
@@ -156,7 +164,7 @@ def index():
         "overview/index.html", form=form, data=data, year=year, year_label=year or "2021-2023",
         grid=grid_for_viewer(data, year),
         charts=charts, steering=_is_steering(), activity_list_url=activity_list_url, outcome_url=outcome_url,
-        progress_band=queries.progress_band, display_statuses=queries.DISPLAY_STATUSES,
+        region_name=region_name, progress_band=queries.progress_band, display_statuses=queries.DISPLAY_STATUSES,
         assessment_states=queries.ASSESSMENT_STATES, outcome_count=len(queries.flat_outcomes(data["heatmap"])),
     ), status
 

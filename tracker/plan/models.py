@@ -4,6 +4,7 @@ import re
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.i18n import translated_text
 from ..extensions import db
 
 REGIONS = ("Africa", "Asia-Pacific", "Europe", "Latin America and the Caribbean", "North America")
@@ -47,7 +48,11 @@ class ActionLine(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
     number: Mapped[int]
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    # The plan's English as adopted (the column keeps its name); `title` reads the reader's language.
+    title_en: Mapped[str] = mapped_column("title", String(300))
+    title_fr: Mapped[str | None] = mapped_column(String(300))
+    title_es: Mapped[str | None] = mapped_column(String(300))
+    title = translated_text("title_en", "title")
     position: Mapped[int]
 
     plan: Mapped[Plan] = relationship(back_populates="lines")
@@ -65,7 +70,11 @@ class KeyIdea(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("action_line.id", ondelete="CASCADE"))
     position: Mapped[int]
-    text: Mapped[str] = mapped_column(String(300))
+    # The plan's English as adopted (the column keeps its name); `text` reads the reader's language.
+    text_en: Mapped[str] = mapped_column("text", String(300))
+    text_fr: Mapped[str | None] = mapped_column(String(300))
+    text_es: Mapped[str | None] = mapped_column(String(300))
+    text = translated_text("text_en", "text")
 
     line: Mapped[ActionLine] = relationship(back_populates="key_ideas")
 
@@ -80,7 +89,11 @@ class Axis(db.Model):
     line_id: Mapped[int] = mapped_column(ForeignKey("action_line.id"))
     number: Mapped[int]
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    # The plan's English as adopted (the column keeps its name); `title` reads the reader's language.
+    title_en: Mapped[str] = mapped_column("title", String(300))
+    title_fr: Mapped[str | None] = mapped_column(String(300))
+    title_es: Mapped[str | None] = mapped_column(String(300))
+    title = translated_text("title_en", "title")
     position: Mapped[int]
 
     line: Mapped[ActionLine] = relationship(back_populates="axes")
@@ -97,7 +110,11 @@ class Outcome(db.Model):
     axis_id: Mapped[int] = mapped_column(ForeignKey("axis.id"))
     number: Mapped[int]
     code: Mapped[str] = mapped_column(String(24), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    # The plan's English as adopted (the column keeps its name); `title` reads the reader's language.
+    title_en: Mapped[str] = mapped_column("title", String(300))
+    title_fr: Mapped[str | None] = mapped_column(String(300))
+    title_es: Mapped[str | None] = mapped_column(String(300))
+    title = translated_text("title_en", "title")
     position: Mapped[int]  # order within the whole plan, 1..35
 
     axis: Mapped[Axis] = relationship(back_populates="outcomes")
@@ -114,8 +131,14 @@ class OrientingTheme(db.Model):
     __tablename__ = "orienting_theme"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    description: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column("name", String(100), unique=True)
+    name_fr: Mapped[str | None] = mapped_column(String(100))
+    name_es: Mapped[str | None] = mapped_column(String(100))
+    name = translated_text("name_en", "name")
+    description_en: Mapped[str] = mapped_column("description", Text)
+    description_fr: Mapped[str | None] = mapped_column(Text)
+    description_es: Mapped[str | None] = mapped_column(Text)
+    description = translated_text("description_en", "description")
     position: Mapped[int]
 
 
@@ -203,6 +226,20 @@ class Partner(db.Model):
     def alias_list(self) -> list[str]:
         """The other names, in the data file's order."""
         return [a for a in (self.aliases or "").splitlines() if a.strip()]
+
+    @property
+    def kind_label(self) -> str:
+        """The kind of organisation, in the reader's language."""
+        from .reference import PARTNER_KINDS, label_of
+
+        return label_of(PARTNER_KINDS, self.kind)
+
+    @property
+    def source_label(self) -> str:
+        """Where the partner was found, in the reader's language."""
+        from .reference import PARTNER_SOURCES, label_of
+
+        return label_of(PARTNER_SOURCES, self.source)
 
     @property
     def label(self) -> str:

@@ -2,8 +2,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.i18n import DEFAULT_LANGUAGE
 from ..extensions import db
 from .models import ActionLine, Axis, Member, Outcome, Partner, Plan
+from .reference import country_name
 
 SEARCH_LIMIT = 50  # more matches than a picker shows at once
 
@@ -54,8 +56,9 @@ def plan_as_dict(plan: Plan) -> dict:
 
 
 def member_search_text(member: Member) -> str:
-    """What a member is found by: city, institution, country and region."""
-    return f"{member.city} {member.institution} {member.country_name} {member.region}"
+    """What a member is found by: city, institution, country (in English and as the reader says it) and region."""
+    english = country_name(member.country, DEFAULT_LANGUAGE)
+    return f"{member.city} {member.institution} {member.country_name} {english} {member.region}"
 
 
 def partner_search_text(partner: Partner) -> str:

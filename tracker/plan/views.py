@@ -1,16 +1,24 @@
 """The plan as a navigable tree, a page per line and per outcome, and the reference lists."""
 from flask import Blueprint, abort, jsonify, render_template, request
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..core.access import allow
-from ..core.roles import EVERYONE
+from ..core.roles import EVERYONE, STEERING
 from ..core.sorting import order_clauses, read_sort, sorted_rows
 from ..extensions import db
 from .models import Member, Partner
 from .queries import current_plan, outcome_by_code, search_members, search_partners
+from .reference import region_name
 from .sections import outcome_page
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    """Names of stored values in the reader's language, for the plan's pages."""
+    return {"region_name": region_name}
 
 
 @bp.route("/")
@@ -20,7 +28,8 @@ def index():
     plan = current_plan()
     if plan is None:
         abort(404)
-    return render_template("plan/index.html", plan=plan)
+    steering = getattr(current_user, "role", None) in STEERING
+    return render_template("plan/index.html", plan=plan, steering=steering)
 
 
 @bp.route("/outcomes/<code>")

@@ -1,4 +1,6 @@
 """The review queue's filter (a GET form) and its bulk approval."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import Optional
@@ -7,7 +9,7 @@ from ..core.review import REVIEW_LABELS
 from ..core.years import PLAN_YEARS
 from .services import SORTS, STATES, QueueFilter
 
-SORT_LABELS = {"code": "Outcome code", "submitted": "Submitted date (oldest first)", "author": "Author"}
+SORT_LABELS = {"code": _l("Outcome code"), "submitted": _l("Submitted date (oldest first)"), "author": _l("Author")}
 FILTER_NAMES = ("year", "line", "state", "author", "sort")
 
 
@@ -17,18 +19,18 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = SelectField("Year", choices=[("", "All years")] + [(str(y), str(y)) for y in PLAN_YEARS],
+    year = SelectField(_l("Year"), choices=[("", _l("All years"))] + [(str(y), str(y)) for y in PLAN_YEARS],
                        validators=[Optional()], default="")
-    line = SelectField("Action line", validators=[Optional()], default="")
-    state = SelectField("Review state", choices=[(s.value, REVIEW_LABELS[s]) for s in STATES],
+    line = SelectField(_l("Action line"), validators=[Optional()], default="")
+    state = SelectField(_l("Review state"), choices=[(s.value, REVIEW_LABELS[s]) for s in STATES],
                         default=STATES[0].value)
-    author = SelectField("Author", validators=[Optional()], default="")
-    sort = SelectField("Sort by", choices=list(SORT_LABELS.items()), default=SORTS[0])
+    author = SelectField(_l("Author"), validators=[Optional()], default="")
+    sort = SelectField(_l("Sort by"), choices=list(SORT_LABELS.items()), default=SORTS[0])
 
     def __init__(self, lines, authors, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.line.choices = [("", "All lines")] + [(str(line.id), f"{line.code} {line.title}") for line in lines]
-        self.author.choices = [("", "Anyone")] + [(str(user.id), user.name) for user in authors]
+        self.line.choices = [("", _("All lines"))] + [(str(line.id), f"{line.code} {line.title}") for line in lines]
+        self.author.choices = [("", _("Anyone"))] + [(str(user.id), user.name) for user in authors]
 
     def filters(self) -> QueueFilter:
         """The filter the valid fields ask for; a field refused falls back to its default."""
@@ -52,4 +54,4 @@ class QueueFilterForm(FlaskForm):
 class BulkApproveForm(FlaskForm):
     """The items picked on the queue page for approval ("a12:3": kind, id and the version shown)."""
 
-    items = SelectMultipleField("Selected items", validate_choice=False)
+    items = SelectMultipleField(_l("Selected items"), validate_choice=False)

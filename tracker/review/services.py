@@ -2,6 +2,8 @@
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, union
 from sqlalchemy.orm import selectinload
 
@@ -158,11 +160,11 @@ def due_for(user, year: int) -> dict:
 
 
 # Why an item picked for approval was left as it was, as the page says it.
-SKIP_OWN = "you wrote or last edited it: another reviewer must approve it"
-SKIP_CHANGED = "it changed since you opened the page: open it again before approving"
-SKIP_DECIDED = "it is no longer waiting for review"
-SKIP_LOCKED = "its year is locked"
-SKIP_GONE = "it no longer exists"
+SKIP_OWN = _l("you wrote or last edited it: another reviewer must approve it")
+SKIP_CHANGED = _l("it changed since you opened the page: open it again before approving")
+SKIP_DECIDED = _l("it is no longer waiting for review")
+SKIP_LOCKED = _l("its year is locked")
+SKIP_GONE = _l("it no longer exists")
 
 
 SELECTION = re.compile(r"([av])([0-9]{1,12})(?::([0-9]{1,9}))?")  # bounded: any number fits the database
@@ -183,7 +185,7 @@ def parse_selection(raw: list[str]) -> list[tuple[str, int, int | None]]:
     for text in raw:
         match = SELECTION.fullmatch(text or "")
         if match is None:
-            raise Invalid("The selection could not be read: reload the page and select the items again.",
+            raise Invalid(_("The selection could not be read: reload the page and select the items again."),
                           field="items")
         kind, ident, version = match.groups()
         picked.append((kind, int(ident), int(version) if version else None))
@@ -220,22 +222,23 @@ def _skip_reason(actor, item, version: int | None, locks: set) -> str | None:
 def approve_many(actor, raw_selection: list[str]) -> BulkResult:
     """Approve each selected item through the single-item rule (each audited on its own), skipping with the
     reason those that cannot be approved; the caller commits them all at once, or nothing on an error."""
-    require_steering(actor, "Only the Secretary General or an administrator can approve or return.")
+    require_steering(actor, _("Only the Secretary General or an administrator can approve or return."))
     picked = parse_selection(raw_selection)
     if not picked:
-        raise Invalid("Select the items to approve first.", field="items")
+        raise Invalid(_("Select the items to approve first."), field="items")
     found = _load(picked)
     locks = locked_years()
     result = BulkResult(approved=[], skipped=[])
     for kind, ident, version in picked:
         item = found.get((kind, ident))
         if item is None:
-            result.skipped.append((("Assessment" if kind == "a" else "Value") + f" #{ident}", SKIP_GONE))
+            gone = _("Assessment #%(id)s", id=ident) if kind == "a" else _("Value #%(id)s", id=ident)
+            result.skipped.append((gone, str(SKIP_GONE)))
             continue
         reason = _skip_reason(actor, item, version, locks)
         if reason is not None:
-            result.skipped.append((item.review_label, reason))
+            result.skipped.append((item.review_title, str(reason)))
             continue
         review.approve(actor, item)
-        result.approved.append(item.review_label)
+        result.approved.append(item.review_title)
     return result

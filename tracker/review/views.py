@@ -2,6 +2,8 @@
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -85,10 +87,11 @@ def _decide(item, key: str, back: str, show_invalid):
             return render_queue(args=MultiDict(parse_qsl(urlsplit(back).query)), errors={key: form})
         return show_invalid(form)
     decision = form.decision.data
-    label = item.review_label
+    label = item.review_title
     result = attempt(lambda: review.decide(current_user, item, decision, form.note.data), show=not _is_queue(back))
     if result.ok:
-        _tell(back, f"{label} " + ("approved." if decision == "approve" else "returned with your note."))
+        _tell(back, _("%(item)s approved.", item=label) if decision == "approve"
+              else _("%(item)s returned with your note.", item=label))
     elif _is_queue(back):
         _tell(back, str(result.error), "error")
     return redirect(back)
@@ -100,7 +103,7 @@ MAX_NAMED = 12  # items named in a message: the notice travels in the session co
 def _named(labels: list) -> list:
     """The first labels, and how many more there are."""
     more = len(labels) - MAX_NAMED
-    return labels[:MAX_NAMED] + ([f"and {more} more"] if more > 0 else [])
+    return labels[:MAX_NAMED] + ([_("and %(count)s more", count=more)] if more > 0 else [])
 
 
 def _skipped_by_reason(skipped: list) -> list:
@@ -120,15 +123,15 @@ def approve_selected():
         back = url_for("review.queue", _anchor="queue-list")
     form = BulkApproveForm()
     if not form.validate_on_submit():
-        _tell(back, "The selection could not be read: reload the page and select the items again.", "error")
+        _tell(back, _("The selection could not be read: reload the page and select the items again."), "error")
         return redirect(back)
     result = attempt(lambda: services.approve_many(current_user, form.items.data or []), show=False)
     if not result.ok:
         _tell(back, str(result.error), "error")
         return redirect(back)
     done = result.value
-    text = (f"{len(done.approved)} approved: " + "; ".join(_named(done.approved)) + "." if done.approved
-            else "Nothing was approved.")
+    text = (ngettext("%(num)s approved: %(items)s.", "%(num)s approved: %(items)s.", len(done.approved),
+                     items="; ".join(_named(done.approved))) if done.approved else _("Nothing was approved."))
     _tell(back, text, "success" if done.approved else "warning", skipped=_skipped_by_reason(done.skipped))
     return redirect(back)
 
