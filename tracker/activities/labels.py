@@ -9,10 +9,10 @@ def number(value) -> str:
 
 
 class Labels(dict):
-    """Codes and their labels (lazy strings): a label looked up is plain text in the reader's language.
+    """Codes and their labels (lazy strings): whatever reads a label gets plain text in the reader's language.
 
-    items() and values() stay lazy, so that form choices built at import time still follow each request's language;
-    [] and get() give str, so that callers may join, sort, compare or store them like any text.
+    [], get(), items() and values() give str, so that callers may join, sort, compare, serialise or write them to a
+    workbook like any text; choices() keeps them lazy, for form choices built at import time.
     """
 
     def __getitem__(self, code):
@@ -21,3 +21,15 @@ class Labels(dict):
     def get(self, code, default=None):
         """The label of a code as text, or the default for an unknown code."""
         return self[code] if code in self else default
+
+    def items(self) -> list[tuple[str, str]]:
+        """(code, label) pairs, labels as text in the reader's language."""
+        return [(code, str(label)) for code, label in super().items()]
+
+    def values(self) -> list[str]:
+        """The labels as text in the reader's language."""
+        return [str(label) for label in super().values()]
+
+    def choices(self) -> list:
+        """(code, lazy label) pairs for a form field defined at import time: each request reads its own language."""
+        return list(super().items())

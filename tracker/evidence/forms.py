@@ -10,7 +10,7 @@ from ..core.forms import NoControlCharacters, Visible, strip_filter
 from . import validation
 from .models import EVIDENCE_KINDS
 
-KIND_CHOICES = list(EVIDENCE_KINDS.items())
+KIND_CHOICES = EVIDENCE_KINDS.choices()
 TITLE_VALIDATORS = [Length(max=validation.MAX_TITLE,
                            message=_l("The title is longer than %(max)d characters.")),  # WTForms fills in max
                     NoControlCharacters(),
