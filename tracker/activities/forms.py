@@ -1,6 +1,9 @@
 """The activity form (with the version it was loaded with) and the list's filter form."""
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,6 +22,7 @@ from wtforms.widgets import HiddenInput, TextInput
 from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..plan.models import REGIONS, Challenge, Member, OrientingTheme, Outcome, Partner
 from . import services
+from .labels import number
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
 
 
@@ -28,12 +32,15 @@ def _shorten(values, limit: int = 3) -> str:
     return ", ".join(shown) + (" …" if len(values) > limit else "")
 
 
+ITEM, ITEMS = _l("item"), _l("items")  # what a list holds when its field does not say
+
+
 class IdListField(Field):
     """Ids ticked in a checkbox list; the template draws the boxes, the form checks the ids exist."""
 
-    def __init__(self, label=None, validators=None, noun: str = "item", **kwargs):
+    def __init__(self, label=None, validators=None, noun=ITEM, nouns=ITEMS, **kwargs):
         super().__init__(label, validators, **kwargs)
-        self.noun = noun
+        self.noun, self.nouns = noun, nouns  # one and several of what is ticked, for the messages
 
     def process_data(self, value):
         """Take the ids the form starts with."""
@@ -51,9 +58,11 @@ class IdListField(Field):
         self.data = list(dict.fromkeys(ids))
         if len(valuelist) > services.MAX_SELECTED:
             self.data = []
-            raise ValueError(f"Too many {self.noun}s were sent; choose at most {services.MAX_SELECTED}.")
+            raise ValueError(_("Too many %(things)s were sent; choose at most %(max)s.", things=self.nouns,
+                               max=number(services.MAX_SELECTED)))
         if bad:
-            raise ValueError(f"Unknown {self.noun}: {_shorten(bad)}. Choose from the list.")
+            raise ValueError(_("Unknown %(thing)s: %(values)s. Choose from the list.", thing=self.noun,
+                               values=_shorten(bad)))
 
 
 class IdSelectField(SelectField):
@@ -70,7 +79,7 @@ class IdSelectField(SelectField):
         raw = valuelist[0]
         self.data = services.parse_id(raw) if raw not in ("", None) else None
         if raw not in ("", None) and self.data is None:
-            raise ValueError("Choose someone from the list.")
+            raise ValueError(_("Choose someone from the list."))
 
 
 class PlainDateField(DateField):
@@ -84,7 +93,7 @@ class PlainDateField(DateField):
         try:
             super().process_formdata([str(valuelist[0]).strip()])
         except ValueError as error:
-            raise ValueError("Enter a date as YYYY-MM-DD, for example 2022-03-15.") from error
+            raise ValueError(_("Enter a date as YYYY-MM-DD, for example 2022-03-15.")) from error
 
 
 class WholeNumberField(IntegerField):
@@ -99,7 +108,7 @@ class WholeNumberField(IntegerField):
             self.data = int(str(valuelist[0]).strip())
         except ValueError as error:
             self.data = None
-            raise ValueError("Enter a whole number, like 120.") from error
+            raise ValueError(_("Enter a whole number, like 120.")) from error
 
 
 class EuroField(StringField):
@@ -123,10 +132,10 @@ class EuroField(StringField):
             value = Decimal(raw)
         except (InvalidOperation, ValueError) as error:
             self.data = None
-            raise ValueError("Enter an amount in euros, like 1500 or 1500.50.") from error
+            raise ValueError(_("Enter an amount in euros, like 1500 or 1500.50.")) from error
         if not value.is_finite():
             self.data = None
-            raise ValueError("Enter an amount in euros, like 1500 or 1500.50.")
+            raise ValueError(_("Enter an amount in euros, like 1500 or 1500.50."))
         self.data = Decimal(0) if value == 0 else value
 
     def _value(self):
@@ -142,24 +151,25 @@ def euro_amount(form, field):
     if value is None:
         return
     if value < 0:
-        raise ValidationError("An amount cannot be negative.")
+        raise ValidationError(_("An amount cannot be negative."))
     if value > services.MAX_BUDGET:
-        raise ValidationError(f"Enter at most {services.MAX_BUDGET:,.0f} euros.")
+        raise ValidationError(_("Enter at most %(max)s euros.", max=number(services.MAX_BUDGET)))
     if value != value.quantize(Decimal("0.01")):
-        raise ValidationError("Use at most 2 decimals (cents).")
+        raise ValidationError(_("Use at most 2 decimals (cents)."))
 
 
 def date_in_range(form, field):
     """Refuse dates outside the years the tracker can sensibly hold."""
     if field.data is not None and not services.MIN_DATE <= field.data <= services.MAX_DATE:
-        raise ValidationError(f"Enter a date between {services.MIN_DATE:%-d %b %Y} and "
-                              f"{services.MAX_DATE:%-d %b %Y}.")
+        raise ValidationError(_("Enter a date between %(first)s and %(last)s.",
+                                first=format_date(services.MIN_DATE, "d MMM y"),
+                                last=format_date(services.MAX_DATE, "d MMM y")))
 
 
 def people_count(form, field):
     """An empty count is fine; a given one lies between 0 and a million."""
     if field.data is not None and not 0 <= field.data <= services.MAX_PARTICIPANTS:
-        raise ValidationError(f"Enter a number between 0 and {services.MAX_PARTICIPANTS:,}.")
+        raise ValidationError(_("Enter a number between 0 and %(max)s.", max=number(services.MAX_PARTICIPANTS)))
 
 
 class DateRequired:
@@ -167,8 +177,8 @@ class DateRequired:
 
     field_flags = {"required": True}
 
-    def __init__(self, message: str):
-        self.message = message
+    def __init__(self, message):
+        self.message = message  # a lazy string: read in the language of the request that validates
 
     def __call__(self, form, field):
         if field.data is None and not field.process_errors:
@@ -185,71 +195,73 @@ class MarkRequired:
 
 
 PEOPLE = [people_count]
+# WTForms fills in %(max)d and %(length)d after translating.
+TOO_LONG = _l("Use at most %(max)d characters (this has %(length)d).")
 TEXT = [NoControlCharacters()]
 
 
 class ActivityForm(FlaskForm):
     """What was done, when, against which outcomes, with whom, for how many people and how much money."""
 
-    title = StringField("Title", filters=[strip_filter], validators=[
-        DataRequired("Give the activity a title."),
-        Length(max=services.MAX_TITLE, message="Use at most %(max)d characters (this has %(length)d)."), *TEXT,
-        Visible("Give the activity a title with visible characters: this has only invisible ones.")])
-    kind = SelectField("Kind", validate_choice=False, validators=[
-        MarkRequired(), AnyOf(list(ACTIVITY_KINDS), message="Choose a kind from the list.")])
-    outcome_kind = SelectField("Kind of outcome it produces", validate_choice=False)
-    status = SelectField("Status", validate_choice=False, validators=[
-        MarkRequired(), AnyOf(list(ACTIVITY_STATUSES), message="Choose a status from the list.")])
-    start_date = PlainDateField("Start date", validators=[DateRequired("Give the start date."), date_in_range])
-    end_date = PlainDateField("End date", validators=[date_in_range],
-                              description="Leave empty for a one-day activity: it then ends on its start date.")
-    online = BooleanField("Online")
-    place = StringField("Place", filters=[strip_filter], validators=[
-        Length(max=services.MAX_PLACE, message="Use at most %(max)d characters (this has %(length)d)."), *TEXT],
-        description="The city where it took place; leave empty and tick Online for an online activity.")
-    description = TextAreaField("Description", filters=[strip_filter], validators=[
-        Length(max=services.MAX_DESCRIPTION, message="Use at most %(max)d characters (this has %(length)d)."),
-        *TEXT])
-    outcomes = IdListField("Outcomes it serves", noun="outcome")
-    themes = IdListField("Orienting themes", noun="theme")
-    challenges = IdListField("Metropolitan challenges", noun="challenge")
-    members = IdListField("Members involved", noun="member")
-    partners = IdListField("Partner organisations involved", noun="partner")
+    title = StringField(_l("Title"), filters=[strip_filter], validators=[
+        DataRequired(_l("Give the activity a title.")),
+        Length(max=services.MAX_TITLE, message=TOO_LONG), *TEXT,
+        Visible(_l("Give the activity a title with visible characters: this has only invisible ones."))])
+    kind = SelectField(_l("Kind"), validate_choice=False, validators=[
+        MarkRequired(), AnyOf(list(ACTIVITY_KINDS), message=_l("Choose a kind from the list."))])
+    outcome_kind = SelectField(_l("Kind of outcome it produces"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False, validators=[
+        MarkRequired(), AnyOf(list(ACTIVITY_STATUSES), message=_l("Choose a status from the list."))])
+    start_date = PlainDateField(_l("Start date"), validators=[DateRequired(_l("Give the start date.")), date_in_range])
+    end_date = PlainDateField(_l("End date"), validators=[date_in_range],
+                              description=_l("Leave empty for a one-day activity: it then ends on its start date."))
+    online = BooleanField(_l("Online"))
+    place = StringField(_l("Place"), filters=[strip_filter], validators=[
+        Length(max=services.MAX_PLACE, message=TOO_LONG), *TEXT],
+        description=_l("The city where it took place; leave empty and tick Online for an online activity."))
+    description = TextAreaField(_l("Description"), filters=[strip_filter], validators=[
+        Length(max=services.MAX_DESCRIPTION, message=TOO_LONG), *TEXT])
+    outcomes = IdListField(_l("Outcomes it serves"), noun=_l("outcome"), nouns=_l("outcomes"))
+    themes = IdListField(_l("Orienting themes"), noun=_l("theme"), nouns=_l("themes"))
+    challenges = IdListField(_l("Metropolitan challenges"), noun=_l("challenge"), nouns=_l("challenges"))
+    members = IdListField(_l("Members involved"), noun=_l("member"), nouns=_l("members"))
+    partners = IdListField(_l("Partner organisations involved"), noun=_l("partner"), nouns=_l("partners"))
     participants_total = WholeNumberField(
-        "Participants in total", validators=PEOPLE, render_kw={"min": 0},
-        description="Women, men and other or not stated add up to the total. Give only the parts and the total "
-                    "is their sum; give only the total if nobody counted by gender.")
-    participants_women = WholeNumberField("Women", validators=PEOPLE, render_kw={"min": 0})
-    participants_men = WholeNumberField("Men", validators=PEOPLE, render_kw={"min": 0})
-    participants_other = WholeNumberField("Other or not stated", validators=PEOPLE, render_kw={"min": 0})
-    budget_planned = EuroField("Planned budget (EUR)", validators=[euro_amount], render_kw={"inputmode": "decimal"})
-    budget_spent = EuroField("Spent budget (EUR)", validators=[euro_amount], render_kw={"inputmode": "decimal"})
-    responsible = IdSelectField("Staff member responsible", validators=[MarkRequired()])
-    submit = SubmitField("Save activity")
+        _l("Participants in total"), validators=PEOPLE, render_kw={"min": 0},
+        description=_l("Women, men and other or not stated add up to the total. Give only the parts and the total "
+                       "is their sum; give only the total if nobody counted by gender."))
+    participants_women = WholeNumberField(_l("Women"), validators=PEOPLE, render_kw={"min": 0})
+    participants_men = WholeNumberField(_l("Men"), validators=PEOPLE, render_kw={"min": 0})
+    participants_other = WholeNumberField(_l("Other or not stated"), validators=PEOPLE, render_kw={"min": 0})
+    budget_planned = EuroField(_l("Planned budget (EUR)"), validators=[euro_amount],
+                               render_kw={"inputmode": "decimal"})
+    budget_spent = EuroField(_l("Spent budget (EUR)"), validators=[euro_amount], render_kw={"inputmode": "decimal"})
+    responsible = IdSelectField(_l("Staff member responsible"), validators=[MarkRequired()])
+    submit = SubmitField(_l("Save activity"))
 
     def __init__(self, *args, choices: "services.FormChoices", keep_responsible_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.choices = choices
         self.keep_responsible_id = keep_responsible_id
-        self.kind.choices = [("", "Choose a kind")] + list(ACTIVITY_KINDS.items())
+        self.kind.choices = [("", _("Choose a kind"))] + list(ACTIVITY_KINDS.items())
         self.status.choices = list(ACTIVITY_STATUSES.items())
-        self.outcome_kind.choices = [("", "None")] + choices.outcome_kinds
-        self.responsible.choices = [("", "Choose a person")] + choices.responsibles
+        self.outcome_kind.choices = [("", _("None"))] + choices.outcome_kinds
+        self.responsible.choices = [("", _("Choose a person"))] + choices.responsibles
 
     def validate_outcome_kind(self, field):
         """Accept one of the plan's three kinds of outcome, or none."""
         if field.data and field.data not in {code for code, _ in self.choices.outcome_kinds}:
-            raise ValidationError("Choose a kind of outcome from the list, or None.")
+            raise ValidationError(_("Choose a kind of outcome from the list, or None."))
 
     def validate_end_date(self, field):
         """The end cannot come before the start."""
         if field.data and self.start_date.data and field.data < self.start_date.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))
 
     def validate_place(self, field):
         """A place, or Online: not both."""
         if self.online.data and field.data and field.data.lower() != services.ONLINE:
-            raise ValidationError("Leave the place empty for an online activity, or untick Online.")
+            raise ValidationError(_("Leave the place empty for an online activity, or untick Online."))
 
     def validate(self, extra_validators=None) -> bool:
         """Check each field, then that women, men and other or not stated add up to the total."""
@@ -266,7 +278,7 @@ class ActivityForm(FlaskForm):
     def validate_outcomes(self, field):
         """At least one outcome, and only outcomes that exist."""
         if not field.data and not field.errors:
-            raise ValidationError("Choose at least one outcome this activity serves.")
+            raise ValidationError(_("Choose at least one outcome this activity serves."))
         self.check_known(Outcome, field)
 
     def validate_themes(self, field):
@@ -326,7 +338,8 @@ def _check_known(model, field) -> None:
         return
     missing = services.unknown_ids(model, field.data)
     if missing:
-        raise ValidationError(f"Unknown {field.noun}: {_shorten(missing)}. Choose from the list.")
+        raise ValidationError(_("Unknown %(thing)s: %(values)s. Choose from the list.", thing=field.noun,
+                                values=_shorten(missing)))
 
 
 class EditActivityForm(ActivityForm):
@@ -337,8 +350,8 @@ class EditActivityForm(ActivityForm):
     def validate_version(self, field):
         """The version must come back with the form."""
         if field.data is None:
-            raise ValidationError("This form lost track of the version it was opened with: reload the page and "
-                                  "make your changes again.")
+            raise ValidationError(_("This form lost track of the version it was opened with: reload the page and "
+                                    "make your changes again."))
 
 
 class ActivityFilterForm(FlaskForm):
@@ -349,31 +362,31 @@ class ActivityFilterForm(FlaskForm):
 
         csrf = False
 
-    q = StringField("Search", filters=[strip_filter], validators=[Length(max=200), NoControlCharacters()])
-    year = SelectField("Year", default="")
-    line = SelectField("Action line", default="")
-    axis = SelectField("Axis", default="")
-    outcome = SelectField("Outcome", default="")
-    kind = SelectMultipleField("Kind", choices=list(ACTIVITY_KINDS.items()))
-    status = SelectMultipleField("Status", choices=list(ACTIVITY_STATUSES.items()))
-    member = SelectField("Member", default="")
-    partner = SelectField("Partner", default="")
-    region = SelectField("Region", default="", choices=[("", "Any region")] + [(r, r) for r in REGIONS])
-    responsible = SelectField("Responsible", default="")
+    q = StringField(_l("Search"), filters=[strip_filter], validators=[Length(max=200), NoControlCharacters()])
+    year = SelectField(_l("Year"), default="")
+    line = SelectField(_l("Action line"), default="")
+    axis = SelectField(_l("Axis"), default="")
+    outcome = SelectField(_l("Outcome"), default="")
+    kind = SelectMultipleField(_l("Kind"), choices=ACTIVITY_KINDS.choices())
+    status = SelectMultipleField(_l("Status"), choices=ACTIVITY_STATUSES.choices())
+    member = SelectField(_l("Member"), default="")
+    partner = SelectField(_l("Partner"), default="")
+    region = SelectField(_l("Region"), default="", choices=[("", _l("Any region"))] + [(r, r) for r in REGIONS])
+    responsible = SelectField(_l("Responsible"), default="")
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.year.choices = [("", "Any year")] + [(str(y), str(y)) for y in choices["years"]]
-        self.line.choices = [("", "Any line")] + [(code, f"{code} {title}") for code, title in choices["lines"]]
-        self.axis.choices = [("", "Any axis")] + [(code, f"{code} {title}") for code, title in choices["axes"]]
-        self.outcome.choices = [("", "Any outcome")] + [(code, f"{code} {title}")
+        self.year.choices = [("", _("Any year"))] + [(str(y), str(y)) for y in choices["years"]]
+        self.line.choices = [("", _("Any line"))] + [(code, f"{code} {title}") for code, title in choices["lines"]]
+        self.axis.choices = [("", _("Any axis"))] + [(code, f"{code} {title}") for code, title in choices["axes"]]
+        self.outcome.choices = [("", _("Any outcome"))] + [(code, f"{code} {title}")
                                                         for code, title in choices["outcomes"]]
         members: dict[str, list] = {}
         for member_id, city, region in choices["members"]:
             members.setdefault(region, []).append((str(member_id), city))
-        self.member.choices = {"": [("", "Any member")], **members}
-        self.partner.choices = [("", "Any partner")] + [(str(i), name) for i, name in choices["partners"]]
-        self.responsible.choices = [("", "Anyone")] + [(str(i), name) for i, name in choices["users"]]
+        self.member.choices = {"": [("", _("Any member"))], **members}
+        self.partner.choices = [("", _("Any partner"))] + [(str(i), name) for i, name in choices["partners"]]
+        self.responsible.choices = [("", _("Anyone"))] + [(str(i), name) for i, name in choices["users"]]
 
     def params(self) -> dict:
         """The valid filters as the list query wants them (invalid ones are left out, with their message)."""

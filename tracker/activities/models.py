@@ -2,6 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,26 +10,28 @@ from ..auth.models import User
 from ..core.models import SoftDeleteMixin, utcnow
 from ..extensions import db
 from ..plan.models import Challenge, Member, OrientingTheme, Outcome, OutcomeKind, Partner
+from .labels import Labels
 
-ACTIVITY_KINDS = {
-    "event": "Event",
-    "meeting": "Meeting or bilateral",
-    "mission": "Mission",
-    "publication": "Publication",
-    "training": "Training or learning session",
-    "policy_debate": "Policy debate",
-    "statement": "Statement or declaration",
-    "pilot_project": "Pilot project",
-    "platform": "Platform or tool",
-    "campaign": "Campaign or communication",
-    "internal": "Internal process",
-}
-ACTIVITY_STATUSES = {
-    "planned": "Planned",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-}
+# The one place where kinds and statuses get their words; lazy, so each reader sees them in their language.
+ACTIVITY_KINDS = Labels({
+    "event": _l("Event"),
+    "meeting": _l("Meeting or bilateral"),
+    "mission": _l("Mission"),
+    "publication": _l("Publication"),
+    "training": _l("Training or learning session"),
+    "policy_debate": _l("Policy debate"),
+    "statement": _l("Statement or declaration"),
+    "pilot_project": _l("Pilot project"),
+    "platform": _l("Platform or tool"),
+    "campaign": _l("Campaign or communication"),
+    "internal": _l("Internal process"),
+})
+ACTIVITY_STATUSES = Labels({
+    "planned": _l("Planned"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+})
 
 
 def _link_table(name: str, target: str) -> Table:
@@ -98,11 +101,11 @@ class Activity(SoftDeleteMixin, db.Model):
 
     @property
     def kind_label(self) -> str:
-        """The kind as people say it."""
+        """The kind as people say it, in the reader's language."""
         return ACTIVITY_KINDS.get(self.kind, self.kind)
 
     @property
     def status_label(self) -> str:
-        """The status as people say it."""
+        """The status as people say it, in the reader's language."""
         return ACTIVITY_STATUSES.get(self.status, self.status)
 

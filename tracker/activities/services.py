@@ -3,6 +3,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -29,6 +31,7 @@ from ..plan.models import (
     Plan,
 )
 from ..plan.queries import member_search_text, partner_search_text
+from .labels import Labels, number
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome, activity_partner
 
 # Bounds of the input the rules accept; the form and the demo generator use the same numbers.
@@ -44,30 +47,30 @@ MAX_DB_ID = 2_147_483_647  # larger numbers cannot be ids (and overflow SQLite's
 ONLINE = "online"
 
 # Labels of the fields of an audit snapshot, in display order.
-FIELD_LABELS = {
-    "title": "Title",
-    "kind": "Kind",
-    "outcome_kind": "Kind of outcome",
-    "start_date": "Start date",
-    "end_date": "End date",
-    "year": "Plan year",
-    "status": "Status",
-    "description": "Description",
-    "place": "Place",
-    "outcomes": "Outcomes",
-    "themes": "Orienting themes",
-    "challenges": "Challenges",
-    "members": "Members",
-    "partners": "Partners",
-    "participants_total": "Participants",
-    "participants_women": "Women",
-    "participants_men": "Men",
-    "participants_other": "Other or not stated",
-    "budget_planned": "Planned budget (EUR)",
-    "budget_spent": "Spent budget (EUR)",
-    "responsible_id": "Responsible",
-    "deleted_at": "Deleted at",
-}
+FIELD_LABELS = Labels({
+    "title": _l("Title"),
+    "kind": _l("Kind"),
+    "outcome_kind": _l("Kind of outcome"),
+    "start_date": _l("Start date"),
+    "end_date": _l("End date"),
+    "year": _l("Plan year"),
+    "status": _l("Status"),
+    "description": _l("Description"),
+    "place": _l("Place"),
+    "outcomes": _l("Outcomes"),
+    "themes": _l("Orienting themes"),
+    "challenges": _l("Challenges"),
+    "members": _l("Members"),
+    "partners": _l("Partners"),
+    "participants_total": _l("Participants"),
+    "participants_women": _l("Women"),
+    "participants_men": _l("Men"),
+    "participants_other": _l("Other or not stated"),
+    "budget_planned": _l("Planned budget (EUR)"),
+    "budget_spent": _l("Spent budget (EUR)"),
+    "responsible_id": _l("Responsible"),
+    "deleted_at": _l("Deleted at"),
+})
 
 
 DATE_FIELDS = ("start_date", "end_date", "deleted_at")
@@ -77,7 +80,7 @@ class VersionConflict(StaleEdit):
     """Someone else saved the activity since the form was loaded."""
 
     def __init__(self, current_version: int):
-        super().__init__("Someone else saved this activity since you opened it.")
+        super().__init__(_("Someone else saved this activity since you opened it."))
         self.current_version = current_version
 
 
@@ -171,14 +174,14 @@ def unknown_ids(model, ids) -> list[int]:
 def responsible_problem(user_id: int | None, keep_id: int | None = None) -> str | None:
     """Explain why a user cannot be responsible for an activity (active admin, SG or staff), or return None."""
     if user_id is None:
-        return "Choose the staff member responsible."
+        return _("Choose the staff member responsible.")
     if user_id == keep_id and keep_id is not None:
         return None  # an activity may keep the person it had, even if they have left since
     user = db.session.get(User, user_id) if 0 < user_id <= MAX_DB_ID else None
     if user is None:
-        return "This person is not in the list of users."
+        return _("This person is not in the list of users.")
     if not user.active or user.role not in EDITORS:
-        return "Choose an active staff member, the Secretary General or an administrator."
+        return _("Choose an active staff member, the Secretary General or an administrator.")
     return None
 
 
@@ -219,7 +222,7 @@ def form_choices(keep_responsible_id: int | None = None) -> FormChoices:
         select(User).where(or_(and_(User.active.is_(True), User.role.in_(EDITORS)),
                                User.id == (keep_responsible_id or 0)))
         .order_by(User.name)).all()
-    responsibles = [(u.id, u.name if u.active else f"{u.name} (inactive)") for u in users]
+    responsibles = [(u.id, u.name if u.active else _("%(name)s (inactive)", name=u.name)) for u in users]
     return FormChoices(list(outcome_groups.items()), [(r, items) for r, items in member_groups.items() if items],
                        partners, themes, challenges, kinds, responsibles)
 
@@ -308,7 +311,12 @@ def data_snapshot(data: ActivityData) -> dict:
     }
 
 
-def display_value(name: str, value, users: dict | None = None) -> str:
+def outcome_kind_names() -> dict[str, str]:
+    """The plan's names of its kinds of outcome by code (one query), for showing a snapshot's code."""
+    return dict(db.session.execute(select(OutcomeKind.code, OutcomeKind.name)).all())
+
+
+def display_value(name: str, value, users: dict | None = None, outcome_kinds: dict | None = None) -> str:
     """Show a snapshot value as people read it (lists joined, labels for codes, names for user ids)."""
     if value is None or value == "" or value == []:
         return "—"
@@ -316,8 +324,12 @@ def display_value(name: str, value, users: dict | None = None) -> str:
         return ACTIVITY_KINDS.get(value, str(value))
     if name == "status":
         return ACTIVITY_STATUSES.get(value, str(value))
+    if name == "outcome_kind" and outcome_kinds is not None:
+        return outcome_kinds.get(value, str(value))
+    if name == "place" and value == ONLINE:
+        return _("Online")
     if name == "responsible_id" and users is not None:
-        return users.get(value, f"user #{value}")
+        return users.get(value) or _("user #%(id)s", id=value)
     if name in DATE_FIELDS:
         return format_when(value)  # the snapshot keeps ISO text; people read 3 Mar 2022
     if isinstance(value, list):
@@ -351,12 +363,13 @@ def describe_conflict(activity_id: int, data: ActivityData) -> dict:
     entries = history("activity", activity_id)
     last = entries[0] if entries else None
     names = user_names([theirs.get("responsible_id"), yours.get("responsible_id")])
+    kinds = outcome_kind_names()
     return {
         "version": current.version,
         "deleted": current.is_deleted,
         "saved_by": last.user.name if last and last.user else None,
         "saved_at": last.at if last else current.updated_at,
-        "rows": [(FIELD_LABELS[name], display_value(name, a, names), display_value(name, b, names))
+        "rows": [(FIELD_LABELS[name], display_value(name, a, names, kinds), display_value(name, b, names, kinds))
                  for name, a, b in differences],
     }
 
@@ -428,7 +441,7 @@ def _apply(activity: Activity, data: ActivityData, refs: References | None = Non
 def _require_title(data: ActivityData) -> None:
     """An activity is named by something a reader can see (not zero-width spaces alone)."""
     if not has_visible(data.title):
-        raise Invalid("Give the activity a title.", field="title")
+        raise Invalid(_("Give the activity a title."), field="title")
 
 
 def participants_problem(total: int | None, women: int | None, men: int | None, other: int | None) -> str | None:
@@ -443,8 +456,9 @@ def participants_problem(total: int | None, women: int | None, men: int | None, 
     given = sum(part or 0 for part in parts)
     if given == total:
         return None
-    return (f"Women, men and other or not stated add up to {given:,}, not the total of {total:,}. "
-            f"Correct a part or the total (people whose gender is not known go under other or not stated).")
+    return _("Women, men and other or not stated add up to %(given)s, not the total of %(total)s. Correct a part or "
+             "the total (people whose gender is not known go under other or not stated).",
+             given=number(given), total=number(total))
 
 
 def participants_sum(total: int | None, women: int | None, men: int | None, other: int | None) -> int | None:
@@ -572,7 +586,7 @@ def filtered_query(params: dict) -> Select:
 
 def _label_order(column, labels: dict, by_label: bool):
     """Sort codes by their label (alphabetically) or in the order the labels are declared (a workflow)."""
-    codes = sorted(labels, key=lambda code: labels[code].lower()) if by_label else list(labels)
+    codes = sorted(labels, key=lambda code: labels[code].lower()) if by_label else list(labels)  # reader's words
     return case({code: position for position, code in enumerate(codes)}, value=column, else_=len(codes))
 
 

@@ -1,6 +1,7 @@
 """Pages of the activities feature: the filtered list, create, view, edit (with version check), delete."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..audit.services import history
@@ -17,15 +18,15 @@ from .services import FIELD_LABELS, display_value
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
-CONFLICT_MESSAGE = "Someone else saved this activity since you opened it."
-NOT_YOURS = ("Staff change the activities they recorded or are responsible for; the Secretary General and "
-             "administrators change any.")
+CONFLICT_MESSAGE = _l("Someone else saved this activity since you opened it.")
+NOT_YOURS = _l("Staff change the activities they recorded or are responsible for; the Secretary General and "
+               "administrators change any.")
 
 
 @bp.app_template_filter("activity_value")
-def activity_value_filter(value, name: str, users: dict | None = None) -> str:
+def activity_value_filter(value, name: str, users: dict | None = None, outcome_kinds: dict | None = None) -> str:
     """Show a value of an activity's audit snapshot as people read it."""
-    return display_value(name, value, users)
+    return display_value(name, value, users, outcome_kinds)
 
 
 def _page_number() -> int:
@@ -87,7 +88,7 @@ def new():
     if form.validate_on_submit():
         result = attempt(lambda: services.create_activity(current_user, form.to_data()), form=form)
         if result.ok:
-            flash(f"Activity “{result.value.title}” saved.", "success")
+            flash(_("Activity “%(title)s” saved.", title=result.value.title), "success")
             return redirect(url_for("activities.detail", activity_id=result.value.id))
     return render_template("activities/form.html", form=form, activity=None, conflict=None)
 
@@ -104,6 +105,7 @@ def detail(activity_id: int):
     return render_template(
         "activities/detail.html", activity=activity, history=entries, field_labels=FIELD_LABELS,
         users=services.user_names(user_ids, known=[activity.responsible, activity.created_by]),
+        outcome_kinds=services.outcome_kind_names() if entries else {},
         can_edit=services.can_edit_activity(current_user, activity),
         sections=activity_page.render(activity))
 
@@ -114,7 +116,8 @@ def edit(activity_id: int):
     """Change an activity; a save based on an outdated version is refused and the difference shown."""
     activity = _activity_or_404(activity_id)
     if not services.can_edit_activity(current_user, activity):
-        refuse(NOT_YOURS, link=url_for("activities.detail", activity_id=activity.id), link_label="Back to the activity")
+        refuse(NOT_YOURS, link=url_for("activities.detail", activity_id=activity.id),
+               link_label=_("Back to the activity"))
     choices = services.form_choices(keep_responsible_id=activity.responsible_id)
     defaults = services.form_defaults(activity, current_user) if request.method == "GET" else None
     form = EditActivityForm(data=defaults, choices=choices, keep_responsible_id=activity.responsible_id)
@@ -125,7 +128,7 @@ def edit(activity_id: int):
                                                           expected_version=form.version.data),
                          form=form, show=False)
         if result.ok:
-            flash(f"Activity “{activity.title}” saved.", "success")
+            flash(_("Activity “%(title)s” saved.", title=activity.title), "success")
             return redirect(url_for("activities.detail", activity_id=activity.id))
         if isinstance(result.error, StaleEdit):  # nothing of this save is written: show both versions
             conflict = services.describe_conflict(activity_id, data)
@@ -135,7 +138,7 @@ def edit(activity_id: int):
         else:
             show_error(result.error, form)
     if conflict and conflict["deleted"]:
-        flash("This activity was deleted while you were editing it; your changes were not saved.", "error")
+        flash(_("This activity was deleted while you were editing it; your changes were not saved."), "error")
         return redirect(url_for("activities.index"))
     status = 409 if conflict else 200  # a form with errors is an ordinary page; a conflict is not
     return render_template("activities/form.html", form=form, activity=activity, conflict=conflict,
@@ -148,14 +151,16 @@ def delete(activity_id: int):
     """Soft-delete an activity: it leaves lists and totals but stays in the database and the record."""
     activity = _activity_or_404(activity_id)
     if not services.can_edit_activity(current_user, activity):
-        refuse(NOT_YOURS, link=url_for("activities.detail", activity_id=activity.id), link_label="Back to the activity")
+        refuse(NOT_YOURS, link=url_for("activities.detail", activity_id=activity.id),
+               link_label=_("Back to the activity"))
     title = activity.title
     result = attempt(lambda: services.delete_activity(current_user, activity), show=False)
     if isinstance(result.error, StaleEdit):  # someone saved it in the same instant: let the user see it first
-        flash(CONFLICT_MESSAGE + " Nothing was deleted: look at their change, then delete again if needed.", "error")
+        flash(_("Someone else saved this activity since you opened it. Nothing was deleted: look at their change, then "
+                "delete again if needed."), "error")
     elif result.error is not None:
         flash(str(result.error), "error")
     if not result.ok:
         return redirect(url_for("activities.detail", activity_id=activity_id))
-    flash(f"Activity “{title}” deleted.", "success")
+    flash(_("Activity “%(title)s” deleted.", title=title), "success")
     return redirect(url_for("activities.index"))

@@ -1,16 +1,18 @@
 """Stored files (by content hash) and pieces of evidence."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..activities.labels import Labels
 from ..activities.models import Activity
 from ..auth.models import User
 from ..core.models import SoftDeleteMixin, utcnow
 from ..extensions import db
 from ..plan.models import Outcome
 
-EVIDENCE_KINDS = {"file": "File", "link": "Link", "note": "Note"}
+EVIDENCE_KINDS = Labels({"file": _l("File"), "link": _l("Link"), "note": _l("Note")})
 
 
 class StoredFile(db.Model):

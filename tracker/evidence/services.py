@@ -2,6 +2,7 @@
 from collections.abc import Callable
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -157,12 +158,13 @@ def add_file(actor, *, activity: Activity | None = None, outcome: Outcome | None
     try:
         stored = storage.store(stream, mime_type=mime, max_bytes=limit)
     except storage.FileTooLarge:
-        raise validation.Refused(f"The file is larger than the limit of {current_app.config['MAX_UPLOAD_MB']} MB.",
-                                 field="file") from None
+        raise validation.Refused(_("The file is larger than the limit of %(limit)s MB.",
+                                   limit=validation.megabytes(limit)), field="file") from None
     except OSError as error:
         current_app.logger.exception("Could not store an evidence file")
-        raise Unavailable("The file could not be stored because of a problem on the server. Nothing was saved; "
-                          "please try again, and tell an administrator if it happens again.", field="file") from error
+        raise Unavailable(_("The file could not be stored because of a problem on the server. Nothing was saved; "
+                            "please try again, and tell an administrator if it happens again."),
+                          field="file") from error
     evidence = Evidence(kind="file", title=title, file=stored,
                         original_filename=safe_name)
     return _create(actor, evidence, activity, outcome)
@@ -224,34 +226,35 @@ def _ensure_year_open(activity: Activity | None) -> None:
 def _require_editor(actor, evidence: Evidence) -> None:
     """Refuse a change the actor may not make (the views answer 403 before getting here)."""
     if not can_edit_evidence(actor, evidence):
-        raise NotAllowed("You may change only the evidence you added.")
+        raise NotAllowed(_("You may change only the evidence you added."))
 
 
 def _title(title: str | None, default: str | None = None) -> str:
     """A title: the one given, else the default, at most 200 characters; refuse none at all."""
     title = strip_invisible(title or "") or strip_invisible(default or "")
     if not title:
-        raise validation.Refused("Give the evidence a title.", field="title")
+        raise validation.Refused(_("Give the evidence a title."), field="title")
     if not has_visible(title):
-        raise validation.Refused("Give the evidence a title with visible characters: this has only invisible ones.",
-                                 field="title")
+        raise validation.Refused(
+            _("Give the evidence a title with visible characters: this has only invisible ones."), field="title")
     if any(ord(c) < 32 for c in title):
-        raise validation.Refused("Remove the control characters from the title.", field="title")
+        raise validation.Refused(_("Remove the control characters from the title."), field="title")
     if len(title) > validation.MAX_TITLE:
         if default and title == strip_invisible(default):
             return title[:validation.MAX_TITLE]  # a long file name is shortened, not refused
-        raise validation.Refused(f"The title is longer than {validation.MAX_TITLE} characters.", field="title")
+        raise validation.Refused(_("The title is longer than %(max)d characters.", max=validation.MAX_TITLE),
+                                 field="title")
     return title
 
 
 def _create(actor, evidence: Evidence, activity: Activity | None, outcome: Outcome | None) -> Evidence:
     """Attach new evidence to exactly one parent, record who added it, and audit it."""
     if (activity is None) == (outcome is None):
-        raise Invalid("Evidence belongs to one activity or one outcome.")
+        raise Invalid(_("Evidence belongs to one activity or one outcome."))
     if not can_add_evidence(actor):
-        raise NotAllowed("Your role does not allow adding evidence.")
+        raise NotAllowed(_("Your role does not allow adding evidence."))
     if activity is not None and activity.is_deleted:
-        raise Invalid("This activity is deleted.")
+        raise Invalid(_("This activity is deleted."))
     evidence.activity_id = activity.id if activity is not None else None
     evidence.outcome_id = outcome.id if outcome is not None else None
     evidence.added_by_id = actor.id

@@ -7,6 +7,10 @@ import zipfile
 import zlib
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..activities.labels import Labels, number
 from ..core.errors import Invalid
 
 HEAD_SIZE = 8192  # bytes read to recognise a file (the HTML/script check of text reads the whole file)
@@ -28,18 +32,25 @@ PPT = "application/vnd.ms-powerpoint"
 CSV = "text/csv"
 TXT = "text/plain"
 
-# What each accepted type is called in messages.
-LABELS = {
-    PDF: "PDF", PNG: "PNG image", JPEG: "JPEG image", DOCX: "Word document", XLSX: "Excel workbook",
-    PPTX: "PowerPoint presentation", DOC: "Word document (.doc)", XLS: "Excel workbook (.xls)",
-    PPT: "PowerPoint presentation (.ppt)", CSV: "CSV file", TXT: "plain text file",
-}
+# What each accepted type is called in messages, alone and (for "it looks like ...") with its article.
+LABELS = Labels({
+    PDF: _l("PDF"), PNG: _l("PNG image"), JPEG: _l("JPEG image"), DOCX: _l("Word document"),
+    XLSX: _l("Excel workbook"), PPTX: _l("PowerPoint presentation"), DOC: _l("Word document (.doc)"),
+    XLS: _l("Excel workbook (.xls)"), PPT: _l("PowerPoint presentation (.ppt)"), CSV: _l("CSV file"),
+    TXT: _l("plain text file"),
+})
+A_LABELS = Labels({
+    PDF: _l("a PDF"), PNG: _l("a PNG image"), JPEG: _l("a JPEG image"), DOCX: _l("a Word document"),
+    XLSX: _l("an Excel workbook"), PPTX: _l("a PowerPoint presentation"), DOC: _l("a Word document (.doc)"),
+    XLS: _l("an Excel workbook (.xls)"), PPT: _l("a PowerPoint presentation (.ppt)"), CSV: _l("a CSV file"),
+    TXT: _l("a plain text file"),
+})
 # The extension a name must end in for each type; the first is the one suggested.
 EXTENSIONS = {
     ".pdf": PDF, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".docx": DOCX, ".xlsx": XLSX, ".pptx": PPTX,
     ".doc": DOC, ".xls": XLS, ".ppt": PPT, ".csv": CSV, ".txt": TXT,
 }
-ACCEPTED_SUMMARY = "PDF, Word, Excel, PowerPoint, PNG, JPEG, CSV or plain text"
+ACCEPTED_SUMMARY = _l("PDF, Word, Excel, PowerPoint, PNG, JPEG, CSV or plain text")
 ACCEPT_ATTRIBUTE = ",".join(EXTENSIONS)  # for <input type="file" accept="...">
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -99,12 +110,15 @@ def extension_of(name: str) -> str:
 def sniff(head: bytes, filename: str, stream=None) -> tuple[str, str]:
     """Tell a file's type from its first bytes (and, for ZIP and OLE2 files, the stream), checked against its name."""
     if not head:
-        raise Refused("The file is empty.")
+        raise Refused(_("The file is empty."))
     ext = extension_of(clean_filename(filename))
     expected = EXTENSIONS.get(ext)
     if expected is None:
-        what = f"Files ending in {ext}" if ext else "Files without an extension such as .pdf"
-        raise Refused(f"{what} are not accepted. Choose a {ACCEPTED_SUMMARY} file.")
+        if ext:
+            raise Refused(_("Files ending in %(ext)s are not accepted. Choose a %(types)s file.", ext=ext,
+                            types=ACCEPTED_SUMMARY))
+        raise Refused(_("Files without an extension such as .pdf are not accepted. Choose a %(types)s file.",
+                        types=ACCEPTED_SUMMARY))
     detected = _detect(head, stream, expected)
     if detected is None or not _agrees(detected, expected):
         raise Refused(_mismatch_message(expected, detected, ext, head, stream))
@@ -126,9 +140,9 @@ def _check_upload(stream, filename: str, max_bytes: int) -> tuple[str, str]:
     """Do the upload checks for check_upload."""
     size = _size_of(stream)
     if size == 0:
-        raise Refused("The file is empty.")
+        raise Refused(_("The file is empty."))
     if size is not None and size > max_bytes:
-        raise Refused(f"The file is larger than the limit of {megabytes(max_bytes)} MB.")
+        raise Refused(_("The file is larger than the limit of %(limit)s MB.", limit=megabytes(max_bytes)))
     stream.seek(0)
     head = stream.read(HEAD_SIZE)
     try:
@@ -150,28 +164,29 @@ def _check_url(url: str | None) -> str:
     """Do the link checks for check_url."""
     url = (url or "").strip()
     if not url:
-        raise Refused("Give the address of the link.")
+        raise Refused(_("Give the address of the link."))
     if len(url) > MAX_URL:
-        raise Refused(f"The address is longer than {MAX_URL} characters.")
+        raise Refused(_("The address is longer than %(max)s characters.", max=MAX_URL))
     if any(c.isspace() or unicodedata.category(c) in _INVISIBLE for c in url):
-        raise Refused("The address contains spaces or invisible characters: copy it again from the browser.")
+        raise Refused(_("The address contains spaces or invisible characters: copy it again from the browser."))
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
         parts.port  # noqa: B018  (raises on a malformed port)
     except ValueError:
-        raise Refused("This is not a valid web address.") from None
+        raise Refused(_("This is not a valid web address.")) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         if scheme in ("javascript", "data", "file", "ftp", "vbscript", "blob", "mailto"):
-            raise Refused(f"Links starting with “{scheme}:” are not accepted: give an http:// or https:// address.")
+            raise Refused(_("Links starting with “%(scheme)s:” are not accepted: give an http:// or https:// address.",
+                            scheme=scheme))
         if not scheme or "." in scheme:
-            raise Refused("Start the address with https:// (or http://).")
-        raise Refused("Only http:// and https:// addresses are accepted.")
+            raise Refused(_("Start the address with https:// (or http://)."))
+        raise Refused(_("Only http:// and https:// addresses are accepted."))
     if not hostname:
-        raise Refused("The address has no site name after https://.")
+        raise Refused(_("The address has no site name after https://."))
     if parts.username or parts.password:
-        raise Refused("Remove the user name or password from the address.")
+        raise Refused(_("Remove the user name or password from the address."))
     return url
 
 
@@ -179,10 +194,10 @@ def check_note(note: str | None) -> str:
     """Return a note's text if it is not empty and not too long."""
     note = (note or "").replace("\r\n", "\n").strip()  # browsers send CRLF but count a line break as one
     if not note:
-        raise Refused("Write the note.", field="note")
+        raise Refused(_("Write the note."), field="note")
     if len(note) > MAX_NOTE:
-        raise Refused(f"The note is longer than {MAX_NOTE} characters ({len(note)}): shorten it or attach a file.",
-                      field="note")
+        raise Refused(_("The note is longer than %(max)s characters (%(length)s): shorten it or attach a file.",
+                        max=MAX_NOTE, length=len(note)), field="note")
     return note
 
 
@@ -255,21 +270,22 @@ def _ooxml_type(stream) -> str | None:
 def check_zip_declarations(infos: list[zipfile.ZipInfo]) -> None:
     """Refuse a ZIP bomb by what its central directory declares: parts, unpacked size, ratio, overlapping parts."""
     if len(infos) > ZIP_MAX_ENTRIES:
-        raise Refused(f"This document has {len(infos):,} parts, more than the {ZIP_MAX_ENTRIES:,} a real one "
-                      "could need: it looks like a ZIP bomb.")
+        raise Refused(_("This document has %(parts)s parts, more than the %(max)s a real one could need: it looks "
+                        "like a ZIP bomb.", parts=number(len(infos)), max=number(ZIP_MAX_ENTRIES)))
     total = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos)
     if total > ZIP_MAX_TOTAL:
-        raise Refused(f"Unpacked, this document would take {megabytes(total)} MB, more than the "
-                      f"{megabytes(ZIP_MAX_TOTAL)} MB accepted: it looks like a ZIP bomb.")
+        raise Refused(_("Unpacked, this document would take %(size)s MB, more than the %(max)s MB accepted: it "
+                        "looks like a ZIP bomb.", size=megabytes(total), max=megabytes(ZIP_MAX_TOTAL)))
     for size, packed_size in [(total, packed)] + [(info.file_size, info.compress_size) for info in infos]:
         if size > ZIP_RATIO_FROM and size > ZIP_MAX_RATIO * max(packed_size, 1):
-            raise Refused(f"This document is compressed {size / max(packed_size, 1):,.0f} times, more than the "
-                          f"{ZIP_MAX_RATIO} times a real one is: it looks like a ZIP bomb.")
+            raise Refused(_("This document is compressed %(ratio)s times, more than the %(max)s times a real one "
+                            "is: it looks like a ZIP bomb.", ratio=number(round(size / max(packed_size, 1))),
+                            max=number(ZIP_MAX_RATIO)))
     ordered = sorted(infos, key=lambda info: info.header_offset)
     for first, second in zip(ordered, ordered[1:]):
         if first.header_offset + _ZIP_LOCAL_HEADER + first.compress_size > second.header_offset:
-            raise Refused("The parts of this document overlap one another, as in a ZIP bomb.")
+            raise Refused(_("The parts of this document overlap one another, as in a ZIP bomb."))
 
 
 def _refuse_nested_archives(archive: zipfile.ZipFile) -> None:
@@ -277,8 +293,8 @@ def _refuse_nested_archives(archive: zipfile.ZipFile) -> None:
     for info in archive.infolist():
         name = info.filename.rsplit("/", 1)[-1]
         if not info.is_dir() and (extension_of(name) in _ARCHIVE_EXTENSIONS or _starts_like_archive(archive, info)):
-            raise Refused(f"This document contains another archive or document ({name[:80]}), which is not "
-                          "accepted. Save it without embedded files, or as PDF.")
+            raise Refused(_("This document contains another archive or document (%(name)s), which is not "
+                            "accepted. Save it without embedded files, or as PDF.", name=name[:80]))
 
 
 def _starts_like_archive(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -346,34 +362,42 @@ def _decodes(head: bytes, stream, encoding: str) -> bool:
 def _mismatch_message(expected: str, detected: str | None, ext: str, head: bytes, stream=None) -> str:
     """Say plainly that the content is not what its name claims, and what it seems to be."""
     label = LABELS[expected]
-    article = "an" if label[0].lower() in "aeiou" else "a"
-    if expected in (CSV, TXT):
+    if expected in (CSV, TXT):  # both "a ... file"
         if _has_markup(head, stream):
-            return f"This file is not {article} {label}: it contains web page, SVG or script markup."
+            return _("This file is not a %(type)s: it contains web page, SVG or script markup.", type=label)
         if detected is None and b"\x00" in head:
-            return f"This file is not {article} {label}: save it as UTF-8 text."
-    what = _what_it_is(detected, head)
-    hint = f" (it looks like {what})" if what else ""
+            return _("This file is not a %(type)s: save it as UTF-8 text.", type=label)
     if expected in (DOCX, XLSX, PPTX) and head.startswith(_ZIP_MAGIC) and detected is None:
-        hint = " (it is a ZIP archive, or a document with macros, which are not accepted)"
-    real = "real " if label[0].isupper() else ""
-    return f"This file is not a {real}{label}{hint}, so the name ending in {ext} is misleading. Choose the right file."
+        return _("This file is not a real %(type)s (it is a ZIP archive, or a document with macros, which are not "
+                 "accepted), so the name ending in %(ext)s is misleading. Choose the right file.", type=label, ext=ext)
+    what = _what_it_is(detected, head)
+    # One whole sentence per case (word order differs between languages); only "plain text file" takes no "real".
+    if what and expected == TXT:
+        return _("This file is not a %(type)s (it looks like %(what)s), so the name ending in %(ext)s is "
+                 "misleading. Choose the right file.", type=label, what=what, ext=ext)
+    if what:
+        return _("This file is not a real %(type)s (it looks like %(what)s), so the name ending in %(ext)s is "
+                 "misleading. Choose the right file.", type=label, what=what, ext=ext)
+    if expected == TXT:
+        return _("This file is not a %(type)s, so the name ending in %(ext)s is misleading. Choose the right file.",
+                 type=label, ext=ext)
+    return _("This file is not a real %(type)s, so the name ending in %(ext)s is misleading. Choose the right file.",
+             type=label, ext=ext)
 
 
 def _what_it_is(detected: str | None, head: bytes) -> str:
     """A short description of what the content seems to be, for messages."""
     if detected:
-        label = LABELS[detected]
-        return ("an " if label[0].lower() in "aeiou" else "a ") + label
+        return A_LABELS[detected]
     lowered = head[:1024].lower()
     if b"<svg" in lowered:
-        return "an SVG image"
+        return _("an SVG image")
     if any(marker in lowered for marker in _MARKUP):
-        return "a web page or script"
+        return _("a web page or script")
     try:
         import filetype
 
         kind = filetype.guess(head)
     except Exception:  # noqa: BLE001  (a best-effort hint, never a reason to fail)
         kind = None
-    return f"a .{kind.extension} file" if kind else ""
+    return _("a .%(ext)s file", ext=kind.extension) if kind else ""

@@ -4,6 +4,9 @@ import unicodedata
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,8 +34,8 @@ bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
 # What a downloaded file may do if a browser opens it anyway: nothing.
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
-STALE_MESSAGE = ("Someone else changed this evidence while you were editing it. Their version is shown now; "
-                 "make your change again if it is still needed.")
+STALE_MESSAGE = _l("Someone else changed this evidence while you were editing it. Their version is shown now; "
+                   "make your change again if it is still needed.")
 
 
 @bp.app_context_processor
@@ -49,14 +52,14 @@ def evidence_helpers() -> dict:
 
 @bp.app_template_filter("filesize")
 def filesize(size) -> str:
-    """Format a size in bytes as 12 KB or 3.4 MB."""
+    """Format a size in bytes as 12 KB or 3.4 MB, with the reader's decimal mark."""
     if size is None:
         return ""
     if size < 1024:
-        return f"{size} bytes"
+        return _("%(size)s bytes", size=format_decimal(size))
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        return _("%(size)s KB", size=format_decimal(round(size / 1024), "#,##0"))
+    return _("%(size)s MB", size=format_decimal(size / (1024 * 1024), "#,##0.0"))
 
 
 @bp.route("/activity/<int:activity_id>", methods=["GET", "POST"])
@@ -91,7 +94,7 @@ def download(evidence_id: int):
     path = storage.path_for(item.file)
     if not path.is_file():
         current_app.logger.error("Evidence %s: file %s is missing from the store", item.id, item.file.sha256)
-        return render_error(404, "This file is missing from the evidence store. Please tell an administrator.")
+        return render_error(404, _("This file is missing from the evidence store. Please tell an administrator."))
     name = item.original_filename or "evidence"
     response = send_file(path, mimetype=item.file.mime_type, as_attachment=True, download_name=name,
                          conditional=True, etag=item.file.sha256, max_age=0)
@@ -123,7 +126,7 @@ def edit(evidence_id: int):
                              form=form, field="title", show=False)
             if result.ok:
                 changed = result.value
-                flash("Evidence saved." if changed else "Nothing was changed.", "success" if changed else "info")
+                flash(_("Evidence saved.") if changed else _("Nothing was changed."), "success" if changed else "info")
                 return redirect(back)
             if isinstance(result.error, StaleEdit):
                 status = _show_current(form, _editable_or_abort(evidence_id))
@@ -141,7 +144,7 @@ def delete(evidence_id: int):
     if not form.validate_on_submit():
         abort(400)
     back = local_path(form.next.data, _parent_url(item))
-    message = f"Deleted “{item.title}”."  # read before the commit expires it
+    message = _("Deleted “%(title)s”.", title=item.title)  # read before the commit expires it
     if attempt(lambda: services.delete(current_user, item)).ok:
         flash(message, "success")
     return redirect(back)
@@ -176,7 +179,7 @@ def _add(*, activity: Activity | None = None, outcome: Outcome | None = None):
                          field="title", retry_on=(IntegrityError,))
         status = result.status
         if result.ok:
-            flash(f"Added “{result.value}”.", "success")
+            flash(_("Added “%(title)s”.", title=result.value), "success")
             return redirect(after)
     return render_template("evidence/add.html", form=form, activity=activity, outcome=outcome,
                            back_url=local_path(form.next.data, parent_url)), status
@@ -212,8 +215,8 @@ def _editable_or_abort(evidence_id: int) -> Evidence:
     if item is None:
         abort(404)
     if not services.can_edit_evidence(current_user, item):
-        refuse("Only the person who added this evidence, the Secretary General or an administrator can change it.",
-               link=_parent_url(item), link_label="Back to where it is attached")
+        refuse(_("Only the person who added this evidence, the Secretary General or an administrator can change it."),
+               link=_parent_url(item), link_label=_("Back to where it is attached"))
     return item
 
 

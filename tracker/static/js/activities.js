@@ -8,6 +8,13 @@
       group.hidden = !group.querySelector("[data-label]:not([hidden])");
     });
   };
+  // A message the page wrote in the reader's language (a data-text-* attribute), with {name} slots filled in; the
+  // English fallback keeps the widget working on a page that does not carry it.
+  var text = function (element, key, fallback, values) {
+    var message = (element && element.dataset[key]) || fallback;
+    Object.keys(values || {}).forEach(function (name) { message = message.split("{" + name + "}").join(values[name]); });
+    return message;
+  };
   var labelOf = function (box) {
     var label = document.querySelector("label[for='" + box.id + "']");
     return label ? label.textContent.trim() : box.value;
@@ -27,7 +34,7 @@
       if (!ticked.length) {
         var none = document.createElement("li");
         none.className = "small text-body-secondary";
-        none.textContent = "None chosen yet.";
+        none.textContent = text(ul, "textNone", "None chosen yet.");
         ul.appendChild(none);
       }
       ticked.forEach(function (box) {
@@ -36,7 +43,7 @@
         button.type = "button";
         button.className = "btn btn-sm picker-chip";
         button.dataset.chipFor = box.id;
-        button.setAttribute("aria-label", "Remove " + labelOf(box));
+        button.setAttribute("aria-label", text(ul, "textRemove", "Remove {name}", { name: labelOf(box) }));
         button.textContent = labelOf(box) + " ";
         var cross = document.createElement("span");
         cross.setAttribute("aria-hidden", "true");
@@ -79,8 +86,9 @@
         }
       });
       list.dispatchEvent(new Event("change", { bubbles: true }));
-      status.textContent = (checked ? "Added " : "Removed ") + changed + " member" + (changed === 1 ? "" : "s") +
-        " of " + select.value + ".";
+      var key = (checked ? "textAdded" : "textRemoved") + (changed === 1 ? "One" : "Other");
+      var fallback = (checked ? "Added " : "Removed ") + "{count} member" + (changed === 1 ? "" : "s") + " of {region}.";
+      status.textContent = text(status, key, fallback, { count: changed, region: select.value });
     };
     tools.querySelector("[data-region-add]").addEventListener("click", function () { setRegion(true); });
     tools.querySelector("[data-region-remove]").addEventListener("click", function () { setRegion(false); });
@@ -94,7 +102,10 @@
     var homes = items.map(function (item) { return item.parentNode; });
     var top = document.createElement("div");
     top.className = "checklist-group checklist-ranked";
-    top.innerHTML = '<p class="checklist-heading small fw-semibold mb-1">Best matches</p>';
+    var heading = document.createElement("p");
+    heading.className = "checklist-heading small fw-semibold mb-1";
+    heading.textContent = text(input, "textBest", "Best matches");
+    top.appendChild(heading);
     var asked = 0;
     var timer = null;
     var restore = function () {
@@ -130,7 +141,8 @@
     var list = document.getElementById(badge.dataset.countFor);
     if (!list) { return; }
     var update = function () {
-      badge.textContent = list.querySelectorAll("input[type=checkbox]:checked").length + " selected";
+      badge.textContent = text(badge, "text", "{count} selected",
+        { count: list.querySelectorAll("input[type=checkbox]:checked").length });
     };
     list.addEventListener("change", update);
     update();
