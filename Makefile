@@ -41,7 +41,7 @@ translations: install
 # (Only hidden folders are skipped: pybabel's default would skip templates/_macros too.)
 messages: install
 	$(BIN)/pybabel -q extract -F $(I18N)/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		--ignore-dirs='.*' -o $(I18N)/messages.pot .
+		--ignore-dirs='.*' --project=metropolis-tracker -o $(I18N)/messages.pot .
 	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete
 
 db: install translations

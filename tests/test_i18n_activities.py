@@ -1,49 +1,13 @@
 """Activities and evidence in French and Spanish: the pages, the form's messages and the upload checks read in the
-reader's language from the area's own catalogue fragments, and every string the area marks has both translations."""
+reader's language."""
 import html
 import io
-import re
 from datetime import date
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from tracker.evidence import validation
-
-from .i18n_check import ROOT, extracted_messages
-
-FRAGMENTS = ROOT / "tracker" / "translations" / "fragments"
-# The files of the area: every message marked in them must be in both fragments.
-AREA = ("templates/activities/", "templates/evidence/", "tracker/evidence/", "tracker/activities/models.py",
-        "tracker/activities/forms.py", "tracker/activities/services.py", "tracker/activities/views.py",
-        "tracker/activities/sections.py")
-
-
-def _fragment(language: str):
-    """The area's catalogue fragment for a language."""
-    with (FRAGMENTS / f"activities.{language}.po").open("rb") as handle:
-        return read_po(handle, locale=language)
-
-
-@pytest.fixture
-def area_catalogues(app, tmp_path):
-    """Serve French and Spanish from catalogues compiled from this area's fragments alone (the merged catalogues
-    may not hold them yet)."""
-    for language in ("fr", "es"):
-        target = tmp_path / language / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with (target / "messages.mo").open("wb") as handle:
-            write_mo(handle, _fragment(language))
-    config = app.extensions["babel"]
-    cache = config.instance.domain_instance.cache
-    saved = config.translation_directories
-    config.translation_directories = [str(tmp_path)]
-    cache.clear()  # translations already loaded from the real catalogues must not answer
-    yield
-    config.translation_directories = saved
-    cache.clear()
 
 
 def _get(client, url: str, language: str) -> str:
@@ -53,27 +17,7 @@ def _get(client, url: str, language: str) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def _catalogue(language: str):
-    """The merged catalogue of a language (other areas' strings on these pages are translated there)."""
-    with (ROOT / "tracker" / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        return read_po(handle, locale=language)
-
-
-def _translated(entry) -> bool:
-    """Whether a catalogue entry exists and translates every form of its message."""
-    strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else list(entry.string))
-    return bool(strings) and all(s.strip() for s in strings) and not entry.fuzzy
-
-
-@pytest.mark.parametrize("marked", sorted({m for m, places in extracted_messages().items()
-                                           if any(p.startswith(AREA) for p in places)}))
-def test_every_string_of_the_area_has_a_french_and_a_spanish_translation(marked):
-    for language in ("fr", "es"):
-        assert _translated(_fragment(language).get(marked)) or _translated(_catalogue(language).get(marked)), \
-            f"{language}: {marked!r}"
-
-
-def test_the_list_speaks_french_kinds_and_statuses_included(area_catalogues, client_as, make_activity):
+def test_the_list_speaks_french_kinds_and_statuses_included(client_as, make_activity):
     make_activity(title="Débat sur le logement", kind="policy_debate", status="in_progress")
     page = _get(client_as("staff"), "/activities/", "fr")
     for french in ("Nouvelle activité", "Effacer les filtres", "Débat politique", "En cours", "Toutes les années",
@@ -85,7 +29,7 @@ def test_the_list_speaks_french_kinds_and_statuses_included(area_catalogues, cli
         assert english not in page
 
 
-def test_the_result_count_follows_french_and_spanish_plurals(area_catalogues, client_as, make_activity):
+def test_the_result_count_follows_french_and_spanish_plurals(client_as, make_activity):
     for n in range(3):
         make_activity(title=f"Mission {n}", kind="mission")
     client = client_as("board")
@@ -96,7 +40,7 @@ def test_the_result_count_follows_french_and_spanish_plurals(area_catalogues, cl
                                                                                "es")
 
 
-def test_an_activity_page_speaks_spanish(area_catalogues, client_as, make_activity):
+def test_an_activity_page_speaks_spanish(client_as, make_activity):
     client = client_as("admin")
     activity = make_activity(title="Formación en Quito", kind="training", status="completed", participants=30,
                              women=18, men=12, planned=1500, spent=1200, start=date(2022, 5, 4))
@@ -110,7 +54,7 @@ def test_an_activity_page_speaks_spanish(area_catalogues, client_as, make_activi
         assert english not in page
 
 
-def test_the_form_and_its_messages_speak_french(area_catalogues, client_as):
+def test_the_form_and_its_messages_speak_french(client_as):
     client = client_as("staff")
     page = _get(client, "/activities/new", "fr")
     for french in ("Nouvelle activité", "Titre", "Date de début", "Choisissez un type", "Membres impliqués",
@@ -126,7 +70,7 @@ def test_the_form_and_its_messages_speak_french(area_catalogues, client_as):
     assert "Give the activity a title." not in page and "Nothing was saved" not in page
 
 
-def test_upload_checks_answer_in_the_readers_language(area_catalogues, app):
+def test_upload_checks_answer_in_the_readers_language(app):
     svg = io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>")
     with app.test_request_context(), force_locale("es"):
         with pytest.raises(validation.Refused, match="No se aceptan enlaces que empiecen por «javascript:»"):
@@ -138,24 +82,9 @@ def test_upload_checks_answer_in_the_readers_language(area_catalogues, app):
             validation.check_upload(io.BytesIO(b"MZ"), "tool.exe", 10_000)
 
 
-def test_english_stays_as_written(area_catalogues, client_as, make_activity):
+def test_english_stays_as_written(client_as, make_activity):
     make_activity(title="Debate", kind="policy_debate")
     page = _get(client_as("staff"), "/activities/", "en")
     assert "New activity" in page and "Policy debate" in page and "Débat politique" not in page
 
-
-def test_fragments_parse_and_keep_placeholders():
-    for language in ("fr", "es"):
-        for entry in _fragment(language):
-            if not entry.id:
-                continue
-            source = entry.id if isinstance(entry.id, str) else entry.id[0]
-            strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
-            for string in strings:
-                assert sorted(set(_placeholders(string))) == sorted(set(_placeholders(source))), (language, source)
-
-
-def _placeholders(text: str) -> list[str]:
-    """The %(name)s placeholders of a message."""
-    return re.findall(r"%\((\w+)\)[sdif]", text)
 

@@ -1,11 +1,8 @@
 """The frame in three languages: each person's choice, else the browser's; <html lang>; dates and numbers for the
-locale; emails in the recipient's language. Read against catalogues compiled from the frame's own fragments."""
+locale; emails in the recipient's language."""
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import render_template_string
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -14,29 +11,11 @@ from tracker.audit.models import AuditEntry
 from tracker.auth.models import User
 from tracker.core.dates import format_when
 from tracker.core.i18n import recipient_language
-from tracker.extensions import babel, db
+from tracker.extensions import db
 
 from .smtp import html_of, text_of
 
-FRAGMENTS = Path(__file__).resolve().parent.parent / "tracker" / "translations" / "fragments"
 CODE = "L2.A2.O3"
-
-
-@pytest.fixture
-def frame_catalogues(app, tmp_path, monkeypatch):
-    """The app translates with catalogues compiled from frame.fr.po and frame.es.po only."""
-    for language in ("fr", "es"):
-        with open(FRAGMENTS / f"frame.{language}.po", "rb") as source:
-            catalog = read_po(source, locale=language)
-        folder = tmp_path / language / "LC_MESSAGES"
-        folder.mkdir(parents=True)
-        with open(folder / "messages.mo", "wb") as compiled:
-            write_mo(compiled, catalog)
-    monkeypatch.setattr(app.extensions["babel"], "translation_directories", [str(tmp_path)])
-    cache = babel.domain_instance.cache
-    cache.clear()  # translations loaded earlier in the session are the real catalogues'
-    yield
-    cache.clear()
 
 
 def _page(client, path, language=None):
@@ -50,19 +29,19 @@ def _page(client, path, language=None):
     ("fr", ["Se connecter", "Mot de passe", "Courriel", "Aller au contenu"], 'lang="fr"'),
     ("es", ["Iniciar sesión", "Contraseña", "Correo electrónico", "Ir al contenido"], 'lang="es"'),
 ])
-def test_the_login_page_speaks_the_browsers_language(frame_catalogues, client, language, words, lang_attribute):
+def test_the_login_page_speaks_the_browsers_language(client, language, words, lang_attribute):
     page = _page(client, "/login", f"{language},en;q=0.5")
     assert all(word in page for word in words), page
     assert f"<html {lang_attribute}>" in page
     assert "Log in" not in page and "Password" not in page and "Skip to content" not in page
 
 
-def test_without_a_preference_the_page_is_english(frame_catalogues, client):
+def test_without_a_preference_the_page_is_english(client):
     page = _page(client, "/login")
     assert '<html lang="en">' in page and "Log in" in page and "Se connecter" not in page
 
 
-def test_a_user_picks_a_language_and_the_next_page_speaks_it(frame_catalogues, client_as):
+def test_a_user_picks_a_language_and_the_next_page_speaks_it(client_as):
     staff = client_as("staff")
     account = _page(staff, "/account", "es")  # the browser's language until one is chosen
     assert "Mi cuenta" in account and "El idioma de su navegador" in account and "Français" in account
@@ -82,7 +61,7 @@ def test_a_user_picks_a_language_and_the_next_page_speaks_it(frame_catalogues, c
     assert "Mi cuenta" in _page(staff, "/account", "es")
 
 
-def test_an_unknown_language_changes_nothing(frame_catalogues, client_as):
+def test_an_unknown_language_changes_nothing(client_as):
     staff = client_as("staff")
     refused = staff.post("/account/language", data={"language": "de"})
     assert refused.status_code == 302
@@ -108,7 +87,7 @@ def test_dates_and_numbers_follow_the_pages_language(app):
             assert format_when(date(2022, 3, 3)) == "3 mars 2022"
 
 
-def test_emails_are_written_in_the_recipients_language(frame_catalogues, app, mailbox, client_as,
+def test_emails_are_written_in_the_recipients_language(app, mailbox, client_as,
                                                        assign_responsible, make_assessment):
     french = client_as("secretary_general", name="Sophie SG")
     english = client_as("secretary_general")
@@ -138,7 +117,7 @@ def test_the_recipients_language_falls_back_to_english():
     assert recipient_language(User(language="de")) == "en"
 
 
-def test_the_login_page_switches_language_and_remembers_it(frame_catalogues, client):
+def test_the_login_page_switches_language_and_remembers_it(client):
     switched = client.get("/login?lang=es", headers={"Accept-Language": "fr"})
     page = switched.get_data(as_text=True)
     assert '<html lang="es">' in page and "Iniciar sesión" in page
@@ -149,7 +128,7 @@ def test_the_login_page_switches_language_and_remembers_it(frame_catalogues, cli
     assert _page(client, "/login?lang=xx", "fr").count("Iniciar sesión") >= 1  # an unknown pick changes nothing
 
 
-def test_an_invitation_is_written_in_the_language_the_administrator_chose(frame_catalogues, mailbox, client_as):
+def test_an_invitation_is_written_in_the_language_the_administrator_chose(mailbox, client_as):
     admin = client_as("admin", name="Ada Admin")
     form = _page(admin, "/admin/users/new")
     assert "Their browser&#39;s language (emails in English)" in form and "Español" in form

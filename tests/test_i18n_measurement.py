@@ -1,37 +1,18 @@
-"""Indicators, assessments and the review queue in French and Spanish, from this area's own catalogue fragments."""
+"""Indicators, assessments and the review queue in French and Spanish."""
 from html import unescape
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from tracker.assessments.models import AssignmentRequest
 from tracker.extensions import db
 
 CODE = "L2.A2.O3"
-FRAGMENTS = Path(__file__).resolve().parent.parent / "tracker" / "translations" / "fragments"
 # Words each language must show on the area's pages, and the English they replace (never shown then).
 WORDS = {
     "fr": {"Indicateurs", "Valeur de référence", "En attente d'examen", "Avancement par année", "Nombre"},
     "es": {"Indicadores", "Línea de base", "Pendiente de revisión", "Avance por año", "Número"},
 }
 ENGLISH = {"Baseline", "Awaiting review", "Progress per year", "Entered value and review", "Pending: "}
-
-
-@pytest.fixture
-def measurement_catalogues(app, tmp_path, monkeypatch):
-    """Compile this area's French and Spanish fragments into a catalogue directory the app reads for the test."""
-    for language in ("fr", "es"):
-        with (FRAGMENTS / f"measurement.{language}.po").open("rb") as handle:
-            catalogue = read_po(handle, locale=language)
-        target = tmp_path / language / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with (target / "messages.mo").open("wb") as handle:
-            write_mo(handle, catalogue)
-    config = app.extensions["babel"]
-    monkeypatch.setattr(config, "translation_directories", [str(tmp_path)])
-    monkeypatch.setattr(config.instance.domain_instance, "cache", {})  # translations loaded before: not these
 
 
 def _in(client, language: str):
@@ -48,7 +29,7 @@ def _page(client, url: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["fr", "es"])
-def test_indicator_pages_read_in_the_language(measurement_catalogues, client_as, make_indicator, make_value,
+def test_indicator_pages_read_in_the_language(client_as, make_indicator, make_value,
                                               language):
     sg = _in(client_as("secretary_general"), language)
     indicator = make_indicator(code="L2-GUIDES", name="Guides published", outcome_code=CODE, targets={2022: 10})
@@ -59,7 +40,7 @@ def test_indicator_pages_read_in_the_language(measurement_catalogues, client_as,
     assert "Guides published" in html  # an indicator's name stays as it was written
 
 
-def test_units_methods_and_statuses_are_plain_words(measurement_catalogues, client_as, make_indicator):
+def test_units_methods_and_statuses_are_plain_words(client_as, make_indicator):
     sg = _in(client_as("secretary_general"), "fr")
     computed = make_indicator(code="L2-DEBATES", outcome_code=CODE, method="completed_activities", unit="percent",
                               kinds=["policy_debate"])
@@ -69,7 +50,7 @@ def test_units_methods_and_statuses_are_plain_words(measurement_catalogues, clie
     assert "Calculé à partir du journal des activités" in html
 
 
-def test_a_refused_value_is_explained_in_the_language(measurement_catalogues, client_as, make_indicator):
+def test_a_refused_value_is_explained_in_the_language(client_as, make_indicator):
     sg = _in(client_as("secretary_general"), "es")
     indicator = make_indicator(code="L2-BRIEFS", outcome_code=CODE)
     response = sg.post(f"/indicators/{indicator.id}/values/2022", data={"value": "", "note": "", "evidence_id": "0"})
@@ -89,7 +70,7 @@ def test_a_refused_value_is_explained_in_the_language(measurement_catalogues, cl
             "Mostrar"),
      ("Waiting for your review", "Approve selected", "Return with note")),
 ])
-def test_the_review_queue_reads_in_the_language(measurement_catalogues, client_as, make_user, make_assessment,
+def test_the_review_queue_reads_in_the_language(client_as, make_user, make_assessment,
                                                 language, words, english):
     author = make_user("staff")
     make_assessment(CODE, 2022, state="submitted", author=author, achieved="Work as written by its author.")
@@ -99,7 +80,7 @@ def test_the_review_queue_reads_in_the_language(measurement_catalogues, client_a
     assert "Work as written by its author." in html  # narratives appear as their author wrote them
 
 
-def test_assessments_and_requests_read_in_french_with_plurals(measurement_catalogues, client_as, make_user,
+def test_assessments_and_requests_read_in_french_with_plurals(client_as, make_user,
                                                               make_assessment, find_outcome):
     make_assessment(CODE, 2021, state="returned", achieved="Sent back.")
     sg = _in(client_as("secretary_general"), "fr")
@@ -116,7 +97,7 @@ def test_assessments_and_requests_read_in_french_with_plurals(measurement_catalo
     assert "Requests to be assigned" not in html and "Plan years" not in html
 
 
-def test_my_updates_reads_in_spanish(measurement_catalogues, client_as, assign_responsible):
+def test_my_updates_reads_in_spanish(client_as, assign_responsible):
     staff = _in(client_as("staff"), "es")
     assign_responsible(staff.user, CODE)
     html = _page(staff, "/assessments/mine?year=2022")

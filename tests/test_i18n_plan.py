@@ -2,29 +2,8 @@
 import re
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from tracker.extensions import db
-
-FRAGMENTS = "tracker/translations/fragments/plan.{}.po"
-
-
-@pytest.fixture
-def catalogues(app, tmp_path, monkeypatch):
-    """Compile this area's fragments into a temporary translations folder the app reads instead of its own."""
-    for language in ("fr", "es"):
-        with open(FRAGMENTS.format(language), "rb") as handle:
-            catalog = read_po(handle, locale=language)
-        folder = tmp_path / language / "LC_MESSAGES"
-        folder.mkdir(parents=True)
-        with open(folder / "messages.mo", "wb") as handle:
-            write_mo(handle, catalog)
-    babel = app.extensions["babel"]
-    monkeypatch.setattr(babel, "translation_directories", [str(tmp_path)])
-    babel.instance.domain_instance.cache.clear()
-    yield
-    babel.instance.domain_instance.cache.clear()
 
 
 def _restore(outcome, english_axis: str) -> None:
@@ -33,7 +12,7 @@ def _restore(outcome, english_axis: str) -> None:
     db.session.commit()
 
 
-def test_french_title_shown_and_english_fallback_marked_and_escaped(app, client_as, find_outcome, catalogues,
+def test_french_title_shown_and_english_fallback_marked_and_escaped(app, client_as, find_outcome,
                                                                     request):
     outcome = find_outcome("L1.A1.O1")
     english_axis = outcome.axis.title_en
@@ -49,7 +28,7 @@ def test_french_title_shown_and_english_fallback_marked_and_escaped(app, client_
     assert "Résultat traduit" not in english and "untranslated" not in english
 
 
-def test_plan_page_in_spanish(client_as, catalogues):
+def test_plan_page_in_spanish(client_as):
     html = client_as("board").get("/plan/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Línea de acción 1:" in html and "Ideas clave" in html and "Key ideas" not in html
 
@@ -87,13 +66,13 @@ def test_translation_page_refused(client_as, role):
     assert client_as(role).post("/plan/translations", data={}).status_code == 403
 
 
-def test_overview_in_french(client_as, catalogues):
+def test_overview_in_french(client_as):
     html = client_as("secretary_general").get("/overview/?year=2022",
                                               headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Chiffres clés" in html and "Le plan en détail" in html and "Headline figures" not in html
 
 
-def test_editing_an_indicator_in_french_keeps_its_english_name(app, client_as, make_indicator, catalogues):
+def test_editing_an_indicator_in_french_keeps_its_english_name(app, client_as, make_indicator):
     """The edit form shows (and so saves back) the English name, not the French one a French reader sees."""
     indicator = make_indicator(code="I18N-1", name="Cities engaged")
     indicator.name_fr = "Villes engagées"

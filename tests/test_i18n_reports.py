@@ -1,18 +1,11 @@
 """The reports in French and Spanish: the Secretary General picks the report's language, the request and the archive
-keep it, and the Board PDF, its dates and numbers, and the reports pages read in that language.
-
-The catalogues are compiled from the reports' own fragments into a temporary folder, so these tests do not depend on
-the merged catalogues (other areas' words, such as the assessment statuses, may stay English here).
-"""
+keep it, and the Board PDF, its dates and numbers, and the reports pages read in that language."""
 import io
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from flask import g
 from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -25,27 +18,6 @@ from tracker.reports.jobs import render_report
 from tracker.reports.models import Report, ReportRequest
 from tracker.reports.pdf import render_html
 from tracker.reports.services import generate_report
-
-FRAGMENTS = Path(__file__).resolve().parent.parent / "tracker" / "translations" / "fragments"
-
-
-@pytest.fixture
-def catalogues(app, tmp_path, monkeypatch):
-    """French and Spanish catalogues compiled from the reports' fragments, in use for the test."""
-    for language in ("fr", "es"):
-        with open(FRAGMENTS / f"reports.{language}.po", "rb") as source:
-            catalogue = read_po(source, locale=language)
-        folder = tmp_path / language / "LC_MESSAGES"
-        folder.mkdir(parents=True)
-        with open(folder / "messages.mo", "wb") as target:
-            write_mo(target, catalogue)
-    babel = app.extensions["babel"]
-    monkeypatch.setattr(babel, "translation_directories", [str(tmp_path)])
-    babel.instance.domain_instance.cache.clear()  # catalogues already loaded from the real folder
-    g.pop("_flask_babel", None)
-    yield
-    babel.instance.domain_instance.cache.clear()
-    g.pop("_flask_babel", None)
 
 
 @pytest.fixture
@@ -72,7 +44,7 @@ def _activity(make_activity) -> None:
                   women=6000)
 
 
-def test_a_board_pdf_in_french_reads_in_french(app, catalogues, make_activity):
+def test_a_board_pdf_in_french_reads_in_french(app, make_activity):
     _activity(make_activity)
     result = generate_report(None, "board", 2022, language="fr")
     report = result.report
@@ -88,14 +60,14 @@ def test_a_board_pdf_in_french_reads_in_french(app, catalogues, make_activity):
         assert english not in text, english
 
 
-def test_the_pdf_declares_its_language_for_hyphenation(app, catalogues):
+def test_the_pdf_declares_its_language_for_hyphenation(app):
     with force_locale("es"):
         html = render_html(build_report("board", 2022))
     assert '<html lang="es">' in html and "Resumen ejecutivo" in html
     assert '<html lang="en">' in render_html(build_report("board", 2022))  # no language chosen: English
 
 
-def test_the_request_keeps_the_language_and_the_worker_renders_in_it(app, catalogues, client_as, held_jobs,
+def test_the_request_keeps_the_language_and_the_worker_renders_in_it(app, client_as, held_jobs,
                                                                      make_activity):
     _activity(make_activity)
     sg = client_as("secretary_general")
@@ -127,7 +99,7 @@ def test_the_same_year_in_two_languages_is_two_reports_and_two_clicks_one(app, c
     assert len(held_jobs) == 2
 
 
-def test_the_language_is_offered_defaulting_to_the_interface_language(app, catalogues, client_as):
+def test_the_language_is_offered_defaulting_to_the_interface_language(app, client_as):
     sg = client_as("secretary_general")
     page = sg.get("/reports/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Langue du rapport" in page and "Générer un rapport" in page and "Generate a report" not in page
@@ -145,7 +117,7 @@ def test_an_unknown_language_is_refused_plainly(app, client_as, held_jobs):
     assert db.session.scalars(select(ReportRequest)).all() == [] and held_jobs == []
 
 
-def test_the_board_meeting_page_in_spanish(app, catalogues, client_as):
+def test_the_board_meeting_page_in_spanish(app, client_as):
     page = client_as("board").get("/reports/board/2022", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Reunión del Consejo 2022" in page and "Decisiones solicitadas al Consejo" in page
     assert "Board meeting 2022" not in page and "Decisions asked of the Board" not in page

@@ -4,6 +4,7 @@ from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.hybrid import hybrid_property
 
 # The association's three working languages, each named in itself (the picker reads the same in every language).
@@ -18,13 +19,22 @@ def select_locale() -> str | None:
     """The request's language: the user's choice, else one picked at login (?lang=), else the browser's."""
     if not has_request_context():
         return None  # a job or a command: English unless the caller forces a language (flask_babel.force_locale)
-    chosen = getattr(current_user, "language", None) if current_user else None
+    chosen = _users_choice()
     if chosen in LANGUAGES:
         return chosen
     for picked in (request.args.get(LANGUAGE_COOKIE), request.cookies.get(LANGUAGE_COOKIE)):
         if picked in LANGUAGES:
             return picked
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def _users_choice() -> str | None:
+    """The logged-in user's language, or None (also when the database cannot say: its error page must still
+    render, in the browser's language)."""
+    try:
+        return getattr(current_user, "language", None) if current_user else None
+    except SQLAlchemyError:
+        return None
 
 
 def remember_picked_language(response):
