@@ -45,8 +45,8 @@ def test_units_methods_and_statuses_are_plain_words(client_as, make_indicator):
     computed = make_indicator(code="L2-DEBATES", outcome_code=CODE, method="completed_activities", unit="percent",
                               kinds=["policy_debate"])
     html = _page(sg, f"/indicators/{computed.id}")
-    assert "Pourcentage" in html and "Activités terminées" in html and "Plus c'est élevé, mieux c'est" in html
-    assert "(types d'activités comptés : Policy debate)" in html and "kinds:" not in html  # a kind by its name
+    assert "Pourcentage" in html and "Activités terminées" in html and "Plus élevé, c’est mieux" in html
+    assert "(types d'activités comptés : Débat politique)" in html and "kinds:" not in html  # a kind by its name
     assert "Calculé à partir du journal des activités" in html
 
 
@@ -87,7 +87,7 @@ def test_assessments_and_requests_read_in_french_with_plurals(client_as, make_us
     db.session.add(AssignmentRequest(outcome_id=find_outcome(CODE).id, requester_id=make_user("staff").id))
     db.session.commit()
     html = _page(sg, f"/plan/outcomes/{CODE}")
-    assert "Évaluations annuelles" in html and "Renvoyée pour modifications" in html
+    assert "Évaluations annuelles" in html and "Renvoyée pour modification" in html
     assert "1 demande d'affectation à L2.A2.O3 attend votre décision" in html
     db.session.add(AssignmentRequest(outcome_id=find_outcome(CODE).id, requester_id=make_user("staff").id))
     db.session.commit()

@@ -7,6 +7,7 @@ from .core import roles
 from .core.dates import format_when
 from .core.i18n import LANGUAGES, current_language, current_locale
 from .core.review import OWN_WORK, REVIEW_LABELS, wrote_or_edited
+from .plan.reference import region_name
 
 
 def _fmt_number(value, digits: int = 0) -> str:
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
     """Add the helpers to Jinja."""
     app.jinja_env.filters["fdate"] = format_when  # every date and timestamp of every page and PDF
     app.jinja_env.filters["fnum"] = _fmt_number
+    app.jinja_env.globals["region_name"] = region_name  # a Metropolis region in the reader's words
     app.jinja_env.filters["fmoney"] = _fmt_money
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["REVIEW_LABELS"] = {str(state): label for state, label in REVIEW_LABELS.items()}

@@ -20,7 +20,11 @@ COMPLETE_YEAR = 2021  # every assessment approved: its Board evaluation is marke
 # overview (whose narrow layout is another piece of work).
 NOT_MEASURED = {"static", "bootstrap.static", "reports.download", "reports.open_pdf", "evidence.download",
                 "overview.index", "overview.chart", "auth.login", "auth.login_code", "activities.export",
-                "indicators.export_list", "indicators.iptt", "assessments.export_table"}
+                "indicators.export_list", "indicators.iptt", "assessments.export_table",
+                # An upload's preview is its owner's alone (each role would need its own upload): not yet measured.
+                "imports.show", "imports.template_xlsx", "imports.template_csv"}
+# The API answers JSON to programs, not pages to people (its reference page, api_docs.reference, is measured).
+NOT_PAGES = ("api.", "api_reference.")
 # The pages whose tables were made to stack on narrow screens (or wrapped): axe-core runs on them at 390 px.
 STACKED = {"reports.index", "admin.users", "plan.partners", "indicators.index", "activities.index", "home.my_work",
            "auth.account", "reports.summary", "assessments.years"}
@@ -56,7 +60,7 @@ def _measured_paths(instance, role: str, values: dict) -> dict[str, str]:
     with instance.app_context() as app:
         pages, unfilled = {}, []
         for rule in app.url_map.iter_rules():
-            if "GET" not in rule.methods or rule.endpoint in NOT_MEASURED:
+            if "GET" not in rule.methods or rule.endpoint in NOT_MEASURED or rule.endpoint.startswith(NOT_PAGES):
                 continue
             if role not in getattr(app.view_functions[rule.endpoint], "allowed_roles", ()):
                 continue

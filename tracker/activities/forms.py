@@ -21,6 +21,7 @@ from wtforms.widgets import HiddenInput, TextInput
 
 from ..core.forms import NoControlCharacters, Visible, strip_filter
 from ..plan.models import REGIONS, Challenge, Member, OrientingTheme, Outcome, Partner
+from ..plan.reference import REGION_LABELS, region_name
 from . import services
 from .labels import number
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
@@ -371,7 +372,8 @@ class ActivityFilterForm(FlaskForm):
     status = SelectMultipleField(_l("Status"), choices=ACTIVITY_STATUSES.choices())
     member = SelectField(_l("Member"), default="")
     partner = SelectField(_l("Partner"), default="")
-    region = SelectField(_l("Region"), default="", choices=[("", _l("Any region"))] + [(r, r) for r in REGIONS])
+    region = SelectField(_l("Region"), default="",
+                         choices=[("", _l("Any region"))] + [(r, REGION_LABELS[r]) for r in REGIONS])
     responsible = SelectField(_l("Responsible"), default="")
 
     def __init__(self, *args, choices: dict, **kwargs):
@@ -383,7 +385,7 @@ class ActivityFilterForm(FlaskForm):
                                                         for code, title in choices["outcomes"]]
         members: dict[str, list] = {}
         for member_id, city, region in choices["members"]:
-            members.setdefault(region, []).append((str(member_id), city))
+            members.setdefault(region_name(region), []).append((str(member_id), city))
         self.member.choices = {"": [("", _("Any member"))], **members}
         self.partner.choices = [("", _("Any partner"))] + [(str(i), name) for i, name in choices["partners"]]
         self.responsible.choices = [("", _("Anyone"))] + [(str(i), name) for i, name in choices["users"]]

@@ -31,6 +31,7 @@ from ..plan.models import (
     Plan,
 )
 from ..plan.queries import member_search_text, partner_search_text
+from ..plan.reference import region_name
 from .labels import Labels, number
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, Activity, activity_member, activity_outcome, activity_partner
 
@@ -209,9 +210,9 @@ def form_choices(keep_responsible_id: int | None = None) -> FormChoices:
         outcome_groups.setdefault(group, []).append((o.id, f"{o.code} {o.title}",
                                                      f"{o.code} {o.title} {o.axis.line.code} {o.axis.title}"))
     members = db.session.scalars(select(Member).order_by(Member.city)).all()
-    member_groups: dict[str, list] = {region: [] for region in REGIONS}
+    member_groups: dict[str, list] = {region_name(region): [] for region in REGIONS}  # headings, in the reader's words
     for m in members:
-        member_groups.setdefault(m.region, []).append(
+        member_groups.setdefault(region_name(m.region), []).append(
             (m.id, f"{m.city} ({m.country_name})", member_search_text(m), {"city": m.city, "region": m.region}))
     partners = [(p.id, p.label, partner_search_text(p), {})
                 for p in db.session.scalars(select(Partner).order_by(func.lower(Partner.name)))]

@@ -51,7 +51,7 @@ class IndicatorForm(FlaskForm):
     baseline_year = IntegerField(_l("Baseline year"), validators=[Optional(), NumberRange(1990, 2030)])
     cumulative = BooleanField(_l("Cumulative: targets and values add up over the plan years"))
     method = SelectField(_l("How values are obtained"), choices=list(METHODS.items()))
-    method_kinds = SelectMultipleField(_l("Activity kinds counted"), choices=list(ACTIVITY_KINDS.items()),
+    method_kinds = SelectMultipleField(_l("Activity kinds counted"), choices=ACTIVITY_KINDS.choices(),
                                        description=_l("Computed indicators only; none selected means every kind."))
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(0, 10000)], default=0)
     active = BooleanField(_l("Active (shown on pages and reports)"), default=True)
