@@ -235,18 +235,22 @@ def _not_hidden(dirpath: str) -> bool:
     return not os.path.basename(dirpath).startswith(".")
 
 
+CONTEXT_MARK = "\x04"  # between a message's context and its msgid, as gettext itself joins them
+
+
 def extracted_messages() -> dict[str, tuple[str, ...]]:
-    """Every message the code and templates mark, as msgid -> the places it is marked."""
+    """Every message the code and templates mark, as msgid (or "context\x04msgid") -> the places it is marked."""
     method_map = [("tracker/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2),
                 "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     messages: dict[str, tuple[str, ...]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
             str(ROOT), method_map, keywords=keywords, directory_filter=_not_hidden):
         if filename.startswith(("tests", ".venv", "bench", "migrations")):
             continue
         key = message if isinstance(message, str) else message[0]
         if key:
+            key = f"{context}{CONTEXT_MARK}{key}" if context else key
             messages[key] = messages.get(key, ()) + (f"{filename}:{lineno}",)
     return messages
 
@@ -258,8 +262,9 @@ def untranslated_messages(language: str, messages: dict | None = None) -> list[s
     with path.open("rb") as handle:
         catalogue = read_po(handle, locale=language)
     problems = []
-    for msgid, places in sorted(messages.items()):
-        entry = catalogue.get(msgid)
+    for key, places in sorted(messages.items()):
+        context, _mark, msgid = key.rpartition(CONTEXT_MARK)
+        entry = catalogue.get(msgid, context=context or None)
         strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else list(entry.string))
         if entry is None or entry.fuzzy or not strings or not all(s.strip() for s in strings):
             problems.append(f"{language}: {places[0]}: {msgid!r} is not translated")
