@@ -174,6 +174,22 @@ _HASH_CACHE: dict[str, str] = {}
 
 
 @pytest.fixture
+def held_jobs(monkeypatch):
+    """Keep the jobs the code enqueues instead of running them: the test runs them when it chooses."""
+    from tracker.core import jobs
+    from tracker.reports import jobs as report_jobs
+
+    held = []
+
+    def hold(task, *args, **kwargs):
+        held.append((task, args))
+
+    monkeypatch.setattr(jobs, "enqueue", hold)
+    monkeypatch.setattr(report_jobs, "enqueue", hold)
+    return held
+
+
+@pytest.fixture
 def make_user(app):
     """Factory: make_user(role, email=None, name=None) creates and commits an account with PASSWORD.
 

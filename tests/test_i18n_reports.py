@@ -5,32 +5,16 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pytest
 from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tracker.core import jobs
 from tracker.extensions import db
-from tracker.reports import jobs as report_jobs
 from tracker.reports.build import build_report
 from tracker.reports.jobs import render_report
 from tracker.reports.models import Report, ReportRequest
 from tracker.reports.pdf import render_html
 from tracker.reports.services import generate_report
-
-
-@pytest.fixture
-def held_jobs(monkeypatch):
-    """Keep the jobs the code enqueues instead of running them."""
-    held = []
-
-    def hold(task, *args, **kwargs):
-        held.append((task, args))
-
-    monkeypatch.setattr(jobs, "enqueue", hold)
-    monkeypatch.setattr(report_jobs, "enqueue", hold)
-    return held
 
 
 def _text(data: bytes) -> str:

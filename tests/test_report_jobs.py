@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tracker.core import jobs
 from tracker.extensions import db
-from tracker.reports import jobs as report_jobs
 from tracker.reports import requests
 from tracker.reports.jobs import hand_out_abandoned, render_report
 from tracker.reports.models import Report, ReportRequest
@@ -34,19 +32,6 @@ def _fresh(request_id: int) -> ReportRequest:
     """The request as the database holds it now (another process writes it)."""
     db.session.rollback()
     return db.session.get(ReportRequest, request_id)
-
-
-@pytest.fixture
-def held_jobs(monkeypatch):
-    """Keep the jobs the code enqueues instead of running them: the test runs them when it chooses."""
-    held = []
-
-    def hold(task, *args, **kwargs):
-        held.append((task, args))
-
-    monkeypatch.setattr(jobs, "enqueue", hold)
-    monkeypatch.setattr(report_jobs, "enqueue", hold)
-    return held
 
 
 def test_the_click_files_a_request_and_the_page_shows_its_progress(app, client_as, held_jobs):

@@ -25,19 +25,6 @@ COLUMN_KINDS = {"id": INTEGER, "start_date": DATE, "end_date": DATE, "year": INT
 BATCH = 500
 FORMATS = ("csv", "json", "xlsx")
 
-# The words a downloaded list uses for kinds and statuses, in the reader's language (same codes as the models';
-# a test keeps them in step).
-KIND_WORDS = {
-    "event": _l("Event"), "meeting": _l("Meeting or bilateral"), "mission": _l("Mission"),
-    "publication": _l("Publication"), "training": _l("Training or learning session"),
-    "policy_debate": _l("Policy debate"), "statement": _l("Statement or declaration"),
-    "pilot_project": _l("Pilot project"), "platform": _l("Platform or tool"),
-    "campaign": _l("Campaign or communication"), "internal": _l("Internal process"),
-}
-STATUS_WORDS = {"planned": _l("Planned"), "in_progress": _l("In progress"), "completed": _l("Completed"),
-                "cancelled": _l("Cancelled")}
-
-
 def _live_activities(stmt: Select, batch: int | None = None) -> Iterator[Activity]:
     """Yield the activities of a select with their links loaded, a batch at a time, forgetting each after use."""
     stmt = stmt.options(selectinload(Activity.outcomes), selectinload(Activity.members),
@@ -137,8 +124,8 @@ def list_columns() -> list[Column]:
 def _list_row(a: Activity) -> list:
     """One activity as the list's download shows it: plain words for kind and status, people by name."""
     return [
-        a.id, a.title, str(KIND_WORDS.get(a.kind, ACTIVITY_KINDS.get(a.kind, a.kind))),
-        str(STATUS_WORDS.get(a.status, ACTIVITY_STATUSES.get(a.status, a.status))), a.start_date, a.end_date,
+        a.id, a.title, ACTIVITY_KINDS.get(a.kind, a.kind),
+        ACTIVITY_STATUSES.get(a.status, a.status), a.start_date, a.end_date,
         a.year, a.place, [o.code for o in a.outcomes], [m.city for m in a.members], [p.name for p in a.partners],
         a.participants_total, a.participants_women, a.participants_men, a.participants_other, a.budget_planned,
         a.budget_spent, a.responsible.name if a.responsible else None,

@@ -14,9 +14,7 @@ from ..plan.queries import current_plan
 from ..plan.responsibles import responsibles_by_outcome
 from .models import ASSESSMENT_STATUSES, Assessment
 
-# The words the download uses, in the reader's language (same codes as the models'; a test keeps them in step).
-STATUS_WORDS = {"not_started": _l("Not started"), "on_track": _l("On track"),
-                "needs_attention": _l("Needs attention"), "off_track": _l("Off track"), "achieved": _l("Achieved")}
+# The review states as the download names them (fuller than the badges' words; a test keeps them in step).
 REVIEW_WORDS = {ReviewState.DRAFT: _l("Draft"), ReviewState.SUBMITTED: _l("Submitted for review"),
                 ReviewState.RETURNED: _l("Returned for changes"), ReviewState.APPROVED: _l("Approved")}
 
@@ -52,7 +50,7 @@ def _cells(assessment: Assessment | None, *, reader: bool) -> tuple[list, list]:
     elif not reader and not assessment.is_approved:
         before, after = [None, _("Not yet approved"), None, None, None], [None, None]
     else:
-        before = [str(STATUS_WORDS.get(assessment.status) or ASSESSMENT_STATUSES.get(assessment.status, "")),
+        before = [str(ASSESSMENT_STATUSES.get(assessment.status, "")),
                   _review_word(assessment.review_state), assessment.achieved or None,
                   assessment.difficulties or None, assessment.next_steps or None]
         after = [assessment.updated_at, assessment.reviewed_at if assessment.is_approved else None]

@@ -21,23 +21,13 @@ from .progress import thresholds
 
 LAST_YEAR = PLAN_YEARS[-1]  # the life-of-plan target is the target set for the plan's last year
 
-# The words the download uses, in the reader's language (same codes as the models'; a test keeps them in step).
-STATUS_WORDS = {"on_track": _l("On track"), "needs_attention": _l("Needs attention"), "off_track": _l("Off track")}
-UNIT_WORDS = {"number": _l("Number"), "percent": _l("Percent"), "euros": _l("Euros"), "people": _l("People")}
-DIRECTION_WORDS = {"higher": _l("Higher is better"), "lower": _l("Lower is better"),
-                   "range": _l("Stay within a range")}
-METHOD_WORDS = {
-    "manual": _l("Entered by staff"), "completed_activities": _l("Completed activities"),
-    "members_engaged": _l("Distinct members engaged"), "partners_engaged": _l("Distinct partners engaged"),
-    "participants": _l("Participants"), "women_share": _l("Women's share of participants (%)"),
-    "budget_spent": _l("Budget spent (EUR)"), "evidence_count": _l("Pieces of evidence"),
-}
+# A value awaiting approval, by its review state (lower case: it follows "Awaiting approval").
 REVIEW_WORDS = {"draft": _l("draft"), "submitted": _l("submitted"), "returned": _l("returned for changes")}
 
 
-def _word(words: dict, fallback: dict, code) -> str:
-    """A code in plain words: the translated word, else the model's label, else the code."""
-    return str(words.get(code) or fallback.get(code, code or ""))
+def _word(labels: dict, code) -> str:
+    """A code in the reader's words: the model's label, else the code."""
+    return str(labels.get(code, code or ""))
 
 
 def period_label(year: int | None) -> str:
@@ -88,7 +78,7 @@ def status_text(cell: dict) -> str | None:
     """A year's status in plain words, saying when the Secretary General set it; None without a status."""
     if not cell["status"]:
         return None
-    word = _word(STATUS_WORDS, STATUSES, cell["status"])
+    word = _word(STATUSES, cell["status"])
     return _("%(status)s (set by the Secretary General)", status=word) if cell["status_override"] else word
 
 
@@ -119,8 +109,8 @@ def _group_cells(place) -> list:
 def _row_cells(row: dict, place, years, *, ranges: bool, with_active: bool, reader: bool) -> list:
     """One indicator as the table's cells."""
     cells = _group_cells(place) + [
-        row["code"], row["name"], row["definition"] or None, _word(UNIT_WORDS, UNITS, row["unit"]),
-        _word(DIRECTION_WORDS, DIRECTIONS, row["direction"]), _word(METHOD_WORDS, METHODS, row["method"]),
+        row["code"], row["name"], row["definition"] or None, _word(UNITS, row["unit"]),
+        _word(DIRECTIONS, row["direction"]), _word(METHODS, row["method"]),
         _yes_no(row["cumulative"])]
     if with_active:
         cells.append(_yes_no(row["active"]))
