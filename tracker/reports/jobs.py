@@ -9,6 +9,7 @@ from ..core.errors import DomainError
 from ..core.jobs import enqueue, job, on_worker_start, periodic_job
 from ..extensions import db
 from . import requests
+from .pdf import collector_paused, warm_up
 
 logger = logging.getLogger("tracker.reports")
 
@@ -26,7 +27,11 @@ def render_report(request_id: int) -> int | None:
         db.session.commit()
 
     try:
-        return requests.render(request, progress).id
+        # The layout's garbage is collected once the report is recorded, not while the person waits for it.
+        with collector_paused():
+            report_id = requests.render(request, progress).id
+            db.session.commit()
+        return report_id
     except DomainError as error:  # refused by the rules (a year not in the plan, say): tell the person why
         db.session.rollback()
         requests.finish(request, error=str(error))
@@ -56,3 +61,14 @@ def sweep_reports() -> int:
 
 
 on_worker_start(hand_out_abandoned)  # a worker that restarts after a crash picks up what the crash left
+
+
+def warm_up_renderer() -> None:
+    """Render a one-line PDF as the worker starts, so that its first report does not wait for the libraries."""
+    try:
+        warm_up()
+    except Exception:  # a broken renderer must not stop the worker's other jobs; the report itself will say why
+        logger.exception("Warming up the report renderer failed")
+
+
+on_worker_start(warm_up_renderer)
