@@ -8,7 +8,8 @@ year holds the demo's activities plus exactly N more. `--activities 0` measures 
 Then, in a fresh process that has done what a report worker does before its first job (served the reports page,
 warmed the renderer up), it generates the report as the worker's job does (the garbage collector paused until the
 report is recorded; the collection after is reported as "collect_after_cpu_seconds"): gather the data, render
-the HTML, WeasyPrint, archive. Then it renders the same HTML once more with WeasyPrint alone. It prints one JSON line: {"activities_in_year",
+the HTML, WeasyPrint, archive. Then it renders the same HTML once more with WeasyPrint alone. It prints one
+JSON line: {"activities_in_year",
 "pages", "seconds" (the whole generation), "peak_rss_mb" (that process's peak resident memory, read right
 after generating), "weasyprint_only_seconds", and the same as CPU time of the process ("cpu_seconds",
 "weasyprint_only_cpu_seconds", "ratio_cpu"), which a busy machine does not inflate}; a breakdown goes to

@@ -40,7 +40,7 @@ def pdf_options() -> dict:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a render, then collect once; nested pauses collect at the outermost."""
+    """Pause the cyclic garbage collector for a render, then collect once (nested pauses: at the outermost)."""
     # WeasyPrint allocates millions of short-lived objects and frees them by reference counting; the collector's
     # repeated full scans of that heap cost about a quarter of the render (measured: 33 s -> 24 s CPU at 5,000
     # activities) for almost no memory back. The one collection left (0.2-0.3 s: the layout's reference cycles)
