@@ -67,7 +67,7 @@ def warm_up() -> None:
     from flask import current_app
 
     current_app.jinja_env.get_template("reports/pdf/report.html")
-    render_pdf(WARM_UP_HTML.format(stylesheet=asset_url("stylesheet")), title="Warm-up",
+    render_pdf(WARM_UP_HTML.format(stylesheet=asset_url("stylesheet")), title=AUTHOR,  # a throw-away PDF
                created=datetime.now().astimezone())
 
 
