@@ -137,13 +137,9 @@ def _measure(database: Path, year: int, keep: str | None) -> dict:
     with app.app_context():
         import gc
 
-        from weasyprint import HTML
-        from weasyprint.text.fonts import FontConfiguration
-
         from tracker.reports import services
         from tracker.reports.build import build_report
-        from tracker.reports.fetcher import BASE_URL, ReportFetcher
-        from tracker.reports.pdf import collector_paused, pdf_options, render_html, warm_up
+        from tracker.reports.pdf import collector_paused, render_html, render_pdf, warm_up
 
         # What a report worker has done before its first job: served the reports page (mappers configured) and
         # warmed the renderer up as it started (tracker.reports.jobs.warm_up_renderer).
@@ -171,12 +167,9 @@ def _measure(database: Path, year: int, keep: str | None) -> dict:
         gc.collect()
         with collector_paused():
             again, cpu_again = time.perf_counter(), time.process_time()
-            document = HTML(string=html, base_url=BASE_URL, url_fetcher=ReportFetcher()).render(
-                font_config=FontConfiguration())
-            document.write_pdf(**pdf_options())
+            render_pdf(html, title="Benchmark", created=datetime.now(timezone.utc))
             figures["weasyprint_only"] = time.perf_counter() - again
             figures["weasyprint_only_cpu"] = time.process_time() - cpu_again
-            del document
     return figures
 
 

@@ -5,6 +5,7 @@ import io
 import logging
 from datetime import datetime, timezone
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import create_engine, select
 
@@ -39,11 +40,8 @@ def test_the_collector_is_paused_for_a_render_and_collects_once_at_the_outermost
 
 def test_a_failing_render_still_resumes_the_collector(monkeypatch):
     monkeypatch.setattr(gc, "collect", lambda *args: 0)
-    try:
-        with pdf.collector_paused():
-            raise RuntimeError("layout failed")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError), pdf.collector_paused():
+        raise RuntimeError("layout failed")
     assert gc.isenabled()
 
 
